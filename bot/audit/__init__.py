@@ -1,0 +1,1 @@
+"""Who did what: every action by a person or by the bot."""

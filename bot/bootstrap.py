@@ -1,0 +1,60 @@
+"""Building the running bot from settings: database, Slack client, services."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.database import Database
+from bot.database.migrate import upgrade
+from bot.incident import service as incidents
+from bot.roster.service import Roster
+from bot.services import Services
+from bot.slack.gateway import SlackGateway
+
+log = logging.getLogger(__name__)
+SLACK_API = "https://slack.com/api/"
+
+
+def build_services(
+    settings: Settings, clock: Clock | None = None, db: Database | None = None
+) -> Services:
+    if db is None:
+        db = Database(settings.database_url)
+    if db.dialect == "sqlite":
+        upgrade(settings.database_url)  # the embedded default looks after itself
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = WebClient(token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15)
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        gateway=SlackGateway(client),
+        roster=Roster(settings.security_team),
+    )
+
+
+def identify(services: Services) -> None:
+    """Learn who the bot is in Slack (needed to recognise its own channels)."""
+    auth = services.gateway.auth_test()
+    services.bot_user_id = auth.get("user_id")
+
+
+def reconcile(services: Services) -> int:
+    """Finish every incident set-up that a failure or a crash left part-way."""
+    from bot.slack.setup import IncidentSetup
+
+    with services.db.transaction() as session:
+        pending = [incident.id for incident in incidents.unfinished_setups(session)]
+    setup = IncidentSetup(services)
+    for incident_id in pending:
+        result = setup.run(incident_id)
+        log.info(
+            "reconciled %s: %s",
+            result.human_id,
+            "complete" if result.complete else f"stopped at {result.failed_step}",
+        )
+    return len(pending)

@@ -1,0 +1,105 @@
+"""`python -m bot [run|worker|demo|migrate|check|cvss]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("bot")
+
+
+def _secrets(settings: Settings) -> list[str]:
+    values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
+    return [v.get_secret_value() for v in values if v is not None]
+
+
+def run(settings: Settings) -> int:
+    from bot import logs
+    from bot.bootstrap import build_services, identify, reconcile
+    from bot.server import BackgroundServer, serve_forever
+    from bot.slack.app import build_app
+    from bot.web import build_wsgi
+
+    settings.require_slack()
+    logs.configure(_secrets(settings))
+    services = build_services(settings)
+    identify(services)
+    bolt_app = build_app(services)
+    wsgi = build_wsgi(services, bolt_app)
+    threading.Thread(target=reconcile, args=(services,), daemon=True, name="reconcile").start()
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack_app_token is not None
+        BackgroundServer(build_wsgi(services, None), host="0.0.0.0", port=settings.port).start()
+        log.info("Socket Mode; health check on port %d", settings.port)
+        SocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value()).start()
+    else:
+        log.info("serving /slack/events and /healthz on port %d", settings.port)
+        serve_forever(wsgi, settings.port)
+    return 0
+
+
+def migrate(settings: Settings) -> int:
+    from bot.database.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def check(settings: Settings) -> int:
+    from bot.bootstrap import build_services
+    from bot.slack.gateway import SlackError
+    from bot.slack.scopes import REQUIRED_SCOPES
+
+    settings.require_slack()
+    services = build_services(settings)
+    problems = []
+    if not services.db.ping():
+        problems.append("the database does not answer (DATABASE_URL)")
+    try:
+        auth = services.gateway.auth_test()
+        missing = sorted(REQUIRED_SCOPES - set(auth["scopes"]))
+        if missing:
+            problems.append("the bot token lacks scopes: " + ", ".join(missing))
+        print(f"Slack: connected as {auth.get('user')} in {auth.get('team')}")
+    except SlackError as exc:
+        problems.append(f"Slack refused auth.test: {exc.plain}")
+    for problem in problems:
+        print(f"problem: {problem}")
+    print("all checks passed" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "cvss":
+        from bot.scoring.cli import main as cvss_main
+
+        return cvss_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "demo", "migrate", "check", "cvss"],
+        help="run (default): serve the bot; demo: play a disclosure locally; "
+        "migrate: upgrade the database; check: validate settings and Slack access; "
+        "cvss: score vectors",
+    )
+    args = parser.parse_args(argv)
+    if args.command == "demo":
+        from bot.demo import main as demo_main
+
+        return demo_main()
+    try:
+        settings = load_settings()
+        return {"run": run, "migrate": migrate, "check": check}[args.command](settings)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2

@@ -1,0 +1,156 @@
+"""Settings from the environment and `.env`, validated once at start-up."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+DEFAULT_DATABASE_URL = "sqlite:///disclosure-bot.sqlite3"
+
+
+class ConfigError(Exception):
+    """Start-up cannot go on: the message names each variable and what it expects."""
+
+
+def _split_ids(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = Field(default=3000, ge=1, le=65535)
+    security_team: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    triage_channel: str | None = None
+    policy_file: Path | None = None
+    team_timezone: str = "UTC"
+    incident_prefix: str = "SEC"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("expected a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("expected an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^https?://", value):
+            raise ValueError("expected an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("security_team", mode="before")
+    @classmethod
+    def _team_ids(cls, value: object) -> object:
+        ids = _split_ids(value)
+        if isinstance(ids, list):
+            bad = [item for item in ids if not USER_ID.match(str(item))]
+            if bad:
+                raise ValueError(
+                    "expected comma-separated Slack user IDs such as U012ABCDEF, "
+                    f"not {', '.join(repr(b) for b in bad[:3])}"
+                )
+        return ids
+
+    @field_validator("triage_channel")
+    @classmethod
+    def _channel_id(cls, value: str | None) -> str | None:
+        if value is not None and not CHANNEL_ID.match(value):
+            raise ValueError(f"expected a channel ID such as C012ABCDEF, not {value!r}")
+        return value
+
+    @field_validator("incident_prefix")
+    @classmethod
+    def _prefix_shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", value):
+            raise ValueError("expected 1 to 10 uppercase letters or digits, such as SEC")
+        return value
+
+    @field_validator("team_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"expected an IANA time zone such as Europe/Berlin, not {value!r}"
+            ) from None
+        return value
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def require_slack(self) -> None:
+        """Serving real Slack traffic needs credentials and a triage channel."""
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+                ("TRIAGE_CHANNEL", self.triage_channel),
+            )
+            if value is None
+        ]
+        if not self.security_team:
+            missing.append("SECURITY_TEAM")
+        if missing:
+            raise ConfigError(
+                "Missing settings: "
+                + ", ".join(missing)
+                + ". Set them in the environment or in .env (see .env.example); "
+                "without Slack credentials, `python -m bot demo` plays a disclosure locally."
+            )
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the `postgres://` URLs that hosting platforms hand out."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    if not (url.startswith("sqlite") or url.startswith("postgresql+")):
+        raise ValueError("expected a sqlite:/// or postgresql:// URL")
+    return url
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning validation failures into one readable ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{field.upper()}: {message}")
+        raise ConfigError("Invalid settings:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,1 @@
+"""Incidents: one disclosure each, from triage to closed."""

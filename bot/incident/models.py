@@ -1,0 +1,116 @@
+"""The incident record and the per-year sequence behind its human ID."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.database import Base, UTCDateTime
+
+
+class Phase(enum.StrEnum):
+    TRIAGE = "triage"
+    FIXING = "fixing"
+    EMBARGO = "embargo"
+    RELEASED = "released"
+    DISCLOSED = "disclosed"
+    CLOSED = "closed"
+
+
+class Source(enum.StrEnum):
+    EMAIL = "email"
+    HACKERONE = "hackerone"
+    GITHUB = "github"
+    INTERNAL = "internal"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return SOURCE_LABELS[self]
+
+
+SOURCE_LABELS = {
+    Source.EMAIL: "Email",
+    Source.HACKERONE: "HackerOne",
+    Source.GITHUB: "GitHub",
+    Source.INTERNAL: "Internal",
+    Source.OTHER: "Other",
+}
+
+TITLE_MAX = 150
+DESCRIPTION_MAX = 3000
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    human_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # Idempotency key of whatever opened it (a modal's view id, an intake delivery id):
+    # a second submission of the same thing finds this row instead of making another.
+    intake_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reporter_name: Mapped[str] = mapped_column(String(200), default="")
+    reporter_contact: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(20), default=Source.OTHER.value)
+    external_ref: Mapped[str] = mapped_column(String(500), default="")
+    component: Mapped[str] = mapped_column(String(200), default="")
+    affected_versions: Mapped[str] = mapped_column(String(500), default="")
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.TRIAGE.value, index=True)
+    resolution: Mapped[str | None] = mapped_column(String(40))
+    cvss_vector: Mapped[str | None] = mapped_column(String(300))
+    cvss_score: Mapped[float | None] = mapped_column(Float)
+    severity: Mapped[str | None] = mapped_column(String(10))
+
+    opened_by: Mapped[str] = mapped_column(String(40))
+    commander_id: Mapped[str | None] = mapped_column(String(40))
+    lead_id: Mapped[str | None] = mapped_column(String(40), index=True)
+
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Progress of the Slack set-up, step by step, so a retry finishes only what is left.
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    channel_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    members_invited: Mapped[bool] = mapped_column(Boolean, default=False)
+    headline_ts: Mapped[str | None] = mapped_column(String(40))
+    headline_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    topic_set: Mapped[bool] = mapped_column(Boolean, default=False)
+    triage_ts: Mapped[str | None] = mapped_column(String(40))
+    opener_told: Mapped[bool] = mapped_column(Boolean, default=False)
+    setup_error: Mapped[str | None] = mapped_column(Text)
+    # Whoever runs the set-up holds it until this time, so two runs never race.
+    setup_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def setup_complete(self) -> bool:
+        return bool(
+            self.channel_id
+            and self.members_invited
+            and self.headline_ts
+            and self.headline_pinned
+            and self.topic_set
+            and self.triage_ts
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.phase != Phase.CLOSED.value
+
+
+class IdSequence(Base):
+    """Last sequence number handed out per year; one row per year, bumped atomically."""
+
+    __tablename__ = "id_sequence"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

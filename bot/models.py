@@ -1,0 +1,16 @@
+"""Imports every model module so the metadata is complete (Alembic, tests)."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = [
+    "bot.incident.models",
+    "bot.timeline.models",
+    "bot.audit.models",
+]
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

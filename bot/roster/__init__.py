@@ -1,0 +1,1 @@
+"""The security team: who may manage incidents."""

@@ -1,0 +1,21 @@
+"""Everything a listener or job needs, built once at start-up and passed around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.database import Database
+from bot.roster.service import Roster
+from bot.slack.gateway import SlackGateway
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    gateway: SlackGateway
+    roster: Roster
+    bot_user_id: str | None = None

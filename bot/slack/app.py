@@ -1,0 +1,34 @@
+"""The Bolt app: request verification, listeners, and error handling."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from bot.services import Services
+from bot.slack.listeners import disclose
+from bot.slack.setup import IncidentSetup
+
+log = logging.getLogger(__name__)
+
+
+def build_app(services: Services) -> App:
+    settings = services.settings
+    assert settings.slack_signing_secret is not None
+    app = App(
+        client=services.gateway.client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        token_verification_enabled=False,
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+    setup = IncidentSetup(services)
+    disclose.register(app, services, setup)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        log.error("listener failed on a %s request: %r", body.get("type", "?"), error)
+
+    return app

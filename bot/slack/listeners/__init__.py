@@ -1,0 +1,1 @@
+"""Bolt listeners: thin handlers that ack, check who is asking, and call the domain."""

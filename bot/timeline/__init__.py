@@ -1,0 +1,1 @@
+"""The story of each incident, event by event."""

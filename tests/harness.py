@@ -1,0 +1,146 @@
+"""A running bot wired to the project's local Slack server, as the tests drive it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.bootstrap import build_services, identify
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.database import Database
+from bot.incident.models import Incident
+from bot.server import BackgroundServer
+from bot.services import Services
+from bot.slack.app import build_app
+from bot.web import build_wsgi
+from tests.slack_api import FakeSlack, SlackDriver
+
+BOT_TOKEN = "xoxb-test-0000-bot-token"
+SIGNING_SECRET = "test-signing-secret-5f2b8c"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
+
+
+@dataclass
+class Workspace:
+    alice: str
+    bob: str
+    carol: str
+    dave: str  # not on the security team
+    erin: str  # on the roster but deactivated
+    triage: str
+    general: str
+
+    @property
+    def roster(self) -> list[str]:
+        return [self.alice, self.bob, self.carol, self.erin]
+
+
+def seed_workspace(slack: FakeSlack) -> Workspace:
+    slack.reset()
+    alice = slack.add_user("alice", real_name="Alice Ng")
+    bob = slack.add_user("bob", real_name="Bob Okafor")
+    carol = slack.add_user("carol", real_name="Carol Díaz")
+    dave = slack.add_user("dave", real_name="Dave Reporter")
+    erin = slack.add_user("erin", real_name="Erin Gone", deleted=True)
+    triage = slack.add_channel(
+        "security-triage", is_private=True, members=[alice, bob, carol, slack.bot_user_id]
+    )
+    general = slack.add_channel(
+        "general", is_private=False, members=[alice, bob, carol, dave, slack.bot_user_id]
+    )
+    return Workspace(alice, bob, carol, dave, erin, triage, general)
+
+
+def test_settings(slack: FakeSlack, workspace: Workspace, database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.base_url,
+        database_url=database_url,
+        security_team=workspace.roster,
+        triage_channel=workspace.triage,
+    )
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        time.sleep(0.01)
+
+
+class RunningBot:
+    def __init__(self, services: Services, slack: FakeSlack, workspace: Workspace) -> None:
+        self.services = services
+        self.slack = slack
+        self.workspace = workspace
+        self.app = build_app(services)
+        self.server = BackgroundServer(build_wsgi(services, self.app)).start()
+        self.driver = SlackDriver(
+            bot_url=f"{self.server.url}/slack/events",
+            signing_secret=SIGNING_SECRET,
+            slack=slack,
+        )
+
+    @property
+    def clock(self) -> ManualClock:
+        assert isinstance(self.services.clock, ManualClock)
+        return self.services.clock
+
+    def incidents(self) -> list[Incident]:
+        with self.services.db.transaction() as session:
+            return list(session.scalars(select(Incident).order_by(Incident.id)))
+
+    def incident(self, human_id: str | None = None) -> Incident:
+        found = self.incidents()
+        if human_id is not None:
+            found = [i for i in found if i.human_id == human_id]
+        assert found, "no incident stored"
+        return found[-1]
+
+    def wait_for_setup(self, count: int = 1) -> list[Incident]:
+        def done() -> list[Incident] | None:
+            found = self.incidents()
+            ready = [i for i in found if i.setup_complete and i.opener_told]
+            return found if len(ready) >= count else None
+
+        return wait_until(done, what=f"{count} incident set-up(s)")
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.services.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def slack() -> Iterator[FakeSlack]:
+    server = FakeSlack(bot_token=BOT_TOKEN)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def workspace(slack: FakeSlack) -> Workspace:
+    return seed_workspace(slack)
+
+
+@pytest.fixture
+def bot(db: Database, slack: FakeSlack, workspace: Workspace) -> Iterator[RunningBot]:
+    settings = test_settings(slack, workspace, db.url)
+    services = build_services(settings, clock=ManualClock(START), db=db)
+    identify(services)
+    running = RunningBot(services, slack, workspace)
+    yield running
+    running.stop()
