@@ -20,6 +20,7 @@ def _secrets(settings: Settings) -> list[str]:
 def run(settings: Settings) -> int:
     from bot import logs
     from bot.bootstrap import build_services, identify, reconcile
+    from bot.jobs import start_background
     from bot.server import BackgroundServer, serve_forever
     from bot.slack.app import build_app
     from bot.web import build_wsgi
@@ -31,6 +32,7 @@ def run(settings: Settings) -> int:
     bolt_app = build_app(services)
     wsgi = build_wsgi(services, bolt_app)
     threading.Thread(target=reconcile, args=(services,), daemon=True, name="reconcile").start()
+    start_background(services)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -41,6 +43,21 @@ def run(settings: Settings) -> int:
     else:
         log.info("serving /slack/events and /healthz on port %d", settings.port)
         serve_forever(wsgi, settings.port)
+    return 0
+
+
+def worker(settings: Settings) -> int:
+    """Scheduled jobs only, for deployments that scale the web process separately."""
+    from bot import logs
+    from bot.bootstrap import build_services, identify
+    from bot.jobs import run_blocking
+
+    settings.require_slack()
+    logs.configure(_secrets(settings))
+    services = build_services(settings)
+    identify(services)
+    log.info("worker running scheduled jobs")
+    run_blocking(services)
     return 0
 
 
@@ -87,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "migrate", "check", "cvss"],
-        help="run (default): serve the bot; demo: play a disclosure locally; "
+        choices=["run", "worker", "demo", "migrate", "check", "cvss"],
+        help="run (default): serve the bot; worker: scheduled jobs only; "
+        "demo: play a disclosure locally; "
         "migrate: upgrade the database; check: validate settings and Slack access; "
         "cvss: score vectors",
     )
@@ -99,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         return demo_main()
     try:
         settings = load_settings()
-        return {"run": run, "migrate": migrate, "check": check}[args.command](settings)
+        commands = {"run": run, "worker": worker, "migrate": migrate, "check": check}
+        return commands[args.command](settings)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

@@ -1,0 +1,48 @@
+"""Periodic jobs. Every replica runs them; the database decides who does each piece."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.bootstrap import reconcile
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+RECONCILE_EVERY = 60  # seconds between sweeps for set-ups a Slack failure left unfinished
+
+
+def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except Exception:
+            log.exception("job %s failed; it runs again at its next interval", name)
+
+    return run
+
+
+def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
+    scheduler.add_job(
+        _guarded("reconcile", lambda: reconcile(services)),
+        "interval",
+        seconds=RECONCILE_EVERY,
+        id="reconcile",
+        max_instances=1,
+        coalesce=True,
+    )
+    return scheduler
+
+
+def start_background(services: Services) -> BaseScheduler:
+    scheduler = add_jobs(BackgroundScheduler(timezone="UTC"), services)
+    scheduler.start()
+    return scheduler
+
+
+def run_blocking(services: Services) -> None:
+    add_jobs(BlockingScheduler(timezone="UTC"), services).start()
