@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
+from bot.hooks import Hooks
 from bot.roster.service import Roster
 from bot.slack.gateway import SlackGateway
 
@@ -19,3 +20,4 @@ class Services:
     gateway: SlackGateway
     roster: Roster
     bot_user_id: str | None = None
+    hooks: Hooks = field(default_factory=Hooks)

@@ -98,6 +98,7 @@ class IncidentSetup:
             ("triage notice", self._triage_notice),
         ]
         had_failed_before = incident.setup_error is not None
+        was_complete = incident.setup_complete and incident.opener_told
         try:
             for step, action in steps:
                 try:
@@ -108,6 +109,10 @@ class IncidentSetup:
         finally:
             current = self._load(incident_id)
             self._release(incident_id, current.setup_error if not current.setup_complete else None)
+        if not was_complete:
+            # Features that start once an incident is open (lead offers) hook in here;
+            # they are idempotent, so a crash right here only means they run on retry.
+            self.services.hooks.opened(self.services, incident_id)
         return SetupResult(incident.human_id, complete=True)
 
     def _failed(self, incident: Incident, step: str, exc: SlackError) -> SetupResult:

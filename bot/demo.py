@@ -1,0 +1,169 @@
+"""`python -m bot demo`: a whole disclosure against the local Slack API server.
+
+Nothing leaves this machine: the bot talks to the project's own Slack Web API
+server (tests/slack_api) over real HTTP, with a fresh SQLite database, and the
+people of a small security team act through signed requests exactly as Slack
+would send them. Afterwards it prints what each person would see.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SIGNING_SECRET = "demo-signing-secret"
+BOT_TOKEN = "xoxb-demo-token"
+
+
+def _import_local_slack() -> Any:
+    root = Path(__file__).resolve().parents[1]
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    try:
+        import tests.slack_api as local_slack
+    except ImportError as exc:  # pragma: no cover - only outside a checkout
+        raise SystemExit(
+            "The demo uses the local Slack API server in tests/slack_api; "
+            "run it from a checkout of the project."
+        ) from exc
+    return local_slack
+
+
+@dataclass
+class Demo:
+    """The running bot, the local Slack and the cast, shared by the acts."""
+
+    slack: Any
+    driver: Any
+    services: Any
+    people: dict[str, str]
+    channels: dict[str, str]
+    log: list[str] = field(default_factory=list)
+
+    def say(self, line: str) -> None:
+        print(line, flush=True)
+
+    def wait(self, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(0.02)
+        raise SystemExit("the demo timed out waiting for the bot")
+
+    def incidents(self) -> list[Any]:
+        from sqlalchemy import select
+
+        from bot.incident.models import Incident
+
+        with self.services.db.transaction() as session:
+            return list(session.scalars(select(Incident).order_by(Incident.id)))
+
+
+def act_report(demo: Demo) -> None:
+    alice = demo.people["alice"]
+    demo.say("\n== Alice runs /disclose in #general ==")
+    demo.driver.slash("/disclose", "", user_id=alice, channel_id=demo.channels["general"])
+    view = demo.wait(lambda: demo.slack.open_view_for(alice))
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    demo.say(f"Alice sees the form '{view['title']['text']}': " + ", ".join(labels))
+    from tests.forms import disclose_values
+
+    demo.driver.submit_view(
+        view["id"],
+        alice,
+        values=disclose_values(
+            title="Path traversal in the artifact uploader",
+            description="A crafted archive writes outside the upload directory.",
+            reporter_name="Rita Reporter",
+            reporter_contact="rita@example.org",
+            source="hackerone",
+            external_ref="https://hackerone.com/reports/2024001",
+            component="uploader",
+            affected_versions="<= 2.4.1",
+        ),
+    )
+    incident = demo.wait(lambda: [i for i in demo.incidents() if i.setup_complete])[0]
+    demo.say(f"The bot opened {incident.human_id} in #{incident.channel_name}.")
+
+
+def act_outside_reporter(demo: Demo) -> None:
+    dave = demo.people["dave"]
+    demo.say("\n== Dave, outside the security team, reports something too ==")
+    demo.driver.slash("/disclose", "", user_id=dave, channel_id=demo.channels["general"])
+    view = demo.wait(lambda: demo.slack.open_view_for(dave))
+    from tests.forms import disclose_values
+
+    before = len(demo.incidents())
+    demo.driver.submit_view(
+        view["id"], dave, values=disclose_values(title="Admin panel reachable without login")
+    )
+    demo.wait(lambda: len([i for i in demo.incidents() if i.setup_complete]) > before)
+    demo.say("Dave gets a receipt with a reference, and sees nothing else of the incident.")
+
+
+ACTS: list[Callable[[Demo], None]] = [act_report, act_outside_reporter]
+
+
+def main() -> int:
+    local_slack = _import_local_slack()
+    from bot.bootstrap import build_services, identify
+    from bot.config import Settings
+    from bot.server import BackgroundServer
+    from bot.slack.app import build_app
+    from bot.web import build_wsgi
+
+    slack = local_slack.FakeSlack(bot_token=BOT_TOKEN)
+    slack.start()
+    people = {
+        name: slack.add_user(name, real_name=real)
+        for name, real in (
+            ("alice", "Alice Ng"),
+            ("bob", "Bob Okafor"),
+            ("carol", "Carol Díaz"),
+            ("dave", "Dave from Support"),
+        )
+    }
+    team = [people["alice"], people["bob"], people["carol"]]
+    channels = {
+        "triage": slack.add_channel(
+            "security-triage", is_private=True, members=[*team, slack.bot_user_id]
+        ),
+        "general": slack.add_channel(
+            "general", is_private=False, members=[*people.values(), slack.bot_user_id]
+        ),
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="disclosure-demo-"))
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=slack.base_url,
+        database_url=f"sqlite:///{workdir / 'demo.sqlite3'}",
+        security_team=team,
+        triage_channel=channels["triage"],
+    )
+    services = build_services(settings)
+    identify(services)
+    server = BackgroundServer(build_wsgi(services, build_app(services))).start()
+    driver = local_slack.SlackDriver(
+        bot_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET, slack=slack
+    )
+    demo = Demo(slack, driver, services, people, channels)
+    print(f"Local Slack API at {slack.base_url}; bot at {server.url}; database in {workdir}")
+    try:
+        for act in ACTS:
+            act(demo)
+        for name in ("alice", "bob", "dave"):
+            print(f"\n==================== What {name} sees ====================")
+            print(slack.transcript(people[name]))
+    finally:
+        server.stop()
+        slack.stop()
+    return 0

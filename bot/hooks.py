@@ -1,0 +1,47 @@
+"""Extension points between features, so each feature plugs in without the others knowing.
+
+- `incident_opened(services, incident_id)`: the incident's Slack set-up just completed
+  (lead offers start here).
+- `incident_changed(services, incident_id, reason)`: something that affects deadlines
+  changed (phase, score, lead, dates); deadline planning listens here.
+- `next_deadline(session, incident) -> str | None`: the headline's "next deadline" text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.incident.models import Incident
+
+log = logging.getLogger(__name__)
+
+OpenedHook = Callable[[Any, int], None]
+ChangedHook = Callable[[Any, int, str], None]
+NextDeadline = Callable[["Session", "Incident"], str | None]
+
+
+@dataclass
+class Hooks:
+    incident_opened: list[OpenedHook] = field(default_factory=list)
+    incident_changed: list[ChangedHook] = field(default_factory=list)
+    next_deadline: NextDeadline | None = None
+
+    def opened(self, services: Any, incident_id: int) -> None:
+        for hook in self.incident_opened:
+            try:
+                hook(services, incident_id)
+            except Exception:
+                log.exception("incident_opened hook %s failed", getattr(hook, "__name__", hook))
+
+    def changed(self, services: Any, incident_id: int, reason: str) -> None:
+        for hook in self.incident_changed:
+            try:
+                hook(services, incident_id, reason)
+            except Exception:
+                log.exception("incident_changed hook %s failed", getattr(hook, "__name__", hook))
