@@ -1,0 +1,1 @@
+"""CVSS scoring: metric catalogue, vector parsing, scores and comparisons (no Slack)."""
