@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
@@ -12,6 +13,7 @@ from bot.slack.listeners import disclose
 from bot.slack.setup import IncidentSetup
 
 log = logging.getLogger(__name__)
+LISTENER_WORKERS = 32
 
 
 def build_app(services: Services) -> App:
@@ -23,6 +25,9 @@ def build_app(services: Services) -> App:
         token_verification_enabled=False,
         process_before_response=False,
         raise_error_for_unhandled_request=False,
+        # Listeners keep their worker after ack() for the slow Slack work that follows;
+        # Bolt's default of 5 workers would make later requests wait for their ack.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS),
     )
     setup = IncidentSetup(services)
     disclose.register(app, services, setup)
