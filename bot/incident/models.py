@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.database import Base, UTCDateTime
@@ -78,6 +78,26 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Lifecycle: when each milestone happened, and what the advisory and exports use.
+    next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fix_ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disclosure_planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    distributors_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disclosed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    phase_before_close: Mapped[str | None] = mapped_column(String(20))
+    duplicate_of: Mapped[str | None] = mapped_column(String(32))
+    cve_id: Mapped[str | None] = mapped_column(String(32))
+    advisory_summary: Mapped[str] = mapped_column(Text, default="")
+    advisory_details: Mapped[str] = mapped_column(Text, default="")
+    fixed_versions: Mapped[str] = mapped_column(String(500), default="")
+    mitigation: Mapped[str] = mapped_column(Text, default="")
+    detection: Mapped[str] = mapped_column(Text, default="")
+    credits: Mapped[str] = mapped_column(Text, default="")
+    package_ecosystem: Mapped[str] = mapped_column(String(40), default="")
+    package_name: Mapped[str] = mapped_column(String(200), default="")
+
     # Progress of the Slack set-up, step by step, so a retry finishes only what is left.
     channel_name: Mapped[str | None] = mapped_column(String(80))
     channel_id: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -114,3 +134,21 @@ class IdSequence(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FixTeamMember(Base):
+    """An engineer pulled into an incident's channel to work on the fix."""
+
+    __tablename__ = "fix_team_member"
+    __table_args__ = (UniqueConstraint("incident_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    user_id: Mapped[str] = mapped_column(String(40))
+    added_by: Mapped[str] = mapped_column(String(40))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
