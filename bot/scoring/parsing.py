@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from bot.scoring.metrics import CATALOGUES, NOT_DEFINED, Group
+from bot.scoring.metrics import CATALOGUES, NOT_DEFINED, Catalogue, Group
 
 
 class VectorError(ValueError):
@@ -37,69 +37,99 @@ class VectorError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Vector:
-    """A valid vector: its version, its metrics as given (in the order given) and its text."""
+    """A valid vector: its version, metrics as given (in the order given) and text.
+
+    `clean` is the vector in FIRST's metric order without Not Defined metrics; `defined`
+    holds the groups other than base with at least one metric set to something else than
+    Not Defined.
+    """
 
     version: str
     metrics: Mapping[str, str]
     text: str
+    clean: str
+    defined: frozenset[Group]
 
     @property
     def prefix(self) -> str:
         return f"CVSS:{self.version}"
 
-    def defined(self, group: Group) -> bool:
-        """Whether any metric of the group has a value other than Not Defined."""
-        groups = _GROUP_OF[self.version]
-        return any(v != NOT_DEFINED and groups[k] is group for k, v in self.metrics.items())
 
-    def canonical(self) -> str:
-        """The vector in FIRST's metric order without Not Defined metrics."""
-        order = _ORDER[self.version]
-        items = [(order[k], k, v) for k, v in self.metrics.items() if v != NOT_DEFINED]
-        items.sort()
-        return f"CVSS:{self.version}/" + "/".join(f"{k}:{v}" for _, k, v in items)
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """What the fast path needs to know about one valid "KEY:VALUE" field."""
+
+    key: str
+    value: str
+    rank: int  # position of the metric in FIRST's order
+    sets: Group | None  # the group this field defines; None for base and Not Defined
 
 
-# Every valid "KEY:VALUE" field of each version, mapped to its (key, value) pair.
-_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
-    version: {f"{m.key}:{code}": (m.key, code) for m in cat.metrics for code in m.codes}
-    for version, cat in CATALOGUES.items()
-}
+def _field_table(cat: Catalogue) -> dict[str, _Field]:
+    table = {}
+    for rank, metric in enumerate(cat.metrics):
+        for code in metric.codes:
+            sets = None if metric.required or code == NOT_DEFINED else metric.group
+            table[f"{metric.key}:{code}"] = _Field(metric.key, code, rank, sets)
+    return table
+
+
+_FIELDS = {version: _field_table(cat) for version, cat in CATALOGUES.items()}
 _PREFIXES = {cat.prefix: version for version, cat in CATALOGUES.items()}
 _REQUIRED = {version: frozenset(m.key for m in cat.base) for version, cat in CATALOGUES.items()}
-_ORDER = {
-    version: {m.key: i for i, m in enumerate(cat.metrics)} for version, cat in CATALOGUES.items()
-}
-_GROUP_OF = {version: {m.key: m.group for m in cat.metrics} for version, cat in CATALOGUES.items()}
+_NO_GROUPS: frozenset[Group] = frozenset()
 
 
 def parse_vector(text: str) -> Vector:
     """Parse a CVSS 3.0, 3.1 or 4.0 vector; surrounding whitespace is ignored.
 
     Metrics may come in any order (FIRST's own 4.0 examples do not always follow the
-    canonical one). Raises VectorError explaining the first problem found.
+    canonical one). Raises VectorError saying what is wrong and how to fix it.
     """
     stripped = text.strip()
     head, _, body = stripped.partition("/")
     version = _PREFIXES.get(head)
     if version is not None and body:
-        fields = _FIELDS[version]
+        table = _FIELDS[version]
         metrics: dict[str, str] = {}
-        for field in body.split("/"):
-            pair = fields.get(field)
-            if pair is None or pair[0] in metrics:
+        fields: list[_Field] = []
+        groups: set[Group] = set()
+        last_rank = -1
+        in_order = True
+        for part in body.split("/"):
+            field = table.get(part)
+            if field is None or field.key in metrics:
                 break
-            metrics[pair[0]] = pair[1]
+            metrics[field.key] = field.value
+            fields.append(field)
+            if field.rank < last_rank:
+                in_order = False
+            last_rank = field.rank
+            if field.sets is not None:
+                groups.add(field.sets)
         else:
             if metrics.keys() >= _REQUIRED[version]:
-                return Vector(version, MappingProxyType(metrics), stripped)
+                # Only a value starts with ":", and "X" (Not Defined) is the only one with X.
+                canonical = in_order and ":X" not in body
+                return Vector(
+                    version,
+                    MappingProxyType(metrics),
+                    stripped,
+                    stripped if canonical else _clean(head, fields),
+                    frozenset(groups) if groups else _NO_GROUPS,
+                )
     from bot.scoring.diagnosis import diagnose  # imported late: only bad input needs it
 
     raise diagnose(stripped)
 
 
-def build_vector(version: str, metrics: Mapping[str, str]) -> str:
+def _clean(prefix: str, fields: list[_Field]) -> str:
+    kept = sorted((f for f in fields if f.value != NOT_DEFINED), key=lambda f: f.rank)
+    return prefix + "/" + "/".join(f"{f.key}:{f.value}" for f in kept)
+
+
+def build_vector(version: str, metrics: Mapping[str, str | None]) -> str:
     """The canonical vector text for a metric map (values are not checked here)."""
-    order = _ORDER[version]
-    keys = sorted((k for k, v in metrics.items() if v and v != NOT_DEFINED), key=order.__getitem__)
-    return f"CVSS:{version}/" + "/".join(f"{k}:{metrics[k]}" for k in keys)
+    table = _FIELDS[version]
+    fields = [table.get(f"{k}:{v}") or _Field(k, v, 10**6, None) for k, v in metrics.items() if v]
+    return _clean(f"CVSS:{version}", fields)

@@ -1,0 +1,129 @@
+"""`python -m bot cvss`: score vectors from the command line or, with "-", from stdin.
+
+    python -m bot cvss VECTOR [VECTOR ...] [--json]
+    python -m bot cvss --json - < vectors.txt
+
+One output line per vector, in input order. With --json each line is a JSON object with
+`vector` (as given), `clean_vector`, `version`, `score` and `severity`, plus
+`base_score`, `temporal_score`, `environmental_score` and their severities for CVSS 3.x,
+or `nomenclature` for CVSS 4.0. A bad vector gives {"vector": ..., "error": ...} on its
+line; the batch goes on and the exit status is 1 at the end (2 for a usage error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from bot.scoring.engine import ScoreResult, score
+from bot.scoring.parsing import VectorError
+
+_CHUNK_BYTES = 1 << 16  # stdin is read, and output written, this much at a time
+
+
+def main(
+    argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
+    """Run the command; argv holds the arguments after `cvss` (default: sys.argv[1:]).
+
+    stdin and stdout default to the process's own. Returns the exit status.
+    """
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = sys.stdout if stdout is None else stdout
+    parser = argparse.ArgumentParser(
+        prog="python -m bot cvss",
+        description="Score CVSS 3.0, 3.1 and 4.0 vectors. Use - to read one vector per line "
+        "from standard input.",
+    )
+    parser.add_argument("vectors", nargs="+", metavar="VECTOR", help='a vector, or "-" for stdin')
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse has printed the usage already
+        return int(exit_.code or 0)
+
+    line = json_line if args.json else text_line
+    all_ok = True
+    for chunk in _chunks(args.vectors, stdin):
+        out = []
+        for raw in chunk:
+            text, ok = line(raw)
+            out.append(text)
+            all_ok = all_ok and ok
+        stdout.write("".join(out))
+    stdout.flush()
+    return 0 if all_ok else 1
+
+
+def _chunks(arguments: list[str], stdin: TextIO) -> Iterator[list[str]]:
+    """The vectors in order, in batches: each argument, or stdin's lines for "-"."""
+    for argument in arguments:
+        if argument != "-":
+            yield [argument]
+            continue
+        while lines := stdin.readlines(_CHUNK_BYTES):
+            yield [line.rstrip("\r\n") for line in lines]
+
+
+def json_line(raw: str) -> tuple[str, bool]:
+    """One JSON line for a vector; ok is False for an error line."""
+    try:
+        result = score(raw)
+    except VectorError as error:
+        return json.dumps({"vector": raw, "error": error.message}) + "\n", False
+    return json.dumps(as_json(raw, result)) + "\n", True
+
+
+def as_json(raw: str, result: ScoreResult) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "vector": raw,
+        "clean_vector": result.clean_vector,
+        "version": result.version,
+        "score": result.score,
+        "severity": result.severity,
+    }
+    if result.nomenclature is not None:
+        fields["nomenclature"] = result.nomenclature
+    else:
+        fields.update(
+            base_score=result.base_score,
+            base_severity=result.base_severity,
+            temporal_score=result.temporal_score,
+            temporal_severity=result.temporal_severity,
+            environmental_score=result.environmental_score,
+            environmental_severity=result.environmental_severity,
+        )
+    return fields
+
+
+def text_line(raw: str) -> tuple[str, bool]:
+    """A readable line: the vector, then its score and severity, or the error."""
+    try:
+        result = score(raw)
+    except VectorError as error:
+        return f"{raw} => error: {error.message}\n", False
+    return f"{raw} => {describe(result)}\n", True
+
+
+def describe(result: ScoreResult) -> str:
+    """ "9.8 Critical (CVSS 3.1 base; temporal 9.1, environmental 9.1)" and the like."""
+    headline = f"{result.score:.1f} {result.severity}"
+    if result.nomenclature is not None:
+        return f"{headline} ({result.nomenclature})"
+    others = [
+        f"{kind} {value:.1f}"
+        for kind, value in (
+            ("base", result.base_score),
+            ("temporal", result.temporal_score),
+            ("environmental", result.environmental_score),
+        )
+        if kind != result.score_kind and value is not None
+    ]
+    return f"{headline} (CVSS {result.version} {result.score_kind}; {', '.join(others)})"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
