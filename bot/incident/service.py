@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.audit.service import record
 from bot.incident.ids import bump_sequence, format_human_id
-from bot.incident.models import Incident, Phase
+from bot.incident.models import FixTeamMember, Incident, Phase
 from bot.incident.validation import IncidentDraft
+from bot.timeline.models import TimelineEvent
 from bot.timeline.service import add_event
 
 
@@ -128,4 +130,349 @@ def unfinished_setups(session: Session) -> list[Incident]:
         )
         .order_by(Incident.id)
     )
+    return list(session.scalars(query))
+
+
+# -- lifecycle --------------------------------------------------------------------------
+# Every change below writes a timeline event and an audit row in the caller's transaction;
+# the Slack side refreshes the headline and posts the thread reply after the commit.
+
+
+class StepRefused(Exception):
+    """A lifecycle step that may not happen now; `problems` say why, in plain words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+def _locked(session: Session, incident_id: int) -> Incident:
+    incident = lock(session, incident_id)
+    if incident is None:
+        raise StepRefused([f"There is no incident {incident_id}."])
+    return incident
+
+
+def _phase_event(
+    session: Session, incident: Incident, old: str, new: str, actor: str, now: datetime, why: str
+) -> None:
+    text = f"Phase {old} → {new}" + (f": {why}" if why else "")
+    add_event(session, incident.id, now, actor, "phase_changed", text, {"from": old, "to": new})
+    record(session, now, actor, "incident.phase", incident.id, old=old, new=new, why=why)
+
+
+def change_phase(
+    session: Session,
+    incident_id: int,
+    target: Phase,
+    *,
+    actor: str,
+    now: datetime,
+    why: str = "",
+    disclosure_planned_at: datetime | None = None,
+    fixed_versions: str | None = None,
+) -> Incident:
+    """Move to `target` if the rules allow it, with whatever the step brings along."""
+    from bot.incident.phases import check_transition
+
+    incident = _locked(session, incident_id)
+    if disclosure_planned_at is not None:
+        incident.disclosure_planned_at = disclosure_planned_at
+    if fixed_versions is not None and fixed_versions.strip():
+        incident.fixed_versions = fixed_versions.strip()
+    problems = check_transition(incident, target, now)
+    if problems:
+        raise StepRefused(problems)
+    old = incident.phase
+    incident.phase = target.value
+    incident.updated_at = now
+    if target == Phase.EMBARGO:
+        incident.distributors_notified_at = now
+        planned = incident.disclosure_planned_at
+        assert planned is not None
+        add_event(
+            session,
+            incident.id,
+            now,
+            actor,
+            "distributors_notified",
+            f"Distributors notified; public disclosure planned for {planned:%Y-%m-%d %H:%M} UTC",
+            {"planned": planned.isoformat()},
+        )
+    elif target == Phase.RELEASED:
+        incident.released_at = now
+    elif target == Phase.DISCLOSED:
+        incident.disclosed_at = now
+    _phase_event(session, incident, old, target.value, actor, now, why)
+    return incident
+
+
+def close_incident(
+    session: Session,
+    incident_id: int,
+    resolution_text: str,
+    *,
+    actor: str,
+    now: datetime,
+    why: str = "",
+    duplicate_of: str | None = None,
+) -> Incident:
+    from bot.incident.phases import USAGE_RESOLUTIONS, Resolution, check_close, parse_resolution
+
+    resolution = parse_resolution(resolution_text)
+    if resolution is None:
+        raise StepRefused(
+            [f"`{resolution_text or '(none)'}` is not a resolution; use {USAGE_RESOLUTIONS}."]
+        )
+    incident = _locked(session, incident_id)
+    duplicate_of = (duplicate_of or "").strip().upper() or None
+    known = duplicate_of is not None and get_by_human_id(session, duplicate_of) is not None
+    problems = check_close(incident, resolution, duplicate_of, known)
+    if problems:
+        raise StepRefused(problems)
+    old = incident.phase
+    incident.phase_before_close = old
+    incident.phase = Phase.CLOSED.value
+    incident.resolution = resolution.value
+    incident.duplicate_of = duplicate_of if resolution == Resolution.DUPLICATE else None
+    incident.closed_at = now
+    incident.updated_at = now
+    label = resolution.label + (f" of {duplicate_of}" if incident.duplicate_of else "")
+    _phase_event(session, incident, old, Phase.CLOSED.value, actor, now, why or label)
+    add_event(session, incident.id, now, actor, "closed", f"Closed: {label}", {"resolution": label})
+    return incident
+
+
+def reopen_incident(
+    session: Session, incident_id: int, *, actor: str, now: datetime, why: str = ""
+) -> Incident:
+    from bot.incident.phases import check_reopen, reopen_phase
+
+    incident = _locked(session, incident_id)
+    problems = check_reopen(incident)
+    if problems:
+        raise StepRefused(problems)
+    target = reopen_phase(incident)
+    incident.phase = target.value
+    incident.resolution = None
+    incident.duplicate_of = None
+    incident.closed_at = None
+    incident.phase_before_close = None
+    incident.updated_at = now
+    _phase_event(session, incident, Phase.CLOSED.value, target.value, actor, now, why or "reopened")
+    return incident
+
+
+def record_update(
+    session: Session,
+    incident_id: int,
+    text: str,
+    *,
+    actor: str,
+    now: datetime,
+    next_update_at: datetime | None = None,
+) -> Incident:
+    """A status update from the team; it resets the stale-update clock."""
+    text = text.strip()
+    if not text:
+        raise StepRefused(["An update needs some text: `/disclose update <what changed>`."])
+    incident = _locked(session, incident_id)
+    incident.last_update_at = now
+    incident.next_update_at = next_update_at
+    incident.updated_at = now
+    data = {"next_update_at": next_update_at.isoformat()} if next_update_at else {}
+    add_event(session, incident.id, now, actor, "update", text, data)
+    record(session, now, actor, "incident.update", incident.id, length=len(text))
+    return incident
+
+
+def mark_fix_ready(session: Session, incident_id: int, *, actor: str, now: datetime) -> Incident:
+    incident = _locked(session, incident_id)
+    if incident.phase != Phase.FIXING.value:
+        raise StepRefused(
+            [
+                f"A fix is marked ready during fixing; {incident.human_id} is in {incident.phase}."
+            ]
+        )
+    if incident.fix_ready_at is not None:
+        raise StepRefused([f"The fix of {incident.human_id} is already marked ready."])
+    incident.fix_ready_at = now
+    incident.updated_at = now
+    add_event(session, incident.id, now, actor, "fix_ready", "Fix ready (merged privately)")
+    record(session, now, actor, "incident.fix_ready", incident.id)
+    return incident
+
+
+ADVISORY_FIELDS = (
+    "cve_id",
+    "advisory_summary",
+    "advisory_details",
+    "affected_versions",
+    "fixed_versions",
+    "mitigation",
+    "detection",
+    "credits",
+    "package_ecosystem",
+    "package_name",
+)
+
+
+def set_advisory_fields(
+    session: Session, incident_id: int, values: dict[str, str], *, actor: str, now: datetime
+) -> list[str]:
+    """Store what the exports use; returns the names that changed. Validate values first."""
+    incident = _locked(session, incident_id)
+    changed = []
+    for name in ADVISORY_FIELDS:
+        if name not in values:
+            continue
+        value = values[name].strip()
+        current = getattr(incident, name) or ""
+        if value != current:
+            setattr(incident, name, value or (None if name == "cve_id" else ""))
+            changed.append(name)
+    if changed:
+        incident.updated_at = now
+        add_event(
+            session,
+            incident.id,
+            now,
+            actor,
+            "advisory_edited",
+            "Advisory fields edited: " + ", ".join(changed),
+            {"fields": changed},
+        )
+        record(session, now, actor, "incident.advisory", incident.id, fields=changed)
+    return changed
+
+
+# -- fix team ---------------------------------------------------------------------------
+
+
+def fix_team(session: Session, incident_id: int, active_only: bool = True) -> list[FixTeamMember]:
+    query = select(FixTeamMember).where(FixTeamMember.incident_id == incident_id)
+    if active_only:
+        query = query.where(FixTeamMember.released_at.is_(None))
+    return list(session.scalars(query.order_by(FixTeamMember.id)))
+
+
+def add_fix_team_member(
+    session: Session, incident_id: int, user_id: str, *, actor: str, now: datetime
+) -> tuple[FixTeamMember, bool]:
+    """Returns (member, newly added); adding someone already on the team changes nothing."""
+    incident = _locked(session, incident_id)
+    member = session.scalar(
+        select(FixTeamMember)
+        .where(FixTeamMember.incident_id == incident.id)
+        .where(FixTeamMember.user_id == user_id)
+    )
+    if member is not None and member.active:
+        return member, False
+    if member is None:
+        member = FixTeamMember(
+            incident_id=incident.id, user_id=user_id, added_by=actor, added_at=now
+        )
+        session.add(member)
+    else:
+        member.added_by, member.added_at, member.released_at = actor, now, None
+    session.flush()
+    add_event(
+        session, incident.id, now, actor, "fix_team_added", f"<@{user_id}> joined the fix team"
+    )
+    record(session, now, actor, "incident.fix_team_add", incident.id, user=user_id)
+    return member, True
+
+
+def release_fix_team_member(
+    session: Session, incident_id: int, user_id: str, *, actor: str, now: datetime
+) -> bool:
+    member = session.scalar(
+        select(FixTeamMember)
+        .where(FixTeamMember.incident_id == incident_id)
+        .where(FixTeamMember.user_id == user_id)
+        .where(FixTeamMember.released_at.is_(None))
+    )
+    if member is None:
+        return False
+    member.released_at = now
+    add_event(session, incident_id, now, actor, "fix_team_released", f"<@{user_id}> released")
+    record(session, now, actor, "incident.fix_team_release", incident_id, user=user_id)
+    return True
+
+
+# -- messages the team adds to the timeline -----------------------------------------------
+
+
+def capture_message(
+    session: Session,
+    incident_id: int,
+    *,
+    channel: str,
+    ts: str,
+    author: str,
+    text: str,
+    actor: str,
+    now: datetime,
+    how: str,
+) -> tuple[TimelineEvent, bool]:
+    """A Slack message as a timeline row at its original time; once per message."""
+    existing = captured(session, channel, ts)
+    if existing is not None:
+        return existing, False
+    posted = datetime.fromtimestamp(float(ts), tz=UTC)
+    savepoint = session.begin_nested()
+    try:
+        event = add_event(
+            session, incident_id, posted, author, "message", text, {"added_by": actor, "via": how}
+        )
+        event.source_channel, event.source_ts, event.source_author = channel, ts, author
+        session.flush()
+    except IntegrityError:
+        # The reaction and the shortcut raced; the other one stored it.
+        savepoint.rollback()
+        found = captured(session, channel, ts)
+        assert found is not None
+        return found, False
+    savepoint.commit()
+    record(session, now, actor, "timeline.capture", incident_id, channel=channel, ts=ts, via=how)
+    return event, True
+
+
+def captured(session: Session, channel: str, ts: str) -> TimelineEvent | None:
+    return session.scalar(
+        select(TimelineEvent)
+        .where(TimelineEvent.source_channel == channel)
+        .where(TimelineEvent.source_ts == ts)
+    )
+
+
+def captured_edited(session: Session, channel: str, ts: str, text: str, now: datetime) -> bool:
+    event = captured(session, channel, ts)
+    if event is None or event.text == text:
+        return False
+    event.data = {
+        **(event.data or {}),
+        "original_text": event.data.get("original_text", event.text),
+    }
+    event.text = text
+    event.source_edited_at = now
+    record(session, now, event.source_author or "?", "timeline.capture_edited", event.incident_id)
+    return True
+
+
+def captured_deleted(session: Session, channel: str, ts: str, now: datetime) -> bool:
+    event = captured(session, channel, ts)
+    if event is None or event.source_deleted_at is not None:
+        return False
+    event.source_deleted_at = now
+    record(session, now, event.source_author or "?", "timeline.capture_deleted", event.incident_id)
+    return True
+
+
+def by_triage_thread(session: Session, thread_ts: str) -> Incident | None:
+    return session.scalar(select(Incident).where(Incident.triage_ts == thread_ts))
+
+
+def open_incidents(session: Session) -> list[Incident]:
+    query = select(Incident).where(Incident.phase != Phase.CLOSED.value).order_by(Incident.id)
     return list(session.scalars(query))

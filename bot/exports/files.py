@@ -1,0 +1,50 @@
+"""The three export files of an incident, from the database to text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.exports.advisory import advisory_markdown
+from bot.exports.context import ExportContext
+from bot.exports.osv import osv_json
+from bot.exports.timeline import timeline_markdown
+from bot.incident import service as incidents
+from bot.timeline.service import events_for
+
+BUILDERS: dict[str, Callable[[ExportContext], str]] = {
+    "timeline.md": timeline_markdown,
+    "advisory.md": advisory_markdown,
+    "osv.json": osv_json,
+}
+
+
+def load_context(
+    session: Session, incident_id: int, now: datetime, names: Mapping[str, str] | None = None
+) -> ExportContext:
+    incident = incidents.get(session, incident_id)
+    assert incident is not None, f"no incident {incident_id}"
+    team = [m.user_id for m in incidents.fix_team(session, incident_id, active_only=False)]
+    return ExportContext(incident, events_for(session, incident_id), now, team, names or {})
+
+
+def people_in(ctx: ExportContext) -> set[str]:
+    """Every Slack user an export names, so the caller can look their names up."""
+    people = {e.actor for e in ctx.events if e.actor not in ("bot", "intake", "github")}
+    people.update(ctx.fix_team)
+    people.update(u for u in (ctx.incident.lead_id, ctx.incident.opened_by) if u)
+    people.update(m for e in ctx.events for m in _mentions(e.text))
+    return people
+
+
+def _mentions(text: str) -> list[str]:
+    from bot.exports.context import MENTION
+
+    return MENTION.findall(text or "")
+
+
+def export_files(ctx: ExportContext) -> list[tuple[str, str]]:
+    prefix = ctx.incident.human_id.lower()
+    return [(f"{prefix}-{name}", build(ctx)) for name, build in BUILDERS.items()]
