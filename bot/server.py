@@ -14,7 +14,9 @@ class BackgroundServer:
     """A real HTTP server on a free port, for tests, benchmarks and the demo."""
 
     def __init__(self, wsgi: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = create_server(wsgi, host=host, port=port, threads=THREADS, ident="bot")
+        self._server = create_server(
+            wsgi, host=host, port=port, threads=THREADS, ident="bot", asyncore_loop_timeout=0.1
+        )
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="http")
 
     @property
@@ -30,8 +32,16 @@ class BackgroundServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
+        """Close every channel, keep-alive clients included, from inside the loop thread
+        (closing sockets under a running select() from outside races with it)."""
+
+        def close_all() -> None:
+            for channel in list(self._server._map.values()):  # type: ignore[union-attr]
+                channel.close()
+
+        self._server.trigger.pull_trigger(close_all)  # type: ignore[union-attr]
         self._thread.join(timeout=5)
+        self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
 
 def serve_forever(wsgi: Any, port: int, host: str = "0.0.0.0") -> None:

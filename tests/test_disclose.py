@@ -33,6 +33,24 @@ def texts(blocks: list[dict]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 
 
+def mrkdwn_texts(message) -> list[str]:
+    """Every text Slack would parse for mentions: the message text and mrkdwn objects."""
+    found = [message.text or ""]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(node.get("text", ""))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.blocks or [])
+    return found
+
+
 def test_disclose_opens_a_private_incident_channel_with_everything(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
     response = report(bot, ws.alice)
@@ -90,18 +108,25 @@ def test_modal_opens_without_touching_the_database(bot: RunningBot) -> None:
 def test_invalid_input_gets_field_errors_and_creates_nothing(bot: RunningBot) -> None:
     alice = bot.workspace.alice
     cases = {
-        "title": dict(title=""),
-        "external_ref": dict(external_ref="not a link"),
+        "title": (dict(title="   "), "A title is required"),
+        "external_ref": (dict(external_ref="not a link"), "Reference must be an http(s) link"),
+        "cvss_vector": (dict(cvss_vector="cvss:3.1/AV:N/AC:L"), 'not "cvss:3.1"'),
     }
-    for field, values in cases.items():
-        response = report(bot, alice, **values)
-        answer = response.json()
+    for field, (values, message) in cases.items():
+        answer = report(bot, alice, **values).json()
         assert answer["response_action"] == "errors"
         assert set(answer["errors"]) == {field}
-    long_title = report(bot, alice, title="x" * 151).json()
-    assert "at most 150" in long_title["errors"]["title"]
+        assert message in answer["errors"][field]
     assert bot.incidents() == []
     assert bot.slack.calls_to("conversations.create") == []
+
+
+def test_limits_slack_cannot_enforce_are_checked_too() -> None:
+    from bot.incident.validation import IncidentDraft, validate_draft
+
+    problems = validate_draft(IncidentDraft(title="x" * 151, source="fax"))
+    assert problems["title"] == "The title is 151 characters; at most 150."
+    assert problems["source"].startswith("Unknown source 'fax'; allowed: email, hackerone")
 
 
 def test_double_submission_opens_one_incident(bot: RunningBot) -> None:
@@ -135,8 +160,11 @@ def test_titles_of_any_script_make_valid_names(bot: RunningBot) -> None:
     (incident,) = bot.wait_for_setup()
     assert incident.channel_name == "sec-2026-0001-channel-uberlauf-im-parser"
     headline = bot.slack.messages(incident.channel_id)[0]
-    assert "<!channel>" not in texts(headline.blocks)
-    assert "&lt;!channel&gt;" in texts(headline.blocks)
+    notice = bot.slack.messages(bot.workspace.triage)[0]
+    for message in (headline, notice):
+        parsed = mrkdwn_texts(message)
+        assert not any("<!channel>" in text for text in parsed)
+        assert any("&lt;!channel&gt;" in text for text in parsed)
 
 
 def test_slack_failure_keeps_the_incident_and_retry_finishes_once(bot: RunningBot) -> None:

@@ -57,7 +57,8 @@ def reporter_text(incident: Incident) -> str:
 
 def headline_text(incident: Incident) -> str:
     """The notification/fallback text: no mentions, so nobody is pinged by an edit."""
-    return clip(f"{incident.human_id} · {incident.title} · {phase_label(incident)}", 300)
+    title = escape(incident.title)
+    return clip(f"{incident.human_id} · {title} · {phase_label(incident)}", 300)
 
 
 def headline_blocks(incident: Incident, next_deadline: str | None = None) -> Blocks:
@@ -100,7 +101,100 @@ def headline_blocks(incident: Incident, next_deadline: str | None = None) -> Blo
         )
     if incident.description:
         blocks.append({"type": "section", "text": mrkdwn(escape(incident.description), 3000)})
+    blocks += lifecycle_blocks(incident)
     return blocks
+
+
+def lifecycle_blocks(incident: Incident) -> Blocks:
+    """Milestones so far, and the buttons for the steps that make sense in this phase."""
+    milestones = [
+        f"{label} {slack_date(moment)}"
+        for label, moment in (
+            ("Last update", incident.last_update_at),
+            ("Fix ready", incident.fix_ready_at),
+            ("Public disclosure planned", incident.disclosure_planned_at),
+            ("Released", incident.released_at),
+            ("Disclosed", incident.disclosed_at),
+            ("Closed", incident.closed_at),
+        )
+        if moment is not None
+    ]
+    if incident.cve_id:
+        milestones.append(escape(incident.cve_id))
+    if incident.resolution:
+        milestones.append(f"Resolution: {incident.resolution.replace('_', ' ')}")
+    blocks: Blocks = []
+    if milestones:
+        blocks.append({"type": "context", "elements": [mrkdwn(" · ".join(milestones))]})
+    blocks.append(
+        {"type": "actions", "block_id": "lifecycle", "elements": lifecycle_buttons(incident)}
+    )
+    return blocks
+
+
+def _button(
+    action_id: str, label: str, incident: Incident, confirm: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": plain(label, 75),
+        "value": incident.human_id,
+    }
+    if confirm is not None:
+        button["confirm"] = {
+            "title": plain(confirm[0], 100),
+            "text": plain(confirm[1], 300),
+            "confirm": plain("Yes", 30),
+            "deny": plain("Cancel", 30),
+        }
+    return button
+
+
+def lifecycle_buttons(incident: Incident) -> Blocks:
+    phase = incident.phase
+    if phase == Phase.CLOSED.value:
+        return [
+            _button(
+                "lifecycle_reopen",
+                "Reopen",
+                incident,
+                ("Reopen this incident?", "It goes back to the phase it was closed in."),
+            ),
+            _button("lifecycle_export", "Export", incident),
+        ]
+    buttons = [_button("lifecycle_update", "Post update", incident)]
+    if phase == Phase.TRIAGE.value:
+        buttons.append(_button("lifecycle_start_fixing", "Start fixing", incident))
+    if phase == Phase.FIXING.value:
+        if incident.fix_ready_at is None:
+            buttons.append(
+                _button(
+                    "lifecycle_fix_ready",
+                    "Mark fix ready",
+                    incident,
+                    ("Mark the fix ready?", "This records that the fix is merged privately."),
+                )
+            )
+        buttons.append(_button("lifecycle_embargo", "Notify distributors", incident))
+    if phase == Phase.EMBARGO.value or (phase == Phase.FIXING.value and incident.is_public):
+        buttons.append(_button("lifecycle_released", "Released", incident))
+    if phase == Phase.RELEASED.value:
+        buttons.append(
+            _button(
+                "lifecycle_disclosed",
+                "Disclosed",
+                incident,
+                ("Mark as disclosed?", "This records that the advisory is public. No undo."),
+            )
+        )
+    buttons += [
+        _button("lifecycle_close", "Close", incident),
+        _button("lifecycle_fixteam", "Fix team", incident),
+        _button("lifecycle_advisory", "Advisory fields", incident),
+        _button("lifecycle_export", "Export", incident),
+    ]
+    return buttons
 
 
 def triage_notice_text(incident: Incident) -> str:
