@@ -1,0 +1,282 @@
+"""FakeSlack: the local Slack Web API server a test or the demo points the bot at."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .faults import Fault, Faults
+from .methods.views import is_open
+from .model import Call, Channel, Ephemeral, Message, UploadedFile, User, Usergroup
+from .responses import issue_response_url
+from .server import HttpServer
+from .transcript import render_transcript
+from .workspace import Workspace
+
+
+class FakeSlack:
+    def __init__(
+        self, bot_token: str = "xoxb-test-token", clock: Callable[[], float] | None = None
+    ) -> None:
+        self.workspace = Workspace(bot_token, clock)
+        self.faults = Faults()
+        self._http: HttpServer | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeSlack:
+        if self._http is None:
+            self._http = HttpServer(self.workspace, self.faults)
+            self.workspace.base_url = self._http.root
+        return self
+
+    def stop(self) -> None:
+        if self._http is not None:
+            self._http.stop()
+            self._http = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """What ``WebClient(base_url=...)`` takes: ``http://127.0.0.1:PORT/api/``."""
+        if self._http is None:
+            raise RuntimeError("FakeSlack is not started")
+        return f"{self.workspace.base_url}/api/"
+
+    def reset(self) -> None:
+        """Drop users, channels, messages, views, files, calls and faults; keep the bot."""
+        self.workspace.clear()
+        self.faults.clear()
+
+    # -- identity --------------------------------------------------------------------------
+    @property
+    def bot_token(self) -> str:
+        return self.workspace.bot_token
+
+    @property
+    def team_id(self) -> str:
+        return self.workspace.team_id
+
+    @property
+    def bot_user_id(self) -> str:
+        return self.workspace.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        return self.workspace.bot_id
+
+    @property
+    def app_id(self) -> str:
+        return self.workspace.app_id
+
+    @property
+    def scopes(self) -> set[str]:
+        """The bot token's scopes; change the set in place or assign a new one."""
+        return self.workspace.scopes
+
+    @scopes.setter
+    def scopes(self, value: set[str]) -> None:
+        self.workspace.scopes = set(value)
+
+    # -- seeding ---------------------------------------------------------------------------
+    def add_user(
+        self,
+        name: str,
+        real_name: str | None = None,
+        deleted: bool = False,
+        is_bot: bool = False,
+        tz: str = "UTC",
+    ) -> str:
+        ws = self.workspace
+        with ws.lock:
+            user = User(ws.ids.new("U"), ws.team_id, name, real_name or name, deleted, is_bot, tz)
+            ws.users[user.id] = user
+            return user.id
+
+    def deactivate(self, user_id: str) -> None:
+        with self.workspace.lock:
+            self.workspace.user(user_id).deleted = True
+
+    def add_channel(
+        self,
+        name: str,
+        is_private: bool = False,
+        members: list[str] | None = None,
+        *,
+        topic: str = "",
+        is_archived: bool = False,
+        created_by: str | None = None,
+    ) -> str:
+        ws = self.workspace
+        with ws.lock:
+            ws.check_name(name)
+            creator = created_by or (members[0] if members else ws.bot_user_id)
+            channel = ws.new_channel(
+                name, is_private=is_private, members=list(members or []), creator=creator
+            )
+            channel.topic, channel.is_archived = topic, is_archived
+            return channel.id
+
+    def add_usergroup(self, handle: str, users: list[str], name: str = "") -> str:
+        ws = self.workspace
+        with ws.lock:
+            group = Usergroup(ws.ids.new("S"), handle, list(users), name or handle)
+            ws.usergroups[group.id] = group
+            return group.id
+
+    def add_message(
+        self,
+        channel_id: str,
+        user_id: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
+    ) -> str:
+        """A message posted by a person (not the bot); returns its ts."""
+        ws = self.workspace
+        with ws.lock:
+            channel = ws.channels[channel_id]
+            return ws.add_message(channel, user_id, text, blocks, thread_ts=thread_ts).ts
+
+    # -- clock and interactivity -----------------------------------------------------------
+    def now(self) -> float:
+        return self.workspace.now()
+
+    def advance(self, seconds: float) -> None:
+        """Move the server clock forward (trigger and response URL expiry)."""
+        self.workspace.advance(seconds)
+
+    def issue_trigger(self, user_id: str, view_id: str | None = None) -> str:
+        """A fresh trigger_id for this user: single use, valid for 3 s on the server clock."""
+        return self.workspace.issue_trigger(user_id, view_id)
+
+    def issue_response_url(
+        self,
+        user_id: str,
+        channel_id: str | None,
+        *,
+        message_ts: str | None = None,
+        ephemeral: Ephemeral | None = None,
+    ) -> str:
+        """A response_url served here: 5 uses within 30 minutes, as on Slack."""
+        return issue_response_url(
+            self.workspace, user_id, channel_id, message_ts=message_ts, ephemeral=ephemeral
+        )
+
+    # -- fault injection -------------------------------------------------------------------
+    def fail(
+        self,
+        method: str,
+        error: str | None = None,
+        *,
+        status: int | None = None,
+        times: int | None = 1,
+        retry_after: int = 1,
+        drop: bool = False,
+        after_effect: bool = False,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail (None: until cleared).
+
+        ``error="ratelimited"`` answers HTTP 429 with Retry-After; ``status=5xx`` alone answers an
+        HTML error page; ``drop`` closes the connection without an answer. ``after_effect``
+        lets the call take effect first (the reply is lost, not the work); ``when`` picks calls
+        by their arguments.
+        """
+        self.faults.add(Fault(method, error, status, times, retry_after, drop, after_effect, when))
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call of ``method`` this much later, until cleared (0 clears it)."""
+        self.faults.set_delay(method, seconds)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    # -- inspection ------------------------------------------------------------------------
+    @property
+    def calls(self) -> list[Call]:
+        with self.workspace.lock:
+            return list(self.workspace.calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self.workspace.lock:
+            return [call for call in self.workspace.calls if call.method == method]
+
+    def user(self, user_id: str) -> User:
+        return self.workspace.users[user_id]
+
+    def channel(self, channel_id: str) -> Channel:
+        return self.workspace.channels[channel_id]
+
+    def channel_by_name(self, name: str) -> Channel | None:
+        with self.workspace.lock:
+            for channel in self.workspace.channels.values():
+                if channel.name == name and not channel.is_im:
+                    return channel
+        return None
+
+    def messages(self, channel_id: str) -> list[Message]:
+        """Top-level messages, oldest first (thread broadcasts included, deleted ones not)."""
+        with self.workspace.lock:
+            channel = self.workspace.channels[channel_id]
+            return [m for m in channel.messages if not (m.deleted and not m.replies)]
+
+    def thread(self, channel_id: str, ts: str) -> list[Message]:
+        with self.workspace.lock:
+            return list(self.workspace.channels[channel_id].by_ts[ts].replies)
+
+    def message(self, channel_id: str, ts: str) -> Message:
+        return self.workspace.channels[channel_id].by_ts[ts]
+
+    def dm_channel(self, user_id: str) -> str | None:
+        return self.workspace.dms.get(user_id)
+
+    @property
+    def ephemerals(self) -> list[Ephemeral]:
+        with self.workspace.lock:
+            return [note for note in self.workspace.ephemerals if not note.deleted]
+
+    def ephemerals_for(self, user_id: str) -> list[Ephemeral]:
+        return [note for note in self.ephemerals if note.user == user_id]
+
+    @property
+    def views(self) -> dict[str, dict[str, Any]]:
+        """Every view ever opened, as last stored, plus ``user_id`` and ``is_open``."""
+        ws = self.workspace
+        with ws.lock:
+            return {
+                view_id: {
+                    **view,
+                    "user_id": ws.view_owner[view_id],
+                    "is_open": is_open(ws, view_id),
+                }
+                for view_id, view in ws.views.items()
+            }
+
+    def view_stack(self, user_id: str) -> list[str]:
+        with self.workspace.lock:
+            return list(self.workspace.stacks.get(user_id, []))
+
+    def open_view_for(self, user_id: str) -> dict[str, Any] | None:
+        stack = self.view_stack(user_id)
+        return self.views[stack[-1]] if stack else None
+
+    def home_for(self, user_id: str) -> dict[str, Any] | None:
+        view_id = self.workspace.homes.get(user_id)
+        return self.views[view_id] if view_id else None
+
+    @property
+    def files(self) -> list[UploadedFile]:
+        """Files shared with files.completeUploadExternal, in upload order."""
+        with self.workspace.lock:
+            return [file for file in self.workspace.files.values() if file.completed]
+
+    def transcript(self, user_id: str | None = None) -> str:
+        """What is visible in the workspace, or only what ``user_id`` can see."""
+        with self.workspace.lock:
+            return render_transcript(self.workspace, user_id)

@@ -1,0 +1,99 @@
+"""Injected failures and slowness, per Web API method name."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+
+@dataclass
+class Reply:
+    """What the server sends back; ``drop`` closes the connection without a word."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json; charset=utf-8"
+    headers: dict[str, str] | None = None
+    drop: bool = False
+    ok: bool = False
+    error: str | None = None  # what the call log records
+
+
+def json_reply(data: dict[str, Any], status: int = 200, **headers: str) -> Reply:
+    body = json.dumps(data).encode()
+    return Reply(
+        status, body, headers=headers or None, ok=bool(data.get("ok")), error=data.get("error")
+    )
+
+
+@dataclass
+class Fault:
+    method: str
+    error: str | None
+    status: int | None
+    remaining: int | None  # None: until cleared
+    retry_after: int
+    drop: bool
+    after_effect: bool
+    when: Callable[[dict[str, Any]], bool] | None
+
+    def reply(self) -> Reply:
+        if self.drop:
+            return Reply(0, b"", drop=True, error="connection_dropped")
+        status = self.status or (429 if self.error == "ratelimited" else 200)
+        if status == 429:
+            error = self.error or "ratelimited"
+            return json_reply(
+                {"ok": False, "error": error}, 429, **{"Retry-After": str(self.retry_after)}
+            )
+        if self.error:
+            return json_reply({"ok": False, "error": self.error}, status)
+        # Slack's edge answers 5xx with an HTML page, not JSON.
+        phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+        page = f"<html><body><h1>{status} {phrase}</h1></body></html>".encode()
+        return Reply(status, page, "text/html; charset=utf-8", error=f"http_{status}")
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[Fault] = []
+        self._delays: dict[str, float] = {}
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._rules.append(fault)
+
+    def set_delay(self, method: str, seconds: float) -> None:
+        with self._lock:
+            if seconds > 0:
+                self._delays[method] = seconds
+            else:
+                self._delays.pop(method, None)
+
+    def delay(self, method: str) -> float:
+        return self._delays.get(method, 0.0)
+
+    def take(self, method: str, params: dict[str, Any]) -> Fault | None:
+        """The first rule that matches this call, counted as used."""
+        if not self._rules:
+            return None
+        with self._lock:
+            for rule in self._rules:
+                if rule.method != method or (rule.when is not None and not rule.when(params)):
+                    continue
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                    if rule.remaining <= 0:
+                        self._rules.remove(rule)
+                return rule
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+            self._delays.clear()
