@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import tempfile
 import time
 import urllib.parse
@@ -80,6 +81,7 @@ def prepare(
                 "api_app_id": "A0BENCH",
                 "view": {
                     "id": f"V{run_id}{n:06d}",
+                    "type": "modal",
                     "callback_id": "disclose_submit",
                     "private_metadata": "",
                     "hash": "h",
@@ -106,6 +108,7 @@ def wait_for_setups(db: Database, expected: int, timeout: float = 300) -> None:
 
 
 def main() -> None:
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # queueing is what we measure
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--backends", default="sqlite,postgresql")

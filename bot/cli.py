@@ -13,7 +13,13 @@ log = logging.getLogger("bot")
 
 
 def _secrets(settings: Settings) -> list[str]:
-    values = [settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
+    values = [
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        settings.intake_secret,
+        settings.github_webhook_secret,
+    ]
     return [v.get_secret_value() for v in values if v is not None]
 
 
@@ -115,10 +121,15 @@ def main(argv: list[str] | None = None) -> int:
         from bot.demo import main as demo_main
 
         return demo_main()
+    from bot.slack.gateway import SlackError
+
     try:
         settings = load_settings()
         commands = {"run": run, "worker": worker, "migrate": migrate, "check": check}
         return commands[args.command](settings)
     except ConfigError as error:
         print(error, file=sys.stderr)
+        return 2
+    except SlackError as error:
+        print(f"Slack refused to start the bot: {error.plain}.", file=sys.stderr)
         return 2

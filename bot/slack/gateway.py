@@ -129,7 +129,12 @@ class SlackGateway:
 
     # -- identity -------------------------------------------------------------------------
     def auth_test(self) -> dict[str, Any]:
-        response = self.client.api_call("auth.test")
+        try:
+            response = self.client.api_call("auth.test")
+        except SlackApiError as exc:
+            raise SlackError("auth.test", _error_code(exc), _data(exc)) from None
+        except OSError as exc:
+            raise SlackUnavailable("auth.test", "unavailable") from exc
         data = dict(response.data)  # type: ignore[arg-type]
         header = response.headers.get("x-oauth-scopes") or response.headers.get("X-OAuth-Scopes")
         if isinstance(header, list):

@@ -1,0 +1,71 @@
+"""The command line: check, migrate, and the manifest that goes with them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from bot.cli import main
+from bot.slack.scopes import REQUIRED_SCOPES
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, Workspace
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, slack, workspace: Workspace):
+    monkeypatch.chdir(tmp_path)
+    values = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "SECURITY_TEAM": ",".join(workspace.roster),
+        "TRIAGE_CHANNEL": workspace.triage,
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+def test_check_passes_with_every_scope(environment, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check"]) == 0
+    assert "all checks passed" in capsys.readouterr().out
+
+
+def test_check_names_missing_scopes(environment, slack, capsys: pytest.CaptureFixture[str]) -> None:
+    slack.scopes = set(REQUIRED_SCOPES) - {"pins:write", "groups:write"}
+    try:
+        assert main(["check"]) == 1
+    finally:
+        slack.scopes = set(REQUIRED_SCOPES) | slack.scopes
+    out = capsys.readouterr().out
+    assert "the bot token lacks scopes: groups:write, pins:write" in out
+    assert BOT_TOKEN not in out
+
+
+def test_check_reports_a_bad_token(environment, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-some-other-token")
+    assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "Slack refused auth.test: the bot's Slack token is not valid" in out
+    assert "xoxb-some-other-token" not in out
+
+
+def test_migrate_creates_the_schema(environment, tmp_path: Path) -> None:
+    assert main(["migrate"]) == 0
+    engine = create_engine(environment["DATABASE_URL"])
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"incident", "timeline_event", "audit_log", "alembic_version"} <= tables
+
+
+def test_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
+    manifest = (ROOT / "manifest.yml").read_text()
+    section = manifest.split("    bot:\n", 1)[1].split("settings:", 1)[0]
+    scopes = set(re.findall(r"^      - ([a-z:.]+)$", section, flags=re.MULTILINE))
+    assert scopes == set(REQUIRED_SCOPES)
+    assert "command: /disclose" in manifest and "command: /cvss" in manifest
