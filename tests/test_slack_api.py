@@ -815,3 +815,133 @@ def test_events_carry_ids_and_retry_headers(
     driver.event(event, retry_num=1, event_id=first.payload["event_id"])
     assert first.status == 200
     assert [event_id for event_id, _ in seen] == [first.payload["event_id"]] * 2
+
+
+def test_action_in_a_modal_updates_it_with_its_hash(
+    slack: FakeSlack, bolt_app: tuple[App, SlackDriver], alice: str, client: WebClient
+) -> None:
+    app, driver = bolt_app
+    picker = select(options=[option("N", "Network"), option("L", "Local")])
+    scoring = modal([{"type": "actions", "block_id": "metrics", "elements": [picker]}])
+    view = client.views_open(trigger_id=slack.issue_trigger(alice), view=scoring)["view"]
+    seen: list[dict[str, Any]] = []
+
+    @app.action("pick")
+    def live_update(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        seen.append(body)
+        chosen = body["actions"][0]["selected_option"]["value"]
+        client.views_update(
+            view_id=body["view"]["id"],
+            hash=body["view"]["hash"],
+            view=modal([section(f"Attack vector: {chosen}")]),
+        )
+
+    assert driver.block_action(alice, "pick", value="L", view_id=view["id"]).problems == []
+    assert seen[0]["container"] == {"type": "view", "view_id": view["id"]}
+    assert seen[0]["trigger_id"] and "response_url" not in seen[0]
+    assert slack.open_view_for(alice)["blocks"] == [section("Attack vector: L")]
+    # The button is gone from the updated view: nobody can click it now.
+    with pytest.raises(SubmissionRefused):
+        driver.block_action(alice, "pick", value="N", view_id=view["id"])
+    stale = error_of(client.views_update, view_id=view["id"], hash=view["hash"], view=modal())
+    assert stale["error"] == "hash_conflict"
+
+
+def test_shortcuts_open_modals_with_their_trigger(
+    slack: FakeSlack, bolt_app: tuple[App, SlackDriver], alice: str
+) -> None:
+    app, driver = bolt_app
+    room = slack.add_channel("triage", is_private=True, members=[alice, slack.bot_user_id])
+    ts = slack.add_message(room, alice, "the reporter wrote back")
+    quoted: list[str] = []
+
+    @app.shortcut("new_incident")
+    def start(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=modal())
+
+    @app.message_shortcut("add_to_timeline")
+    def add(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        ack()
+        quoted.append(body["message"]["text"])
+        respond(text="Added to the timeline")
+
+    assert driver.shortcut("new_incident", alice).problems == []
+    assert slack.open_view_for(alice) is not None
+    driver.message_action("add_to_timeline", alice, slack.message(room, ts))
+    assert quoted == ["the reporter wrote back"]
+    assert [note.text for note in slack.ephemerals_for(alice)] == ["Added to the timeline"]
+
+
+def test_response_urls_allow_five_uses_in_thirty_minutes(slack: FakeSlack, alice: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    room = slack.add_channel("triage", is_private=True, members=[alice, slack.bot_user_id])
+
+    def post(url: str, payload: dict[str, Any]) -> int:
+        data = json.dumps(payload).encode()
+        request = urllib.request.Request(url, data, {"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    url = slack.issue_response_url(alice, room)
+    assert [post(url, {"text": f"note {n}"}) for n in range(6)] == [200] * 5 + [404]
+    assert post(slack.issue_response_url(alice, room), {"blocks": [section("x" * 3001)]}) == 400
+    public = slack.issue_response_url(alice, room)
+    assert post(public, {"text": "for everyone", "response_type": "in_channel"}) == 200
+    assert [m.text for m in slack.messages(room)] == ["for everyone"]
+    late = slack.issue_response_url(alice, room)
+    slack.advance(30 * 60 + 1)
+    assert post(late, {"text": "too late"}) == 404
+    assert [call.error for call in slack.calls_to("response_url")][-3:] == [
+        "invalid_blocks",
+        None,
+        "expired_url",
+    ]
+
+
+def test_users_and_usergroups(slack: FakeSlack, client: WebClient, alice: str) -> None:
+    gone = slack.add_user("erin", deleted=True)
+    group = slack.add_usergroup("security-team", [alice, gone])
+    assert client.usergroups_users_list(usergroup=group)["users"] == [alice]
+    assert error_of(client.usergroups_users_list, usergroup="S0NOPE0000")["error"] == (
+        "no_such_subteam"
+    )
+    info = client.users_info(user=gone)["user"]
+    assert (info["name"], info["deleted"]) == ("erin", True)
+    assert client.users_info(user=alice)["user"]["tz"] == "Europe/Berlin"
+    assert error_of(client.users_info, user="U0NOPE0000")["error"] == "user_not_found"
+    members = client.users_list(limit=2)
+    assert len(members["members"]) == 2 and members["response_metadata"]["next_cursor"]
+
+
+def test_transcript_shows_each_person_only_their_own(
+    slack: FakeSlack, client: WebClient, room: str, alice: str
+) -> None:
+    bob = slack.add_user("bob")
+    headline = client.chat_postMessage(
+        channel=room,
+        text="SEC-1",
+        blocks=[
+            {"type": "header", "text": plain("SEC-1: XSS")},
+            section(f"Lead: <@{alice}>, due <!date^1772442000^{{date_short}} {{time}}|soon>"),
+            actions(button(text=plain("Accept"))),
+        ],
+    )["ts"]
+    client.chat_postMessage(channel=room, text="Scored High", thread_ts=headline)
+    client.chat_postMessage(channel=bob, text="You are on call")
+    everything = slack.transcript()
+    assert "#sec-room (private)" in everything and "You are on call" in everything
+    assert "# SEC-1: XSS" in everything and "[Accept]" in everything
+    assert "Lead: @alice, due Mar 2, 2026 9:00 AM" in everything
+    for_alice = slack.transcript(alice)
+    assert "Lead: @alice, due Mar 2, 2026 10:00 AM" in for_alice  # Berlin time
+    assert "> [" in for_alice and "Scored High" in for_alice
+    assert "You are on call" not in for_alice
+    for_bob = slack.transcript(bob)
+    assert "sec-room" not in for_bob and "You are on call" in for_bob

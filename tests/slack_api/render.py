@@ -65,7 +65,7 @@ class Renderer:
         return "" if obj is None else str(obj)
 
     def time(self, ts: str) -> str:
-        return datetime.fromtimestamp(float(ts), self.tz).strftime("%H:%M")
+        return datetime.fromtimestamp(float(ts), self.tz).strftime("%a %H:%M")
 
     # -- blocks ----------------------------------------------------------------------------
     def blocks(self, blocks: list[dict[str, Any]] | None) -> list[str]:

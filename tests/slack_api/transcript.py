@@ -21,6 +21,7 @@ def render_transcript(ws: Workspace, user_id: str | None = None) -> str:
     for channel in ws.channels.values():
         if user_id is None or user_id in channel.members:
             lines += _channel(ws, renderer, channel, user_id)
+    lines += _stray_ephemerals(ws, renderer, user_id)
     lines += _modals(ws, renderer, user_id)
     lines += _homes(ws, renderer, user_id)
     return "\n".join(lines) + "\n"
@@ -89,6 +90,19 @@ def _ephemeral(ws: Workspace, r: Renderer, note: Ephemeral) -> list[str]:
     head = f"  [{r.time(note.ts)}] @{sender} (only visible to @{reader}):"
     body = r.blocks(note.blocks) or r.mrkdwn(note.text).splitlines()
     return _with_body(head, body, "  " + INDENT)
+
+
+def _stray_ephemerals(ws: Workspace, r: Renderer, user_id: str | None) -> list[str]:
+    """Ephemeral messages in conversations this workspace does not hold (e.g. another app's DM)."""
+    stray = [
+        note
+        for note in ws.ephemerals
+        if note.channel not in ws.channels and not note.deleted and user_id in (None, note.user)
+    ]
+    lines = ["", "Elsewhere"] if stray else []
+    for note in stray:
+        lines += _ephemeral(ws, r, note)
+    return lines
 
 
 def _file(r: Renderer, file: UploadedFile) -> str:
