@@ -10,6 +10,7 @@ from bot.database import Database
 from bot.hooks import Hooks
 from bot.roster.service import Roster
 from bot.slack.gateway import SlackGateway
+from bot.slack.triage import TriageChannel
 
 
 @dataclass
@@ -19,5 +20,6 @@ class Services:
     clock: Clock
     gateway: SlackGateway
     roster: Roster
+    triage: TriageChannel
     bot_user_id: str | None = None
     hooks: Hooks = field(default_factory=Hooks)

@@ -18,7 +18,7 @@ from bot.database import Database
 from bot.incident.models import Incident
 from bot.server import BackgroundServer
 from bot.services import Services
-from bot.slack.app import build_app
+from bot.slack.app import build_app, drain
 from bot.web import build_wsgi
 from tests.slack_api import FakeSlack, SlackDriver
 
@@ -120,6 +120,7 @@ class RunningBot:
 
     def stop(self) -> None:
         self.server.stop()
+        drain(self.app)  # no listener may still be writing when the next test empties tables
         self.services.db.dispose()
 
 

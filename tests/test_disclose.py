@@ -291,3 +291,22 @@ def test_health_check_follows_the_database(bot: RunningBot) -> None:
         raise AssertionError("expected 503")
     except urllib.error.HTTPError as error:
         assert error.code == 503
+
+
+def test_a_public_triage_channel_is_never_posted_to(bot: RunningBot) -> None:
+    from bot.bootstrap import identify
+    from bot.slack.gateway import SlackError
+
+    slack, ws = bot.slack, bot.workspace
+    public = slack.add_channel("public-triage", is_private=False, members=[slack.bot_user_id])
+    bot.services.triage.channel_id = public
+    bot.services.triage._checked_at = None
+    report(bot, ws.alice)
+    wait_until(lambda: bot.incidents() and bot.incident().setup_error, what="the refusal")
+    assert "triage channel is public" in (bot.incident().setup_error or "")
+    assert slack.messages(public) == []
+    try:
+        identify(bot.services)
+        raise AssertionError("a public triage channel must stop start-up")
+    except SlackError as error:
+        assert error.error == "triage_not_private"

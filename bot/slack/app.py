@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners import disclose
+from bot.slack.listeners import disclose, leads
 from bot.slack.setup import IncidentSetup
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,16 @@ def build_app(services: Services) -> App:
     )
     setup = IncidentSetup(services)
     disclose.register(app, services, setup)
+    leads.register(app, services)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:
         log.error("listener failed on a %s request: %r", body.get("type", "?"), error)
 
     return app
+
+
+def drain(app: App) -> None:
+    """Wait for listeners still working after their ack (shutdown, tests)."""
+    executor = app.listener_runner.listener_executor
+    executor.shutdown(wait=True, cancel_futures=False)

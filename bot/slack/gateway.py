@@ -44,6 +44,10 @@ PLAIN_WORDS = {
     "account_inactive": "the bot's Slack token was revoked",
     "expired_trigger_id": "Slack's three-second window to open the form passed",
     "unavailable": "Slack did not answer",
+    "no_triage_channel": "no triage channel is configured (TRIAGE_CHANNEL)",
+    "triage_not_private": (
+        "the triage channel is public, and incident details only ever go to private channels"
+    ),
 }
 
 

@@ -44,9 +44,9 @@ def refresh(services: Services, incident_id: int) -> None:
                 views.headline_text(incident),
                 views.headline_blocks(incident, next_deadline),
             )
-        if incident.triage_ts and services.settings.triage_channel:
+        if incident.triage_ts:
             gateway.update(
-                services.settings.triage_channel,
+                services.triage.private_id(),
                 incident.triage_ts,
                 views.triage_notice_text(incident),
                 views.triage_notice_blocks(incident),
@@ -70,9 +70,9 @@ def post_update(
     incident, _ = _load(services, incident_id)
     gateway = services.gateway
     try:
-        if incident.triage_ts and services.settings.triage_channel:
+        if incident.triage_ts:
             gateway.post(
-                services.settings.triage_channel, text, blocks, thread_ts=incident.triage_ts
+                services.triage.private_id(), text, blocks, thread_ts=incident.triage_ts
             )
         if in_channel and incident.channel_id:
             gateway.post(incident.channel_id, text, blocks, thread_ts=incident.headline_ts)

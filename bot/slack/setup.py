@@ -213,9 +213,7 @@ class IncidentSetup:
     def _triage_notice(self, incident: Incident) -> Incident:
         if incident.triage_ts:
             return incident
-        triage = self.services.settings.triage_channel
-        if not triage:
-            raise SlackError("chat.postMessage", "no_triage_channel")
+        triage = self.services.triage.private_id()
         ts = self.gateway.post(
             triage, views.triage_notice_text(incident), views.triage_notice_blocks(incident)
         )
