@@ -14,6 +14,7 @@ from bot.incident import service as incidents
 from bot.roster.service import Roster
 from bot.services import Services
 from bot.slack.gateway import SlackGateway
+from bot.slack.triage import TriageChannel
 
 log = logging.getLogger(__name__)
 SLACK_API = "https://slack.com/api/"
@@ -28,11 +29,13 @@ def build_services(
         upgrade(settings.database_url)  # the embedded default looks after itself
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = WebClient(token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15)
+    gateway = SlackGateway(client)
     return Services(
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
-        gateway=SlackGateway(client),
+        gateway=gateway,
+        triage=TriageChannel(gateway, settings.triage_channel),
         roster=Roster(settings.security_team),
     )
 
@@ -41,6 +44,8 @@ def identify(services: Services) -> None:
     """Learn who the bot is in Slack (needed to recognise its own channels)."""
     auth = services.gateway.auth_test()
     services.bot_user_id = auth.get("user_id")
+    if services.settings.triage_channel:
+        services.triage.private_id()  # refuse to run with a public triage channel
 
 
 def reconcile(services: Services) -> int:
