@@ -348,8 +348,11 @@ def test_view_hash_push_limit_and_closed_views(
     for _ in range(2):
         client.views_push(trigger_id=slack.issue_trigger(alice, view["id"]), view=modal())
     assert len(slack.view_stack(alice)) == 3
-    full = error_of(client.views_push, trigger_id=slack.issue_trigger(alice), view=modal())
+    top = slack.view_stack(alice)[-1]
+    full = error_of(client.views_push, trigger_id=slack.issue_trigger(alice, top), view=modal())
     assert full["error"] == "push_limit_reached"
+    outside = error_of(client.views_push, trigger_id=slack.issue_trigger(alice), view=modal())
+    assert outside["error"] == "invalid_trigger_id"  # a trigger from outside the modal
     assert error_of(client.views_update, view_id="V0NOPE0000", view=modal())["error"] == "not_found"
     home = client.views_publish(user_id=alice, view={"type": "home", "blocks": [section("hi")]})
     assert slack.home_for(alice)["id"] == home["view"]["id"]

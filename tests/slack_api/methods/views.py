@@ -89,6 +89,9 @@ def open_(ws: Workspace, p: Params) -> dict[str, Any]:
 def push(ws: Workspace, p: Params) -> dict[str, Any]:
     given = _view_param(p, "modal")
     trigger = ws.exchange_trigger(p.text("trigger_id") or p.text("interactivity_pointer"))
+    # Only an interaction inside an open modal yields a trigger that can push onto it.
+    if trigger.view_id is None or trigger.view_id not in ws.stacks.get(trigger.user_id, []):
+        raise SlackError("invalid_trigger_id")
     return {"view": push_view(ws, trigger.user_id, given)}
 
 
