@@ -948,3 +948,46 @@ def test_transcript_shows_each_person_only_their_own(
     assert "You are on call" not in for_alice
     for_bob = slack.transcript(bob)
     assert "sec-room" not in for_bob and "You are on call" in for_bob
+
+
+def test_response_actions_are_carried_out_and_checked(
+    slack: FakeSlack, bolt_app: tuple[App, SlackDriver], alice: str, client: WebClient
+) -> None:
+    app, driver = bolt_app
+    answers = iter(
+        [
+            {"response_action": "push", "view": modal(callback_id="step")},
+            {"response_action": "update", "view": modal(title=plain("x" * 30))},
+            {"response_action": "errors", "errors": {"nope": "not an input"}},
+            {"response_action": "clear"},
+        ]
+    )
+    closed: list[str] = []
+
+    @app.view("step")
+    def step(ack: Any) -> None:
+        ack(**next(answers))
+
+    @app.view_closed("step")
+    def gone(ack: Any, body: dict[str, Any]) -> None:
+        ack()
+        closed.append(body["view"]["id"])
+
+    first = client.views_open(
+        trigger_id=slack.issue_trigger(alice), view=modal(callback_id="step", notify_on_close=True)
+    )["view"]["id"]
+    assert driver.submit_view(first, alice).problems == []
+    second = slack.view_stack(alice)[-1]
+    assert slack.view_stack(alice) == [first, second]
+    assert slack.views[second]["previous_view_id"] == first
+    invalid = driver.submit_view(second, alice)
+    assert invalid.problems and "json-pointer:/view/title/text" in invalid.problems[0]
+    assert "not an input block" in driver.submit_view(second, alice).problems[0]
+    assert driver.submit_view(second, alice).problems == []
+    assert slack.open_view_for(alice) is None
+    with pytest.raises(SubmissionRefused):
+        driver.submit_view(second, alice)  # no longer open
+    reopened = client.views_open(
+        trigger_id=slack.issue_trigger(alice), view=modal(callback_id="step", notify_on_close=True)
+    )["view"]["id"]
+    assert driver.close_view(reopened, alice) is not None and closed == [reopened]

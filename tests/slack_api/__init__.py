@@ -18,8 +18,9 @@ What it emulates, so that bugs in the bot fail tests:
   permalinks, ephemeral messages (only to members);
 - Block Kit limits on every message and view (see ``blockkit``), answered with
   ``invalid_blocks``/``invalid_arguments`` and ``response_metadata.messages`` naming the path;
-- views: triggers single use and valid 3 s on the server clock, a stack of at most 3 modals,
-  ``hash_conflict``, ``not_found`` for closed views, App Home per user;
+- views: triggers single use and valid 3 s on the server clock, a stack of at most 3 modals
+  (``views.push`` only with a trigger from inside the open modal), ``hash_conflict``,
+  ``not_found`` for closed views, App Home per user;
 - files: ``files.getUploadURLExternal``, the upload URL, ``files.completeUploadExternal``
   (what ``files_upload_v2`` does);
 - response URLs: 5 uses in 30 minutes, ``replace_original``/``delete_original``/``in_channel``;
@@ -31,7 +32,10 @@ What it emulates, so that bugs in the bot fail tests:
 What it does not: rate limits unless injected, Socket Mode, the RTM API, Enterprise Grid,
 user tokens, events the workspace would emit on its own (the driver sends those on request),
 ``channel_join``/``channel_topic`` system messages, message unfurling, file messages in
-history (files are listed separately), scheduled messages, and Slack's mrkdwn validation.
+history (files are listed separately), scheduled messages, Slack's undocumented cap on the
+total text of a message's blocks (``msg_blocks_too_long``), and mrkdwn validation.
+Where Slack's documentation names no error, the choice is marked in the code: inviting a
+deactivated user answers ``cant_invite``; a DM to one answers ``user_disabled``.
 """
 
 from .driver import DriverResponse, SlackDriver

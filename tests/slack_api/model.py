@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+APP_ID = "A0FAKEAPP01"  # the bot's Slack app
+
 
 @dataclass
 class User:
@@ -80,7 +82,7 @@ class Message:
         }
         if self.bot_id:
             data["bot_id"] = self.bot_id
-            data["app_id"] = "A0FAKEAPP01"
+            data["app_id"] = APP_ID
         if self.deleted:
             data.update(subtype="tombstone", text="This message was deleted.", hidden=True)
         if self.blocks:

@@ -14,6 +14,7 @@ from typing import Any
 from .errors import SlackError
 from .ids import IdFactory, trigger_id
 from .model import (
+    APP_ID,
     Call,
     Channel,
     Ephemeral,
@@ -43,7 +44,7 @@ class Workspace:
         self.team_id = self.ids.new("T")
         self.domain = "disclosure-fake"
         self.team_name = "Disclosure Fake"
-        self.app_id = "A0FAKEAPP01"
+        self.app_id = APP_ID
         self.bot_user_id = self.ids.new("U")
         self.bot_id = self.ids.new("B")
         self.scopes: set[str] = set(DEFAULT_SCOPES)
@@ -138,7 +139,7 @@ class Workspace:
     def open_dm(self, user_id: str) -> Channel:
         user = self.user(user_id)
         if user.deleted:
-            raise SlackError("user_disabled")
+            raise SlackError("user_disabled")  # conversations.open's documented error
         if user.is_bot and user.id != self.bot_user_id:
             raise SlackError("cannot_dm_bot")
         existing = self.dms.get(user_id)

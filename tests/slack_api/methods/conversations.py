@@ -98,7 +98,7 @@ def _invite_problem(ws: Workspace, channel: Channel, user_id: str) -> str | None
     if user is None:
         return "user_not_found"
     if user.deleted:
-        return "cant_invite"
+        return "cant_invite"  # Slack documents no deactivated-specific error for invites
     if user_id in channel.members:
         return "already_in_channel"
     return None
