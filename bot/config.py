@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     policy_file: Path | None = None
     team_timezone: str = "UTC"
     incident_prefix: str = "SEC"
+    # Each intake endpoint is served only when its secret is set.
+    intake_secret: SecretStr | None = None
+    github_webhook_secret: SecretStr | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -51,6 +54,13 @@ class Settings(BaseSettings):
     def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("expected an app-level token starting with xapp-")
+        return value
+
+    @field_validator("intake_secret")
+    @classmethod
+    def _intake_secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("expected a random secret of at least 16 characters")
         return value
 
     @field_validator("slack_api_url")

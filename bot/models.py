@@ -8,6 +8,7 @@ MODEL_MODULES = [
     "bot.incident.models",
     "bot.timeline.models",
     "bot.audit.models",
+    "bot.intake.models",
 ]
 
 

@@ -1,4 +1,4 @@
-"""The HTTP surface: Slack events, health check; a WSGI app served by waitress."""
+"""The HTTP surface: Slack events, intake webhooks, health check; served by waitress."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.intake.wsgi import intake_routes
 from bot.services import Services
 
 StartResponse = Callable[..., Any]
@@ -26,7 +27,7 @@ def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> l
 
 def build_wsgi(services: Services, bolt_app: App | None) -> Route:
     slack = SlackRequestHandler(bolt_app, path="/slack/events") if bolt_app else None
-    extra_routes: dict[tuple[str, str], Route] = {}
+    extra_routes: dict[tuple[str, str], Route] = dict(intake_routes(services))
 
     def health(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if services.db.ping():

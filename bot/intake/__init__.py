@@ -1,0 +1,1 @@
+"""Disclosures that arrive over HTTP: the signed report webhook and GitHub advisories."""

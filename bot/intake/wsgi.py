@@ -1,0 +1,295 @@
+"""`POST /intake/report` and `POST /intake/github`: WSGI handlers around the intake service.
+
+Each answers as soon as the incident is stored; the Slack set-up runs after the answer
+went out, on a background thread, so a slow or unavailable Slack never delays or fails
+it. A set-up that Slack stops part-way is finished by the periodic reconcile job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from http import HTTPStatus
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+
+from bot.incident.validation import IncidentDraft
+from bot.intake import github, signatures
+from bot.intake.models import KEY_MAX
+from bot.intake.problems import MEDIA_TYPE, Problem, invalid_fields
+from bot.intake.report import read_report
+from bot.intake.service import Answer, Delivery, KeyReused, receive
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+BODY_LIMIT = 256 * 1024  # bytes
+SETUP_WORKERS = 4
+RETRY_AFTER = "30"  # seconds, when the database does not answer
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+Route = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+# Set-ups started after an answer and not finished yet, for a clean shutdown (and tests).
+_pending: set[Future[None]] = set()
+_pending_lock = threading.Lock()
+
+
+def _forget(future: Future[None]) -> None:
+    with _pending_lock:
+        _pending.discard(future)
+
+
+def wait_for_background_setups(timeout: float = 30.0) -> bool:
+    """Wait until every Slack set-up started by an intake answer has finished."""
+    with _pending_lock:
+        running = list(_pending)
+    _, not_done = wait(running, timeout=timeout)
+    return not not_done
+
+
+class _ThenRun:
+    """A response body that starts a job once the server has sent it (WSGI `close`)."""
+
+    def __init__(self, chunks: list[bytes], job: Callable[[], None]) -> None:
+        self._chunks = chunks
+        self._job = job
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        self._job()
+
+
+def _header(environ: Environ, name: str) -> str | None:
+    value = environ.get("HTTP_" + name.upper().replace("-", "_"))
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _read_body(environ: Environ) -> bytes:
+    """The body, refused with 413 from Content-Length alone before anything is read."""
+    try:
+        declared = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise Problem(400, "bad-request", "Content-Length must be a number of bytes.") from None
+    too_large = Problem(
+        413, "too-large", f"The body is larger than the limit of {BODY_LIMIT // 1024} KiB."
+    )
+    if declared > BODY_LIMIT:
+        raise too_large
+    stream = environ["wsgi.input"]
+    body = stream.read(declared) if declared else stream.read(BODY_LIMIT + 1)
+    if len(body) > BODY_LIMIT:
+        raise too_large
+    return body
+
+
+def _require_json(environ: Environ) -> None:
+    media_type = (environ.get("CONTENT_TYPE") or "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            f"Send the report as application/json, not {media_type or 'an untyped body'}.",
+        )
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Problem(400, "malformed-json", "The body is not UTF-8 text.") from None
+    except json.JSONDecodeError as error:
+        raise Problem(
+            400,
+            "malformed-json",
+            f"The body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}.",
+        ) from None
+
+
+def _key(environ: Environ, header: str) -> str:
+    key = _header(environ, header)
+    if key is None:
+        raise Problem(400, "missing-idempotency-key", f"The {header} header is required.")
+    if len(key) > KEY_MAX or not all("!" <= char <= "~" for char in key):
+        raise Problem(
+            400,
+            "invalid-idempotency-key",
+            f"The {header} header must be 1 to {KEY_MAX} printable ASCII characters "
+            "without spaces (a UUID is ideal).",
+        )
+    return key
+
+
+def _send(
+    start_response: StartResponse,
+    status: int,
+    body: dict[str, Any],
+    media_type: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start_response(
+        f"{status} {HTTPStatus(status).phrase}",
+        [
+            ("Content-Type", media_type),
+            ("Content-Length", str(len(payload))),
+            *(headers or {}).items(),
+        ],
+    )
+    return [payload]
+
+
+class IntakeEndpoints:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.executor = ThreadPoolExecutor(SETUP_WORKERS, thread_name_prefix="intake-setup")
+
+    def routes(self) -> dict[tuple[str, str], Route]:
+        settings = self.services.settings
+        routes: dict[tuple[str, str], Route] = {}
+        if settings.intake_secret is not None:
+            routes[("POST", "/intake/report")] = self._guarded(self.report)
+        if settings.github_webhook_secret is not None:
+            routes[("POST", "/intake/github")] = self._guarded(self.github)
+        return routes
+
+    def _guarded(self, handler: Callable[[Environ], tuple[int, dict[str, Any], Answer | None]]):
+        def route(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+            try:
+                status, body, answer = handler(environ)
+            except Problem as problem:
+                if problem.status == 401:
+                    log.warning("intake %s refused: %s", environ.get("PATH_INFO"), problem.detail)
+                return _send(
+                    start_response, problem.status, problem.body(), MEDIA_TYPE, problem.headers
+                )
+            chunks = _send(start_response, status, body)
+            if answer is None or not answer.created:
+                return chunks
+            return _ThenRun(chunks, lambda: self._set_up_later(answer.incident_id))
+
+        return route
+
+    # -- the two endpoints -------------------------------------------------------------
+    def report(self, environ: Environ) -> tuple[int, dict[str, Any], Answer | None]:
+        received_at = self.services.clock.now()
+        body = _read_body(environ)
+        secret = self.services.settings.intake_secret
+        assert secret is not None
+        try:
+            signatures.verify_intake(
+                secret.get_secret_value(),
+                _header(environ, "X-Intake-Timestamp"),
+                _header(environ, "X-Intake-Signature"),
+                body,
+                received_at.timestamp(),
+            )
+        except signatures.SignatureError as error:
+            raise Problem(401, "bad-signature", str(error)) from None
+        _require_json(environ)
+        key = _key(environ, "Idempotency-Key")
+        draft, problems = read_report(_parse_json(body))
+        if draft is None:
+            raise invalid_fields(problems)
+        answer = self._receive(Delivery("intake", key, body, received_at), draft)
+        return answer.status, answer.body, answer
+
+    def github(self, environ: Environ) -> tuple[int, dict[str, Any], Answer | None]:
+        received_at = self.services.clock.now()
+        body = _read_body(environ)
+        secret = self.services.settings.github_webhook_secret
+        assert secret is not None
+        try:
+            signatures.verify_github(
+                secret.get_secret_value(), _header(environ, "X-Hub-Signature-256"), body
+            )
+        except signatures.SignatureError as error:
+            raise Problem(401, "bad-signature", str(error)) from None
+        # Checked before the ping, so a webhook set to send form data fails its first test.
+        _require_json(environ)
+        event = _header(environ, "X-GitHub-Event") or ""
+        if event == "ping":
+            return 200, {"ok": True, "event": "ping"}, None
+        if event != github.EVENT:
+            return 202, {"ok": True, "ignored": f"{event or 'unnamed'} events are not used"}, None
+        document = _parse_json(body)
+        action = document.get("action") if isinstance(document, dict) else None
+        if action != github.ACTION:
+            return 202, {"ok": True, "ignored": f"{event} {action} is not a new report"}, None
+        key = _key(environ, "X-GitHub-Delivery")
+        advisory, problems = github.read_advisory(document)
+        if advisory is None:
+            raise invalid_fields(problems)
+        answer = self._receive(
+            Delivery("github", key, body, received_at),
+            advisory.draft,
+            incident_fields=advisory.incident_fields,
+            details={
+                "ghsa_id": advisory.ghsa_id,
+                "cve_id": advisory.cve_id,
+                "severity": advisory.severity,
+                "cwe_ids": advisory.cwe_ids,
+                "repository": advisory.repository,
+            },
+        )
+        return answer.status, answer.body, answer
+
+    # -- storing, then Slack -------------------------------------------------------------
+    def _receive(self, delivery: Delivery, draft: IncidentDraft, **extra: Any) -> Answer:
+        try:
+            answer = receive(
+                self.services.db,
+                delivery,
+                draft,
+                now=self.services.clock.now(),
+                prefix=self.services.settings.incident_prefix,
+                **extra,
+            )
+        except KeyReused:
+            raise Problem(
+                422,
+                "idempotency-key-reused",
+                "This idempotency key was already used for a different body; "
+                "use a new key for a new report.",
+            ) from None
+        except OperationalError:
+            log.exception("database unavailable while storing an intake report")
+            raise Problem(
+                503,
+                "unavailable",
+                "The report could not be stored just now; nothing was created. Retry later "
+                "with the same idempotency key.",
+                headers={"Retry-After": RETRY_AFTER},
+            ) from None
+        if answer.created:
+            log.info("%s opened %s", delivery.source, answer.body["incident_id"])
+        return answer
+
+    def _set_up_later(self, incident_id: int) -> None:
+        future = self.executor.submit(self._set_up, incident_id)
+        with _pending_lock:
+            _pending.add(future)
+        future.add_done_callback(_forget)
+
+    def _set_up(self, incident_id: int) -> None:
+        from bot.slack.setup import IncidentSetup
+
+        try:
+            IncidentSetup(self.services).run(incident_id)
+        except Exception:
+            log.exception(
+                "Slack set-up of incident %d failed; the reconcile job retries", incident_id
+            )
+
+
+def intake_routes(services: Services) -> dict[tuple[str, str], Route]:
+    """The intake endpoints whose secret is set; none otherwise (they answer 404)."""
+    return IntakeEndpoints(services).routes()
