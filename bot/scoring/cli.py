@@ -13,13 +13,14 @@ line; the batch goes on and the exit status is 1 at the end (2 for a usage error
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TextIO
 
-from bot.scoring.engine import ScoreResult, score
-from bot.scoring.parsing import VectorError
+from bot.scoring.engine import ScoreResult, compute, score
+from bot.scoring.parsing import VectorError, parse_vector
+from bot.scoring.severity import severity_of
 
 _CHUNK_BYTES = 1 << 16  # stdin is read, and output written, this much at a time
 
@@ -69,15 +70,49 @@ def _chunks(arguments: list[str], stdin: TextIO) -> Iterator[list[str]]:
 
 
 def json_line(raw: str) -> tuple[str, bool]:
-    """One JSON line for a vector; ok is False for an error line."""
+    """One JSON line for a vector; ok is False for an error line.
+
+    Built from templates rather than json.dumps: every value but `vector` is one of ours
+    (a clean vector, a version, a number, a severity) and needs no escaping, and skipping a
+    dict and the encoder per line makes large batches markedly faster. The output is what
+    json.dumps would give for the same fields (the tests check that).
+    """
     try:
-        result = score(raw)
+        vector = parse_vector(raw)
     except VectorError as error:
-        return json.dumps({"vector": raw, "error": error.message}) + "\n", False
-    return json.dumps(as_json(raw, result)) + "\n", True
+        return _ERROR_LINE.format(_quote(raw), _quote(error.message)), False
+    numbers = compute(vector)
+    if numbers.base is None:
+        return (
+            _V4_LINE.format(
+                _quote(raw),
+                vector.clean,
+                numbers.score,
+                severity_of(numbers.score),
+                numbers.kind,
+            ),
+            True,
+        )
+    return (
+        _V3_LINE.format(
+            _quote(raw),
+            vector.clean,
+            vector.version,
+            numbers.score,
+            severity_of(numbers.score),
+            numbers.base,
+            severity_of(numbers.base),
+            numbers.temporal,
+            severity_of(numbers.temporal),
+            numbers.environmental,
+            severity_of(numbers.environmental),
+        ),
+        True,
+    )
 
 
 def as_json(raw: str, result: ScoreResult) -> dict[str, object]:
+    """The JSON object of a scored vector (json_line writes the same, faster)."""
     fields: dict[str, object] = {
         "vector": raw,
         "clean_vector": result.clean_vector,
@@ -97,6 +132,19 @@ def as_json(raw: str, result: ScoreResult) -> dict[str, object]:
             environmental_severity=result.environmental_severity,
         )
     return fields
+
+
+_quote = encode_basestring_ascii  # a JSON string literal, as json.dumps writes it
+_ERROR_LINE = '{{"vector": {}, "error": {}}}\n'
+_V4_LINE = (
+    '{{"vector": {}, "clean_vector": "{}", "version": "4.0", "score": {!r}, '
+    '"severity": "{}", "nomenclature": "{}"}}\n'
+)
+_V3_LINE = (
+    '{{"vector": {}, "clean_vector": "{}", "version": "{}", "score": {!r}, "severity": "{}", '
+    '"base_score": {!r}, "base_severity": "{}", "temporal_score": {!r}, '
+    '"temporal_severity": "{}", "environmental_score": {!r}, "environmental_severity": "{}"}}\n'
+)
 
 
 def text_line(raw: str) -> tuple[str, bool]:

@@ -87,10 +87,11 @@ def _characters(text: str) -> VectorError | None:
 
 
 def _show(char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    if not char.isprintable():
+        return f"the invisible character {code}"
     name = unicodedata.name(char, "")
-    if char.isprintable():
-        return f'"{char}" (U+{ord(char):04X}{" " + name if name else ""})'
-    return f"the invisible character U+{ord(char):04X}"
+    return f"the character {char} ({code}{' ' + name if name else ''})"
 
 
 def _prefix(text: str) -> VectorError | None:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from cvss import CVSS3, CVSS4
+from typing import NamedTuple
 
 from bot.scoring import first_v30
+from bot.scoring.library import ParsedCVSS3, ParsedCVSS4
 from bot.scoring.metrics import Group, Metric, catalogue
 from bot.scoring.parsing import Vector, VectorError, build_vector, parse_vector
 from bot.scoring.severity import severity_emoji, severity_of
@@ -29,9 +29,11 @@ from bot.scoring.severity import severity_emoji, severity_of
 __all__ = [
     "Incomplete",
     "ScoreResult",
+    "Scores",
     "Vector",
     "VectorError",
     "build_vector",
+    "compute",
     "parse_vector",
     "score",
     "score_metrics",
@@ -68,52 +70,60 @@ def score(vector: str | Vector) -> ScoreResult:
     """Score a vector text (parsed first, raising VectorError) or an already parsed Vector."""
     if isinstance(vector, str):
         vector = parse_vector(vector)
+    numbers = compute(vector)
+    if numbers.base is None:
+        return ScoreResult(
+            vector.version,
+            vector.text,
+            vector.clean,
+            numbers.score,
+            severity_of(numbers.score),
+            numbers.kind,
+            vector.metrics,
+            nomenclature=numbers.kind,
+        )
+    return ScoreResult(
+        vector.version,
+        vector.text,
+        vector.clean,
+        numbers.score,
+        severity_of(numbers.score),
+        numbers.kind,
+        vector.metrics,
+        numbers.base,
+        severity_of(numbers.base),
+        numbers.temporal,
+        severity_of(numbers.temporal),
+        numbers.environmental,
+        severity_of(numbers.environmental),
+    )
+
+
+class Scores(NamedTuple):
+    """The numbers of one vector. `score()` wraps them in a ScoreResult; the command line
+    formats them directly, as a frozen dataclass per line would cost it a tenth of its speed.
+    """
+
+    score: float  # the one the bot shows
+    kind: str  # "base", "temporal" or "environmental" (3.x), or the 4.0 nomenclature
+    base: float | None = None  # the three 3.x scores; None for 4.0
+    temporal: float | None = None
+    environmental: float | None = None
+
+
+def compute(vector: Vector) -> Scores:
+    """The library's scores for a parsed vector, and which of them the bot shows."""
     if vector.version == "4.0":
-        return _score_v4(vector)
-    return _score_v3(vector)
-
-
-def _score_v3(vector: Vector) -> ScoreResult:
-    parsed = CVSS3(vector.text)
+        return Scores(float(ParsedCVSS4(vector).base_score), nomenclature(vector))
+    parsed = ParsedCVSS3(vector)
     base, temporal, environmental = parsed.scores()
     if vector.version == "3.0":
         temporal, environmental = first_v30.temporal_and_environmental(parsed)
     if Group.ENVIRONMENTAL in vector.defined:
-        kind, shown = "environmental", environmental
-    elif Group.TEMPORAL in vector.defined:
-        kind, shown = "temporal", temporal
-    else:
-        kind, shown = "base", base
-    return ScoreResult(
-        version=vector.version,
-        vector=vector.text,
-        clean_vector=vector.clean,
-        score=shown,
-        severity=severity_of(shown),
-        score_kind=kind,
-        metrics=vector.metrics,
-        base_score=base,
-        base_severity=severity_of(base),
-        temporal_score=temporal,
-        temporal_severity=severity_of(temporal),
-        environmental_score=environmental,
-        environmental_severity=severity_of(environmental),
-    )
-
-
-def _score_v4(vector: Vector) -> ScoreResult:
-    value = float(CVSS4(vector.text).base_score)
-    name = nomenclature(vector)
-    return ScoreResult(
-        version="4.0",
-        vector=vector.text,
-        clean_vector=vector.clean,
-        score=value,
-        severity=severity_of(value),
-        score_kind=name,
-        metrics=vector.metrics,
-        nomenclature=name,
-    )
+        return Scores(environmental, "environmental", base, temporal, environmental)
+    if Group.TEMPORAL in vector.defined:
+        return Scores(temporal, "temporal", base, temporal, environmental)
+    return Scores(base, "base", base, temporal, environmental)
 
 
 def nomenclature(vector: Vector) -> str:
