@@ -46,5 +46,4 @@ def _mentions(text: str) -> list[str]:
 
 
 def export_files(ctx: ExportContext) -> list[tuple[str, str]]:
-    prefix = ctx.incident.human_id.lower()
-    return [(f"{prefix}-{name}", build(ctx)) for name, build in BUILDERS.items()]
+    return [(name, build(ctx)) for name, build in BUILDERS.items()]

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners import disclose, leads
+from bot.slack.listeners import disclose, home, leads, lifecycle, timeline_capture
 from bot.slack.setup import IncidentSetup
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ def build_app(services: Services) -> App:
     setup = IncidentSetup(services)
     disclose.register(app, services, setup)
     leads.register(app, services)
+    lifecycle.register(app, services)
+    timeline_capture.register(app, services)
+    home.register(app, services)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -1,0 +1,308 @@
+"""Running one lifecycle step from Slack: the domain step, then the Slack side of it.
+
+Each step commits its change (with timeline event and audit row) first; the Slack side
+(headline and triage parent edited in place, a thread reply, the hooks) is left in the
+outcome's `finish`, so a modal can be closed before the slower Slack work. A refusal
+comes back as plain-words problems and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.exports.files import export_files, load_context, people_in
+from bot.incident import service as incidents
+from bot.incident.models import Incident, Phase
+from bot.services import Services
+from bot.slack.blocks import lifecycle as views
+from bot.slack.gateway import SlackError
+from bot.slack.incident_messages import post_update, refresh
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What the person who asked is told; `problems` empty means it happened."""
+
+    message: str = ""
+    problems: list[str] = field(default_factory=list)
+    later: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def finish(self) -> Outcome:
+        """Run the Slack side of a step that succeeded; call it after the ack."""
+        while self.later:
+            self.later.pop(0)()
+        return self
+
+
+class Lifecycle:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def _now(self) -> datetime:
+        return self.services.clock.now()
+
+    def _step(self, work: Callable[[Session], Incident]) -> tuple[Incident | None, list[str]]:
+        try:
+            with self.services.db.transaction() as session:
+                return work(session), []
+        except incidents.StepRefused as refusal:
+            return None, refusal.problems
+
+    def _announce(
+        self, incident_id: int, note: tuple[str, list], reason: str | None
+    ) -> Callable[[], None]:
+        def announce() -> None:
+            refresh(self.services, incident_id)
+            text, blocks = note
+            post_update(self.services, incident_id, text, blocks)
+            if reason:
+                self.services.hooks.changed(self.services, incident_id, reason)
+
+        return announce
+
+    # -- phases -------------------------------------------------------------------------
+    def change_phase(
+        self,
+        incident_id: int,
+        target: Phase,
+        actor: str,
+        why: str = "",
+        *,
+        disclosure_planned_at: datetime | None = None,
+        fixed_versions: str | None = None,
+    ) -> Outcome:
+        old: dict[str, str] = {}
+
+        def work(session: Session) -> Incident:
+            current = incidents.get(session, incident_id)
+            old["phase"] = current.phase if current else "?"
+            return incidents.change_phase(
+                session,
+                incident_id,
+                target,
+                actor=actor,
+                now=self._now(),
+                why=why,
+                disclosure_planned_at=disclosure_planned_at,
+                fixed_versions=fixed_versions,
+            )
+
+        incident, problems = self._step(work)
+        if incident is None:
+            return Outcome(problems=problems)
+        note = views.phase_changed(incident, old["phase"], target.value, actor, why)
+        return Outcome(
+            f"{incident.human_id} is now in {target.value}.",
+            later=[self._announce(incident_id, note, "phase")],
+        )
+
+    def close(
+        self, incident_id: int, resolution: str, actor: str, why: str = "", duplicate_of: str = ""
+    ) -> Outcome:
+        old: dict[str, str] = {}
+
+        def work(session: Session) -> Incident:
+            current = incidents.get(session, incident_id)
+            old["phase"] = current.phase if current else "?"
+            return incidents.close_incident(
+                session,
+                incident_id,
+                resolution,
+                actor=actor,
+                now=self._now(),
+                why=why,
+                duplicate_of=duplicate_of,
+            )
+
+        incident, problems = self._step(work)
+        if incident is None:
+            return Outcome(problems=problems)
+        note = views.phase_changed(incident, old["phase"], Phase.CLOSED.value, actor, why)
+        return Outcome(
+            f"{incident.human_id} is closed.", later=[self._announce(incident_id, note, "phase")]
+        )
+
+    def reopen(self, incident_id: int, actor: str, why: str = "") -> Outcome:
+        incident, problems = self._step(
+            lambda session: incidents.reopen_incident(
+                session, incident_id, actor=actor, now=self._now(), why=why
+            )
+        )
+        if incident is None:
+            return Outcome(problems=problems)
+        note = views.phase_changed(incident, Phase.CLOSED.value, incident.phase, actor, why)
+        return Outcome(
+            f"{incident.human_id} is open again, in {incident.phase}.",
+            later=[self._announce(incident_id, note, "phase")],
+        )
+
+    def fix_ready(self, incident_id: int, actor: str) -> Outcome:
+        incident, problems = self._step(
+            lambda session: incidents.mark_fix_ready(
+                session, incident_id, actor=actor, now=self._now()
+            )
+        )
+        if incident is None:
+            return Outcome(problems=problems)
+        return Outcome(
+            f"The fix for {incident.human_id} is marked ready.",
+            later=[self._announce(incident_id, views.fix_ready(incident, actor), "fix_ready")],
+        )
+
+    # -- updates and advisory fields ------------------------------------------------------
+    def update(
+        self, incident_id: int, text: str, actor: str, next_update_at: datetime | None = None
+    ) -> Outcome:
+        incident, problems = self._step(
+            lambda session: incidents.record_update(
+                session,
+                incident_id,
+                text,
+                actor=actor,
+                now=self._now(),
+                next_update_at=next_update_at,
+            )
+        )
+        if incident is None:
+            return Outcome(problems=problems)
+        note = views.update_posted(incident, actor, text.strip(), next_update_at)
+        return Outcome(
+            f"Update posted for {incident.human_id}.",
+            later=[self._announce(incident_id, note, "update")],
+        )
+
+    def edit_advisory(self, incident_id: int, values: dict[str, str], actor: str) -> Outcome:
+        changed: list[str] = []
+
+        def work(session: Session) -> Incident:
+            changed.extend(
+                incidents.set_advisory_fields(
+                    session, incident_id, values, actor=actor, now=self._now()
+                )
+            )
+            incident = incidents.get(session, incident_id)
+            assert incident is not None
+            return incident
+
+        incident, problems = self._step(work)
+        if incident is None:
+            return Outcome(problems=problems)
+        if not changed:
+            return Outcome("Nothing changed.")
+        return Outcome(
+            f"Saved {len(changed)} advisory field(s) of {incident.human_id}.",
+            later=[
+                self._announce(incident_id, views.advisory_edited(incident, actor, changed), None)
+            ],
+        )
+
+    # -- fix team ---------------------------------------------------------------------------
+    def add_fix_team(self, incident_id: int, users: list[str], actor: str, role: str) -> Outcome:
+        gateway = self.services.gateway
+        with self.services.db.transaction() as session:
+            incident = incidents.get(session, incident_id)
+            assert incident is not None
+        if not incident.is_open or not incident.channel_id:
+            return Outcome(problems=[f"{incident.human_id} has no open incident channel."])
+        try:
+            outcome = gateway.invite(incident.channel_id, users)
+        except SlackError as exc:
+            return Outcome(problems=[f"Slack would not invite them: {exc.plain}."])
+        if outcome.failed:
+            failed = ", ".join(f"<@{u}> ({e})" for u, e in outcome.failed.items())
+            problem = f"Slack would not invite {failed}."
+        else:
+            problem = ""
+        added = []
+        for user in [u for u in users if u not in outcome.failed]:
+            with self.services.db.transaction() as session:
+                _, new = incidents.add_fix_team_member(
+                    session, incident_id, user, actor=actor, now=self._now()
+                )
+            if not new:
+                continue
+            added.append(user)
+            try:
+                gateway.dm(user, *views.fix_team_welcome(incident, actor, role))
+            except SlackError as exc:
+                log.warning("could not DM the embargo rules to %s: %s", user, exc.error)
+            post_update(
+                self.services, incident_id, *views.fix_team_joined(incident, user, actor, role)
+            )
+        if added:
+            self.services.hooks.changed(self.services, incident_id, "fix_team")
+        names = ", ".join(f"<@{u}>" for u in added) or "nobody new"
+        return Outcome(f"Added {names} to the fix team.", [problem] if problem else [])
+
+    def release_fix_team(self, incident_id: int, user: str, actor: str) -> Outcome:
+        with self.services.db.transaction() as session:
+            incident = incidents.get(session, incident_id)
+            assert incident is not None
+            released = incidents.release_fix_team_member(
+                session, incident_id, user, actor=actor, now=self._now()
+            )
+        if not released:
+            return Outcome(problems=[f"<@{user}> is not on the fix team of {incident.human_id}."])
+        if incident.channel_id and not self.services.roster.is_member(user):
+            try:
+                self.services.gateway.call(
+                    "conversations.kick", channel=incident.channel_id, user=user
+                )
+            except SlackError as exc:
+                log.warning("could not remove %s from the channel: %s", user, exc.error)
+        post_update(self.services, incident_id, *views.fix_team_released(incident, user, actor))
+        self.services.hooks.changed(self.services, incident_id, "fix_team")
+        return Outcome(f"<@{user}> is released from the fix team.")
+
+    # -- exports ------------------------------------------------------------------------------
+    def export(self, incident_id: int, actor: str) -> Outcome:
+        now = self._now()
+        with self.services.db.transaction() as session:
+            context = load_context(session, incident_id, now)
+        incident = context.incident
+        if not incident.channel_id:
+            return Outcome(problems=[f"{incident.human_id} has no incident channel yet."])
+        names = self._names(people_in(context))
+        with self.services.db.transaction() as session:
+            context = load_context(session, incident_id, now, names)
+        files = export_files(context)
+        try:
+            for name, content in files:
+                self.services.gateway.upload(
+                    incident.channel_id, name, content, title=f"{incident.human_id} {name}"
+                )
+        except SlackError as exc:
+            return Outcome(problems=[f"The upload failed: {exc.plain}. Please try again."])
+        with self.services.db.transaction() as session:
+            from bot.audit.service import record
+            from bot.timeline.service import add_event
+
+            listed = [name for name, _ in files]
+            add_event(session, incident_id, now, actor, "exported", "Exported " + ", ".join(listed))
+            record(session, now, actor, "incident.export", incident_id, files=listed)
+        post_update(
+            self.services, incident_id, *views.exported(incident, actor, listed), in_channel=False
+        )
+        return Outcome(f"Exported {', '.join(listed)} to <#{incident.channel_id}>.")
+
+    def _names(self, users: set[str]) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for user in sorted(users):
+            try:
+                info = self.services.gateway.user_info(user)
+            except SlackError:
+                continue
+            profile = info.get("profile") or {}
+            names[user] = profile.get("real_name") or info.get("real_name") or info.get("name")
+        return names

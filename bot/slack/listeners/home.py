@@ -1,0 +1,118 @@
+"""App Home: published when a member opens the bot's Home tab.
+
+Deadlines, on-call and away status come from other features through `providers`; each
+is optional, and the tab shows what the incident itself knows when none is plugged in:
+
+- `providers.deadlines_due(services, user_id, start, end) -> list[DueItem]`
+- `providers.on_call(services) -> str | None` (a Slack user ID)
+- `providers.away(services, user_id) -> str | None` (e.g. "Away until 12 March")
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_bolt import App
+from sqlalchemy.orm import Session
+
+from bot.incident import service as incidents
+from bot.incident.models import Incident
+from bot.services import Services
+from bot.slack.blocks.home import DueItem, HomeRow, home_view, outsider_view
+from bot.slack.gateway import SlackError
+
+log = logging.getLogger(__name__)
+WEEK = timedelta(days=7)
+
+
+@dataclass
+class HomeProviders:
+    deadlines_due: Callable[[Services, str, datetime, datetime], list[DueItem]] | None = None
+    on_call: Callable[[Services], str | None] | None = None
+    away: Callable[[Services, str], str | None] | None = None
+
+
+providers = HomeProviders()
+
+
+def _involves(session: Session, incident: Incident, user_id: str) -> bool:
+    if user_id in (incident.lead_id, incident.commander_id, incident.opened_by):
+        return True
+    return any(m.user_id == user_id for m in incidents.fix_team(session, incident.id))
+
+
+def own_milestones(incident: Incident, start: datetime, end: datetime) -> list[DueItem]:
+    """What the incident record itself says is due: the planned disclosure, the next update."""
+    found = [
+        (
+            "public disclosure",
+            incident.disclosure_planned_at if not incident.disclosed_at else None,
+        ),
+        ("next update", incident.next_update_at),
+    ]
+    return [
+        DueItem(incident.human_id, incident.channel_id, what, when)
+        for what, when in found
+        if when is not None and start <= when < end
+    ]
+
+
+def _safely(what: str, call: Callable[[], Any], fallback: Any) -> Any:
+    try:
+        return call()
+    except Exception:
+        log.exception("the App Home %s provider failed", what)
+        return fallback
+
+
+def build_home(services: Services, user_id: str) -> dict[str, Any]:
+    if not services.roster.is_member(user_id):
+        return outsider_view()
+    now = services.clock.now()
+    mine: list[HomeRow] = []
+    others: list[HomeRow] = []
+    due: list[DueItem] = []
+    with services.db.transaction() as session:
+        for incident in incidents.open_incidents(session):
+            deadline = (
+                _safely(
+                    "next deadline",
+                    lambda i=incident: services.hooks.next_deadline(session, i),
+                    None,
+                )
+                if services.hooks.next_deadline
+                else None
+            )
+            row = HomeRow(incident, deadline)
+            if _involves(session, incident, user_id):
+                mine.append(row)
+                due += own_milestones(incident, now, now + WEEK)
+            else:
+                others.append(row)
+    if providers.deadlines_due:
+        due += _safely(
+            "deadlines", lambda: providers.deadlines_due(services, user_id, now, now + WEEK), []
+        )
+    on_call = (
+        _safely("on-call", lambda: providers.on_call(services), None) if providers.on_call else None
+    )
+    away = (
+        _safely("away", lambda: providers.away(services, user_id), None) if providers.away else None
+    )
+    return home_view(user_id, mine, others, due, on_call, away, now)
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("app_home_opened")
+    def opened(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = event.get("user", "")
+        try:
+            services.gateway.publish_home(user, build_home(services, user))
+        except SlackError as exc:
+            log.warning("could not publish the App Home of %s: %s", user, exc.error)
