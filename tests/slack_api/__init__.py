@@ -38,10 +38,11 @@ Where Slack's documentation names no error, the choice is marked in the code: in
 deactivated user answers ``cant_invite``; a DM to one answers ``user_disabled``.
 """
 
-from .driver import DriverResponse, SlackDriver
+from .driver import SlackDriver
 from .elements import SubmissionRefused
 from .fake import FakeSlack
 from .model import Call, Channel, Ephemeral, Message, UploadedFile, User
+from .transport import DriverResponse
 
 __all__ = [
     "Call",

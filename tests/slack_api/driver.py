@@ -7,106 +7,50 @@ who typed it, and carries out a view submission's ``response_action``.
 from __future__ import annotations
 
 import copy
-import hashlib
-import hmac
-import http.client
 import json
-import threading
-import time
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from .elements import SubmissionRefused, action, find_element, view_state
-from .errors import SlackError
 from .fake import FakeSlack
-from .methods.views import checked_view, close_view, push_view, replace_view
+from .methods.views import close_view
 from .model import Ephemeral, Message
 from .responses import apply_command_reply
-
-ACK_DEADLINE = 3.0
-
-
-@dataclass
-class DriverResponse:
-    status: int
-    headers: dict[str, str]
-    text: str
-    elapsed: float = 0.0
-    payload: dict[str, Any] = field(default_factory=dict)  # what was sent to the bot
-    problems: list[str] = field(default_factory=list)  # what Slack would show as an error
-    view_errors: dict[str, str] | None = None  # a view_submission's field errors
-
-    def json(self) -> Any:
-        return json.loads(self.text) if self.text.strip() else None
+from .submissions import apply_response_action
+from .transport import BotConnection, DriverResponse
+from .workspace import Workspace
 
 
 class SlackDriver:
     def __init__(
         self, bot_url: str, signing_secret: str, slack: FakeSlack, *, timeout: float = 30.0
     ) -> None:
-        parts = urlsplit(bot_url)
-        self.host = parts.hostname or "127.0.0.1"
-        self.port = parts.port or 80
-        self.path = parts.path or "/"
-        self.signing_secret = signing_secret
         self.slack = slack
-        self.timeout = timeout
-        self._local = threading.local()
+        self._bot = BotConnection(bot_url, signing_secret, timeout)
 
     # -- transport -------------------------------------------------------------------------
     def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
         """Slack's v0 signature headers (the timestamp is wall-clock time, as Slack's is)."""
-        stamp = str(int(time.time()) if timestamp is None else timestamp)
-        base = b"v0:" + stamp.encode() + b":" + body
-        digest = hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
-        return {"X-Slack-Signature": f"v0={digest}", "X-Slack-Request-Timestamp": stamp}
+        return self._bot.sign(body, timestamp)
 
     def post_raw(self, body: bytes, headers: dict[str, str]) -> DriverResponse:
         """POST exactly these bytes and headers to the bot (forged or replayed requests)."""
-        for attempt in (1, 2):
-            connection, fresh = self._connection()
-            started = time.monotonic()
-            try:
-                connection.request("POST", self.path, body=body, headers=headers)
-                answer = connection.getresponse()
-                text = answer.read().decode("utf-8", "replace")
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                connection.close()
-                self._local.connection = None
-                if fresh or attempt == 2:  # a kept-alive connection the bot closed: retry once
-                    raise
-                continue
-            if answer.getheader("Connection", "").lower() == "close":
-                connection.close()
-                self._local.connection = None
-            elapsed = time.monotonic() - started
-            return DriverResponse(answer.status, dict(answer.getheaders()), text, elapsed)
-        raise AssertionError("unreachable")
-
-    def _connection(self) -> tuple[http.client.HTTPConnection, bool]:
-        existing = getattr(self._local, "connection", None)
-        if existing is not None:
-            return existing, False
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-        self._local.connection = connection
-        return connection, True
+        return self._bot.post(body, headers)
 
     def _send(
         self, body: bytes, content_type: str, extra: dict[str, str] | None = None
     ) -> DriverResponse:
-        headers = {"Content-Type": content_type, **self.sign(body), **(extra or {})}
-        return self.post_raw(body, headers)
+        return self._bot.send(body, content_type, extra)
 
     def _send_payload(self, payload: dict[str, Any]) -> DriverResponse:
         body = urlencode({"payload": json.dumps(payload)}).encode()
         response = self._send(body, "application/x-www-form-urlencoded")
         response.payload = payload
-        _check_ack(response)
+        response.acknowledged()
         return response
 
     # -- who and where ---------------------------------------------------------------------
-    def _ws(self) -> Any:
+    def _ws(self) -> Workspace:
         return self.slack.workspace
 
     def _user(self, user_id: str) -> dict[str, Any]:
@@ -158,7 +102,7 @@ class SlackDriver:
         }
         response = self._send(urlencode(fields).encode(), "application/x-www-form-urlencoded")
         response.payload = fields
-        if _check_ack(response):
+        if response.acknowledged():
             content_type = response.headers.get("Content-Type", "")
             problem = apply_command_reply(ws, user_id, channel_id, content_type, response.text)
             if problem:
@@ -263,37 +207,8 @@ class SlackDriver:
         payload.update(view=view, response_urls=[])
         response = self._send_payload(payload)
         if response.status == 200 and not response.problems:
-            self._apply_response_action(response, view, user_id)
+            apply_response_action(ws, response, view, user_id)
         return response
-
-    def _apply_response_action(
-        self, response: DriverResponse, view: dict[str, Any], user_id: str
-    ) -> None:
-        ws = self._ws()
-        try:
-            answer = response.json() or {}
-        except ValueError:
-            response.problems.append("invalid response: not JSON")
-            return
-        kind = answer.get("response_action")
-        with ws.lock:
-            try:
-                if kind is None:
-                    close_view(ws, user_id, view["id"])
-                elif kind == "clear":
-                    close_view(ws, user_id, view["id"], everything=True)
-                elif kind == "update":
-                    replace_view(ws, view["id"], answer.get("view"))
-                elif kind == "push":
-                    push_view(ws, user_id, checked_view(answer.get("view"), "modal"))
-                elif kind == "errors":
-                    response.view_errors = dict(answer.get("errors") or {})
-                    _check_errors(view, response)
-                else:
-                    response.problems.append(f"unknown response_action {kind!r}")
-            except SlackError as error:
-                messages = error.extra.get("response_metadata", {}).get("messages", [])
-                response.problems.append(" ".join([error.error, *messages]))
 
     def close_view(self, view_id: str, user_id: str) -> DriverResponse | None:
         """Press Cancel; the bot hears of it only when the view asked (notify_on_close)."""
@@ -373,7 +288,7 @@ class SlackDriver:
             extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
         response = self._send(json.dumps(envelope).encode(), "application/json", extra)
         response.payload = envelope
-        _check_ack(response)
+        response.acknowledged()
         return response
 
     def url_verification(self, challenge: str = "fake-challenge") -> DriverResponse:
@@ -385,23 +300,3 @@ class SlackDriver:
         response = self._send(json.dumps(body).encode(), "application/json")
         response.payload = body
         return response
-
-
-def _check_ack(response: DriverResponse) -> bool:
-    """Slack gives up after 3 seconds and on any status but 200; True when the ack counts."""
-    if response.elapsed > ACK_DEADLINE:
-        response.problems.append("operation_timeout")
-        return False
-    if response.status != 200:
-        response.problems.append(f"http_error_{response.status}")
-        return False
-    return True
-
-
-def _check_errors(view: dict[str, Any], response: DriverResponse) -> None:
-    inputs = {
-        block.get("block_id") for block in view.get("blocks", []) if block.get("type") == "input"
-    }
-    for block_id in response.view_errors or {}:
-        if block_id not in inputs:
-            response.problems.append(f"errors names {block_id!r}, which is not an input block")
