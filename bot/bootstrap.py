@@ -36,7 +36,7 @@ def build_services(
         clock=clock or SystemClock(),
         gateway=gateway,
         triage=TriageChannel(gateway, settings.triage_channel),
-        roster=Roster(settings.security_team),
+        roster=Roster(settings.security_team, settings.security_team_group),
     )
 
 

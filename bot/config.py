@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 DEFAULT_DATABASE_URL = "sqlite:///disclosure-bot.sqlite3"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class ConfigError(Exception):
@@ -41,6 +42,12 @@ class Settings(BaseSettings):
     # Each intake endpoint is served only when its secret is set.
     intake_secret: SecretStr | None = None
     github_webhook_secret: SecretStr | None = None
+    security_team_group: str | None = None
+    max_open_leads: int = Field(default=3, ge=1)
+    lead_offer_window: int = Field(default=4 * 3600, ge=1)  # seconds
+    oncall_start_day: str = "monday"
+    oncall_start_time: str = "09:00"
+    oncall_timezone: str | None = None  # default: TEAM_TIMEZONE
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -104,11 +111,13 @@ class Settings(BaseSettings):
             raise ValueError("expected 1 to 10 uppercase letters or digits, such as SEC")
         return value
 
-    @field_validator("team_timezone")
+    @field_validator("team_timezone", "oncall_timezone")
     @classmethod
-    def _known_timezone(cls, value: str) -> str:
+    def _known_timezone(cls, value: str | None) -> str | None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+        if value is None:
+            return None
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
@@ -116,6 +125,27 @@ class Settings(BaseSettings):
                 f"expected an IANA time zone such as Europe/Berlin, not {value!r}"
             ) from None
         return value
+
+    @field_validator("security_team_group")
+    @classmethod
+    def _group_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^S[A-Z0-9]{2,}$", value):
+            raise ValueError(f"expected a user group ID such as S012ABCDEF, not {value!r}")
+        return value
+
+    @field_validator("oncall_start_day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        if value.strip().lower() not in WEEKDAYS:
+            raise ValueError(f"expected a weekday name such as monday, not {value!r}")
+        return value.strip().lower()
+
+    @field_validator("oncall_start_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f"expected a 24-hour time such as 09:00, not {value!r}")
+        return value.strip()
 
     @property
     def socket_mode(self) -> bool:
@@ -132,8 +162,8 @@ class Settings(BaseSettings):
             )
             if value is None
         ]
-        if not self.security_team:
-            missing.append("SECURITY_TEAM")
+        if not self.security_team and not self.security_team_group:
+            missing.append("SECURITY_TEAM (or SECURITY_TEAM_GROUP)")
         if missing:
             raise ConfigError(
                 "Missing settings: "

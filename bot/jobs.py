@@ -11,9 +11,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.bootstrap import reconcile
 from bot.services import Services
+from bot.slack.lead_offers import expire_offers
 
 log = logging.getLogger(__name__)
 RECONCILE_EVERY = 60  # seconds between sweeps for set-ups a Slack failure left unfinished
+LEAD_OFFERS_EVERY = 30  # seconds between checks for lapsed lead offers
+ROSTER_EVERY = 15 * 60  # seconds between re-reads of the team's user group and accounts
 
 
 def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
@@ -32,6 +35,22 @@ def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
         "interval",
         seconds=RECONCILE_EVERY,
         id="reconcile",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _guarded("lead offers", lambda: expire_offers(services)),
+        "interval",
+        seconds=LEAD_OFFERS_EVERY,
+        id="lead_offers",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _guarded("roster", lambda: services.roster.refresh(services.gateway, services.clock.now())),
+        "interval",
+        seconds=ROSTER_EVERY,
+        id="roster",
         max_instances=1,
         coalesce=True,
     )

@@ -8,6 +8,8 @@ MODEL_MODULES = [
     "bot.incident.models",
     "bot.timeline.models",
     "bot.audit.models",
+    "bot.lead.models",
+    "bot.oncall.models",
     "bot.intake.models",
 ]
 

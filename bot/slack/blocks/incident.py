@@ -66,6 +66,7 @@ def headline_blocks(incident: Incident, next_deadline: str | None = None) -> Blo
         f"*Phase*\n{phase_label(incident)}",
         f"*Severity*\n{severity_text(incident)}",
         f"*Fix lead*\n{user_mention(incident.lead_id)}",
+        f"*Commander*\n{user_mention(incident.commander_id, 'on-call not known')}",
         f"*Next deadline*\n{next_deadline or '_none planned yet_'}",
         f"*Reporter*\n{reporter_text(incident)}",
         f"*Source*\n{source_text(incident)}",

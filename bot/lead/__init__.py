@@ -1,0 +1,1 @@
+"""Fix-lead selection: a fair, persistent rotation with offers, passes and handoffs."""

@@ -1,0 +1,1 @@
+"""The weekly on-call rotation: the incident commander of each week."""
