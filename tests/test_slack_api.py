@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -878,9 +881,6 @@ def test_shortcuts_open_modals_with_their_trigger(
 
 
 def test_response_urls_allow_five_uses_in_thirty_minutes(slack: FakeSlack, alice: str) -> None:
-    import urllib.error
-    import urllib.request
-
     room = slack.add_channel("triage", is_private=True, members=[alice, slack.bot_user_id])
 
     def post(url: str, payload: dict[str, Any]) -> int:
@@ -991,3 +991,27 @@ def test_response_actions_are_carried_out_and_checked(
         trigger_id=slack.issue_trigger(alice), view=modal(callback_id="step", notify_on_close=True)
     )["view"]["id"]
     assert driver.close_view(reopened, alice) is not None and closed == [reopened]
+
+
+def test_delays_and_an_injected_clock(slack: FakeSlack, client: WebClient) -> None:
+    slack.delay("auth.test", 0.2)
+    started = time.monotonic()
+    client.auth_test()
+    assert time.monotonic() - started >= 0.2
+    slack.clear_faults()
+    started = time.monotonic()
+    client.auth_test()
+    assert time.monotonic() - started < 0.2
+
+    moments = iter([1_772_442_000.0 + step for step in range(100)])
+    with FakeSlack(bot_token=TOKEN, clock=lambda: next(moments)) as fixed:
+        own = WebClient(token=TOKEN, base_url=fixed.base_url)
+        room = own.conversations_create(name="clocked")["channel"]
+        assert room["created"] >= 1_772_442_000
+        ts = own.chat_postMessage(channel=room["id"], text="x")["ts"]
+        assert ts.startswith("17724420") and len(ts.split(".")[1]) == 6
+        trigger = fixed.issue_trigger(fixed.add_user("zoe"))
+        fixed.advance(10)
+        assert error_of(own.views_open, trigger_id=trigger, view=modal())["error"] == (
+            "expired_trigger_id"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,12 @@ from .workspace import Workspace
 
 
 class FakeSlack:
+    """One in-memory workspace served over HTTP, with seeding, fault injection and inspection.
+
+    The clock (epoch seconds) drives message timestamps and trigger and response URL expiry;
+    ``advance`` moves it forward.
+    """
+
     def __init__(
         self, bot_token: str = "xoxb-test-token", clock: Callable[[], float] | None = None
     ) -> None:
@@ -176,7 +183,7 @@ class FakeSlack:
         *,
         status: int | None = None,
         times: int | None = 1,
-        retry_after: int = 1,
+        retry_after: float = 1,
         drop: bool = False,
         after_effect: bool = False,
         when: Callable[[dict[str, Any]], bool] | None = None,
@@ -188,7 +195,10 @@ class FakeSlack:
         lets the call take effect first (the reply is lost, not the work); ``when`` picks calls
         by their arguments.
         """
-        self.faults.add(Fault(method, error, status, times, retry_after, drop, after_effect, when))
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for until cleared")
+        wait = math.ceil(retry_after)  # Slack's Retry-After is whole seconds
+        self.faults.add(Fault(method, error, status, times, wait, drop, after_effect, when))
 
     def delay(self, method: str, seconds: float) -> None:
         """Answer every call of ``method`` this much later, until cleared (0 clears it)."""
