@@ -1,0 +1,44 @@
+"""App Home: a member's open incidents, this week's deadlines, on-call and status."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.slack.listeners import home
+from tests.harness import RunningBot, wait_until
+from tests.test_disclose import texts
+from tests.test_lifecycle import command, open_incident, set_lead
+
+
+def open_home(bot: RunningBot, user: str) -> dict:
+    before = bot.slack.home_for(user)
+    bot.driver.event({"type": "app_home_opened", "user": user, "channel": "D0", "tab": "home"})
+    return wait_until(
+        lambda: (view := bot.slack.home_for(user)) and view != before and view, what="the home tab"
+    )
+
+
+def test_home_lists_my_incidents_deadlines_and_team(bot: RunningBot, monkeypatch) -> None:
+    ws = bot.workspace
+    incident = open_incident(bot, title="Token leak in logs")
+    set_lead(bot, incident, ws.bob)
+    command(bot, ws.bob, incident.channel_id, "phase fixing")
+    planned = (bot.clock.now() + timedelta(days=3)).strftime("%Y-%m-%d")
+    command(bot, ws.bob, incident.channel_id, f"phase embargo {planned}")
+    monkeypatch.setattr(home.providers, "on_call", lambda services: ws.carol)
+    monkeypatch.setattr(home.providers, "away", lambda services, user: "Away until Friday")
+
+    body = texts(open_home(bot, ws.bob)["blocks"])
+    assert "Your open incidents" in body and incident.human_id in body
+    assert "Token leak in logs" in body and "Embargo" in body and f"<@{ws.bob}>" in body
+    assert "public disclosure" in body  # due this week
+    assert f"<@{ws.carol}>" in body and "Away until Friday" in body
+
+    carol = texts(open_home(bot, ws.carol)["blocks"])
+    assert incident.human_id in carol  # the whole team sees every open incident
+
+
+def test_home_shows_outsiders_nothing_of_any_incident(bot: RunningBot) -> None:
+    incident = open_incident(bot)
+    body = texts(open_home(bot, bot.workspace.dave)["blocks"])
+    assert incident.human_id not in body and "/disclose" in body
