@@ -28,7 +28,7 @@ _ISO = re.compile(
 )
 _ISO_UNITS = ("years", "months", "weeks", "days", "hours", "minutes", "seconds")
 _SECONDS_PER = {"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
-_BUSINESS = re.compile(r"(?P<amount>\S+)\s+(?:business|working)\s+(?P<unit>\S+)")
+_BUSINESS = re.compile(r"(?P<amount>\S+)\s+(?:business|working)\s+(?P<unit>\S+)", re.IGNORECASE)
 _BUSINESS_UNITS = {"day": "days", "days": "days", "hour": "hours", "hours": "hours"}
 
 

@@ -91,14 +91,9 @@ def policy_from_mapping(data: Mapping[str, Any], source: str = "policy") -> Poli
         table = _table(data, section, source)
         changes = {key: _read(readers, key, value, section, source) for key, value in table.items()}
         policy = replace(policy, **{attribute: replace(getattr(policy, attribute), **changes)})
-    lead = _table(data, "lead", source)
-    if "offer_window" in lead:
-        policy = replace(
-            policy,
-            lead_offer_window=_read(
-                LEAD_READERS, "offer_window", lead["offer_window"], "lead", source
-            ),
-        )
+    for key, value in _table(data, "lead", source).items():
+        window = _read(LEAD_READERS, key, value, "lead", source)
+        policy = replace(policy, lead_offer_window=window)
     policy = replace(policy, tracks=_tracks(policy, _table(data, "tracks", source), source))
     _check_consistency(policy, source)
     return policy
@@ -356,7 +351,9 @@ def _check_keys(
 
 def _unknown(key: str, allowed: Mapping[str, object] | tuple[str, ...]) -> str:
     names = list(allowed)
-    close = difflib.get_close_matches(key, names, n=1)
+    close = [name for name in names if key in name or name in key]
+    if len(close) != 1:
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.7)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown key{hint}; allowed: {', '.join(names)}"
 
