@@ -110,14 +110,15 @@ def _prefix(text: str) -> VectorError | None:
     version = shape.group(1)
     if version not in CATALOGUES:
         return VectorError(f"CVSS version {version} is not supported; use {_SUPPORTED}.")
-    if head != head.upper():
-        return _error(
-            f'Write the prefix in capitals: "{head.upper()}", not "{head}".',
-            (),
-            _fix_case(CATALOGUES[version], text),
-        )
     if not rest:
         return VectorError(f'The vector has no metrics after "{head}{slash}".')
+    if head != head.upper():
+        message = f'Write the prefix in capitals: "{head.upper()}", not "{head}".'
+        fixed = _fix_case(CATALOGUES[version], text)
+        if _first_valid(fixed) is not None:
+            return _error(message, (), fixed)
+        further = diagnose(f"{head.upper()}/{rest}")  # what is wrong besides the prefix
+        return VectorError(f"{message} {further.message}", further.metrics, further.suggestion)
     return None
 
 
