@@ -125,7 +125,8 @@ def outcome_line(offer: LeadOffer, lead_id: str | None) -> str:
 
 def answered_offer(offer: LeadOffer, incident: Incident) -> tuple[str, Blocks]:
     line = f"*{incident.human_id}* fix lead · {outcome_line(offer, incident.lead_id)}"
-    return clip(line, 3000), [{"type": "section", "text": mrkdwn(line)}]
+    section = {"type": "section", "block_id": f"lead_offer_{offer.id}", "text": mrkdwn(line)}
+    return clip(line, 3000), [section]
 
 
 def pass_modal(offer_id: int, human_id: str) -> dict[str, Any]:
