@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 PHASES = ("triage", "fixing", "embargo", "released", "disclosed", "closed")
@@ -14,6 +15,9 @@ class IncidentFacts:
 
     `disclosure_planned_at` is the agreed public disclosure date; `exploited` marks a
     vulnerability known to be exploited in the wild (policies may shorten deadlines).
+    `rescheduled` maps deadline kinds to due times a person set by hand; they win over
+    the policy's. (Move the public disclosure through `disclosure_planned_at` instead,
+    so the distributor notices move with it.)
     """
 
     reported_at: datetime
@@ -33,6 +37,7 @@ class IncidentFacts:
     retrospective_done_at: datetime | None = None
     last_update_at: datetime | None = None
     closed: bool = False
+    rescheduled: Mapping[str, datetime] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
@@ -41,6 +46,9 @@ class IncidentFacts:
             value = getattr(self, item.name)
             if isinstance(value, datetime) and value.utcoffset() is None:
                 raise ValueError(f"{item.name} must be an aware datetime, not {value!r}")
+        for kind, due in self.rescheduled.items():
+            if due.utcoffset() is None:
+                raise ValueError(f"rescheduled[{kind!r}] must be an aware datetime, not {due!r}")
 
     @property
     def is_closed(self) -> bool:

@@ -15,6 +15,7 @@ Anchors (what each deadline counts from):
   `disclose_after_release`, or else the report plus `embargo_max`.
 - retrospective: the release. stale_update: the last update (or the report).
 
+A due time set by hand (`IncidentFacts.rescheduled`) replaces the planned one.
 A step whose phase has already been passed without a recorded time (for instance, the
 phase set to `released` by hand) is left out rather than nagged about.
 """
@@ -181,6 +182,7 @@ class _Planner:
         opens_at: datetime | None = None,
         critical: bool = False,
     ) -> Deadline:
+        due = self.facts.rescheduled.get(kind.value, due)
         if met_at is None:
             status = Status.OPEN
         else:

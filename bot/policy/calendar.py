@@ -67,7 +67,7 @@ class BusinessCalendar:
         self._years: dict[int, dict[date, str]] = {}
         self._lock = threading.Lock()
         if self.holidays_country:
-            self._country_holidays(date.today().year)  # fail now on an unknown country
+            self._load_year(None)  # fail now on an unknown country or subdivision
 
     @classmethod
     def for_policy(
@@ -263,11 +263,13 @@ class BusinessCalendar:
                 known = self._years[year] = self._load_year(year)
             return known
 
-    def _load_year(self, year: int) -> dict[date, str]:
+    def _load_year(self, year: int | None) -> dict[date, str]:
         assert self.holidays_country is not None
         try:
             calendar = holidays.country_holidays(
-                self.holidays_country, subdiv=self.holidays_subdivision, years=year
+                self.holidays_country,
+                subdiv=self.holidays_subdivision,
+                years=() if year is None else year,
             )
         except NotImplementedError as exc:
             raise ValueError(

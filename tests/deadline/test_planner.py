@@ -192,3 +192,12 @@ def test_facts_are_checked() -> None:
         IncidentFacts(reported_at=MONDAY, phase="done")
     with pytest.raises(ValueError, match="reported_at must be an aware datetime"):
         IncidentFacts(reported_at=datetime(2026, 7, 6))
+
+
+def test_a_deadline_rescheduled_by_hand() -> None:
+    facts = IncidentFacts(reported_at=MONDAY, rescheduled={"score_and_plan": utc(7, 20, 9)})
+    plan_by_kind = by_kind(plan(facts))
+    assert plan_by_kind["score_and_plan"].due_at == utc(7, 20, 9)
+    assert plan_by_kind["fix_released"].due_at == utc(7, 27, 14)  # the others stay
+    met = by_kind(plan(replace(facts, scored_at=utc(7, 16))))["score_and_plan"]
+    assert met.status is Status.MET_ON_TIME  # late by the policy, on time as rescheduled
