@@ -300,3 +300,11 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_policy(path)
     assert str(caught.value) == f"{path}: cannot read the file (No such file or directory)"
+
+
+def test_the_readme_examples_load(tmp_path: Path) -> None:
+    readme = Path(__file__).parents[2] / "bot" / "policy" / "README.md"
+    blocks = readme.read_text(encoding="utf-8").split("```toml\n")[1:]
+    assert len(blocks) == 2
+    for block in blocks:
+        load_policy(write(tmp_path, block.split("```")[0]))
