@@ -252,6 +252,17 @@ def test_concurrent_copies_of_a_report_open_one_incident(intake_bot: RunningBot)
     assert len(bot.slack.calls_to("conversations.create")) == 1
 
 
+def test_the_answer_does_not_wait_for_slack(intake_bot: RunningBot) -> None:
+    bot = intake_bot
+    bot.slack.delay("conversations.create", 1.0)
+    reply = report(bot)
+    assert reply.status == 201
+    # Had the answer waited for the set-up, the channel would exist by now.
+    assert bot.incident().channel_id is None
+    (incident,) = bot.wait_for_setup()
+    assert incident.channel_id is not None
+
+
 @pytest.mark.parametrize("outage", ["http_503", "ratelimited"])
 def test_slack_down_when_a_report_arrives(intake_bot: RunningBot, outage: str) -> None:
     bot, slack = intake_bot, intake_bot.slack
