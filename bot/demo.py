@@ -108,7 +108,44 @@ def act_outside_reporter(demo: Demo) -> None:
     demo.say("Dave gets a receipt with a reference, and sees nothing else of the incident.")
 
 
-ACTS: list[Callable[[Demo], None]] = [act_report, act_outside_reporter]
+def act_lifecycle(demo: Demo) -> None:
+    """One disclosure from triage to closed through /disclose subcommands, with exports."""
+    from datetime import timedelta
+
+    from bot.incident.models import Incident
+
+    incident = demo.incidents()[0]
+    bob = demo.people["bob"]
+    if incident.lead_id is None:  # the lead act may not have run; someone must lead
+        with demo.services.db.transaction() as session:
+            session.get(Incident, incident.id).lead_id = bob
+    lead = demo.incidents()[0].lead_id or bob
+    planned = (demo.services.clock.now() + timedelta(days=14)).strftime("%Y-%m-%d")
+    steps = [
+        "phase released",
+        "phase fixing",
+        "update Reproduced; a patch is in private review",
+        "fixready",
+        f"phase embargo {planned}",
+        "phase released 2.4.2",
+        "phase disclosed",
+        "export",
+        "close fixed",
+    ]
+    demo.say(f"\n== The fix lead runs {incident.human_id} to the end ==")
+    time.sleep(0.3)  # let the previous act's last answer arrive before counting answers
+    for text in steps:
+        before = len(demo.slack.ephemerals_for(lead))
+        demo.driver.slash("/disclose", text, user_id=lead, channel_id=incident.channel_id)
+        note = demo.wait(lambda b=before: demo.slack.ephemerals_for(lead)[b:])[-1]
+        demo.say(f"/disclose {text}  →  {note.text}")
+    demo.wait(lambda: len(demo.slack.files) >= 3)
+    names = ", ".join(f.filename for f in demo.slack.files)
+    thread = demo.slack.thread(demo.channels["triage"], incident.triage_ts)
+    demo.say(f"Files in the incident channel: {names}; the triage thread has {len(thread)} replies.")
+
+
+ACTS: list[Callable[[Demo], None]] = [act_report, act_lifecycle, act_outside_reporter]
 
 
 def main() -> int:
