@@ -142,7 +142,8 @@ def act_lifecycle(demo: Demo) -> None:
     demo.wait(lambda: len(demo.slack.files) >= 3)
     names = ", ".join(f.filename for f in demo.slack.files)
     thread = demo.slack.thread(demo.channels["triage"], incident.triage_ts)
-    demo.say(f"Files in the incident channel: {names}; the triage thread has {len(thread)} replies.")
+    replies = len(thread)
+    demo.say(f"Files in the incident channel: {names}; the triage thread has {replies} replies.")
 
 
 ACTS: list[Callable[[Demo], None]] = [act_report, act_lifecycle, act_outside_reporter]
