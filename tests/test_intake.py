@@ -173,6 +173,8 @@ def test_a_bad_request_gets_its_status_and_creates_nothing(
     assert problem["status"] == status and problem["type"].endswith(":" + slug)
     assert problem["title"] and problem["detail"]
     assert INTAKE_SECRET not in reply.body.decode()
+    if status == 401:
+        assert reply.headers["www-authenticate"] == 'HMAC-SHA256 realm="intake"'
     assert_nothing_created(bot)
 
 

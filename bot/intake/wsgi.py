@@ -128,6 +128,12 @@ def _key(environ: Environ, header: str) -> str:
     return key
 
 
+def _unauthenticated(reason: str, realm: str) -> Problem:
+    # A 401 names its scheme (RFC 9110); this one is the HMAC signature described above.
+    challenge = f'HMAC-SHA256 realm="{realm}"'
+    return Problem(401, "bad-signature", reason, headers={"WWW-Authenticate": challenge})
+
+
 def _send(
     start_response: StartResponse,
     status: int,
@@ -193,7 +199,7 @@ class IntakeEndpoints:
                 received_at.timestamp(),
             )
         except signatures.SignatureError as error:
-            raise Problem(401, "bad-signature", str(error)) from None
+            raise _unauthenticated(str(error), "intake") from None
         _require_json(environ)
         key = _key(environ, "Idempotency-Key")
         draft, problems = read_report(_parse_json(body))
@@ -212,7 +218,7 @@ class IntakeEndpoints:
                 secret.get_secret_value(), _header(environ, "X-Hub-Signature-256"), body
             )
         except signatures.SignatureError as error:
-            raise Problem(401, "bad-signature", str(error)) from None
+            raise _unauthenticated(str(error), "github") from None
         # Checked before the ping, so a webhook set to send form data fails its first test.
         _require_json(environ)
         event = _header(environ, "X-GitHub-Event") or ""
