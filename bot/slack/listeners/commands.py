@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +62,9 @@ def subcommand(
 
 def dispatch(services: Services, command: dict[str, Any]) -> Reply | None:
     """Run a subcommand for a roster member and return the ephemeral answer."""
-    text = (command.get("text") or "").strip()
+    # The command is registered with should_escape, so mentions arrive as <@U…|name> and
+    # the user's own &, < and > arrive as entities: decode those, keep mention markup.
+    text = html.unescape((command.get("text") or "").strip())
     name, _, args = text.partition(" ")
     user_id = command["user_id"]
     if not services.roster.is_member(user_id):
