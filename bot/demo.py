@@ -108,6 +108,38 @@ def act_outside_reporter(demo: Demo) -> None:
     demo.say("Dave gets a receipt with a reference, and sees nothing else of the incident.")
 
 
+def _offer_for(demo: Demo, user: str) -> Any:
+    """The lead offer waiting in this person's DMs (with its buttons still on it)."""
+
+    def find() -> Any:
+        channel = demo.slack.dm_channel(user)
+        for message in reversed(demo.slack.messages(channel) if channel else []):
+            if '"lead_accept"' in str(message.blocks).replace("'", '"'):
+                return message
+        return None
+
+    return demo.wait(find)
+
+
+def act_lead(demo: Demo) -> None:
+    alice, bob = demo.people["alice"], demo.people["bob"]
+    incident = demo.incidents()[0]
+    demo.say("\n== The fix-lead role is offered round-robin ==")
+    offer = _offer_for(demo, alice)
+    demo.say(f"Alice is first in the rotation and gets a DM: {offer.text}")
+    demo.driver.block_action(alice, "lead_pass", message=offer)
+    form = demo.wait(lambda: demo.slack.open_view_for(alice))
+    demo.driver.submit_view(
+        form["id"], alice, values={"reason": {"value": "Travelling to a conference this week"}}
+    )
+    demo.say("Alice passes with a reason; she keeps her place for the next incident.")
+    offer = _offer_for(demo, bob)
+    demo.say(f"The offer moves on to Bob: {offer.text}")
+    demo.driver.block_action(bob, "lead_accept", message=offer)
+    demo.wait(lambda: demo.incidents()[0].lead_id == bob)
+    demo.say(f"Bob accepts and leads {incident.human_id}; the headline and topic show him.")
+
+
 def act_lifecycle(demo: Demo) -> None:
     """One disclosure from triage to closed through /disclose subcommands, with exports."""
     from datetime import timedelta
@@ -146,7 +178,7 @@ def act_lifecycle(demo: Demo) -> None:
     demo.say(f"Files in the incident channel: {names}; the triage thread has {replies} replies.")
 
 
-ACTS: list[Callable[[Demo], None]] = [act_report, act_lifecycle, act_outside_reporter]
+ACTS: list[Callable[[Demo], None]] = [act_report, act_lead, act_lifecycle, act_outside_reporter]
 
 
 def main() -> int:

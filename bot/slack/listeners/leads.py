@@ -19,15 +19,35 @@ from bot.slack import lead_offers
 from bot.slack.blocks import leads as views
 from bot.slack.blocks.text import slack_date
 from bot.slack.gateway import SlackError
+from bot.slack.listeners import home
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
+def on_call_now(services: Services) -> str | None:
+    with services.db.transaction() as session:
+        week = oncall.week_of(
+            session,
+            lead_offers.week_rule(services),
+            services.roster.eligible,
+            services.clock.now(),
+        )
+    return week.user_id
+
+
+def away_status(services: Services, user_id: str) -> str | None:
+    with services.db.transaction() as session:
+        back = rotation.away_until(session, [user_id], services.clock.now()).get(user_id)
+    return f"Away until {back:%d %B %Y}" if back else None
+
+
 def register(app: App, services: Services) -> None:
     if lead_offers.on_incident_opened not in services.hooks.incident_opened:
         services.hooks.incident_opened.append(lead_offers.on_incident_opened)
+    home.providers.on_call = on_call_now
+    home.providers.away = away_status
 
     def _refuse(respond: Respond) -> None:
         respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
