@@ -39,7 +39,10 @@ class BackgroundServer:
             for channel in list(self._server._map.values()):  # type: ignore[union-attr]
                 channel.close()
 
-        self._server.trigger.pull_trigger(close_all)  # type: ignore[union-attr]
+        try:
+            self._server.trigger.pull_trigger(close_all)  # type: ignore[union-attr]
+        except OSError:  # the loop already ended and closed its wake-up pipe
+            close_all()
         self._thread.join(timeout=5)
         self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
 
