@@ -8,6 +8,8 @@ from typing import Any
 from waitress.server import create_server
 
 THREADS = 16
+# Nothing the bot accepts is near this size; waitress would otherwise buffer up to 1 GiB.
+MAX_REQUEST_BODY = 1024 * 1024
 
 
 class BackgroundServer:
@@ -15,7 +17,13 @@ class BackgroundServer:
 
     def __init__(self, wsgi: Any, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server = create_server(
-            wsgi, host=host, port=port, threads=THREADS, ident="bot", asyncore_loop_timeout=0.1
+            wsgi,
+            host=host,
+            port=port,
+            threads=THREADS,
+            ident="bot",
+            asyncore_loop_timeout=0.1,
+            max_request_body_size=MAX_REQUEST_BODY,
         )
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="http")
 
@@ -48,4 +56,11 @@ class BackgroundServer:
 
 
 def serve_forever(wsgi: Any, port: int, host: str = "0.0.0.0") -> None:
-    create_server(wsgi, host=host, port=port, threads=THREADS, ident="bot").run()
+    create_server(
+        wsgi,
+        host=host,
+        port=port,
+        threads=THREADS,
+        ident="bot",
+        max_request_body_size=MAX_REQUEST_BODY,
+    ).run()

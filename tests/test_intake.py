@@ -94,6 +94,8 @@ def test_a_signed_report_opens_a_private_incident(intake_bot: RunningBot) -> Non
     channel = slack.channel(incident.channel_id)
     assert channel.is_private and {ws.alice, ws.bob, ws.carol} <= set(channel.members)
     assert len(slack.messages(ws.triage)) == 1
+    headline = json.dumps(slack.message(incident.channel_id, incident.headline_ts).blocks)
+    assert "the report webhook" in headline and "<@intake>" not in headline
     # Nobody is thanked or told anything outside the incident and triage channels.
     posted_to = {call.params.get("channel") for call in slack.calls_to("chat.postMessage")}
     assert posted_to == {incident.channel_id, ws.triage}

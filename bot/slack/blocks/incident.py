@@ -48,6 +48,14 @@ def source_text(incident: Incident) -> str:
     return label
 
 
+AUTOMATED_OPENERS = {"intake": "the report webhook", "github": "GitHub advisory webhook"}
+
+
+def opener_text(incident: Incident) -> str:
+    automated = AUTOMATED_OPENERS.get(incident.opened_by)
+    return f"_{automated}_" if automated else user_mention(incident.opened_by)
+
+
 def reporter_text(incident: Incident) -> str:
     name = escape(incident.reporter_name) or "_anonymous_"
     if incident.reporter_contact:
@@ -70,7 +78,7 @@ def headline_blocks(incident: Incident, next_deadline: str | None = None) -> Blo
         f"*Next deadline*\n{next_deadline or '_none planned yet_'}",
         f"*Reporter*\n{reporter_text(incident)}",
         f"*Source*\n{source_text(incident)}",
-        f"*Opened by*\n{user_mention(incident.opened_by, 'intake')} "
+        f"*Opened by*\n{opener_text(incident)} "
         f"{slack_date(incident.created_at)}",
     ]
     if incident.component or incident.affected_versions:
