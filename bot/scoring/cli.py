@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import TextIO
 
-from bot.scoring.engine import ScoreResult, compute, score
-from bot.scoring.parsing import VectorError, parse_vector
+from bot.scoring.engine import ScoreResult, Scores, compute, result_of
+from bot.scoring.parsing import Vector, VectorError, parse_vector
 from bot.scoring.severity import severity_of
 
 _CHUNK_BYTES = 1 << 16  # stdin is read, and output written, this much at a time
@@ -46,14 +46,18 @@ def main(
     except SystemExit as exit_:  # argparse has printed the usage already
         return int(exit_.code or 0)
 
-    line = json_line if args.json else text_line
+    scored, failed = (json_scored, json_failed) if args.json else (text_scored, text_failed)
     all_ok = True
     for chunk in _chunks(args.vectors, stdin):
         out = []
         for raw in chunk:
-            text, ok = line(raw)
-            out.append(text)
-            all_ok = all_ok and ok
+            try:
+                vector = parse_vector(raw)
+            except VectorError as error:
+                out.append(failed(raw, error))
+                all_ok = False
+                continue
+            out.append(scored(raw, vector, compute(vector)))
         stdout.write("".join(out))
     stdout.flush()
     return 0 if all_ok else 1
@@ -70,44 +74,42 @@ def _chunks(arguments: list[str], stdin: TextIO) -> Iterator[list[str]]:
 
 
 def json_line(raw: str) -> tuple[str, bool]:
-    """One JSON line for a vector; ok is False for an error line.
+    """One JSON line for a vector, and whether it scored."""
+    try:
+        vector = parse_vector(raw)
+    except VectorError as error:
+        return json_failed(raw, error), False
+    return json_scored(raw, vector, compute(vector)), True
+
+
+def json_failed(raw: str, error: VectorError) -> str:
+    return _ERROR_LINE.format(_quote(raw), _quote(error.message))
+
+
+def json_scored(raw: str, vector: Vector, numbers: Scores) -> str:
+    """The JSON line of a scored vector.
 
     Built from templates rather than json.dumps: every value but `vector` is one of ours
     (a clean vector, a version, a number, a severity) and needs no escaping, and skipping a
     dict and the encoder per line makes large batches markedly faster. The output is what
     json.dumps would give for the same fields (the tests check that).
     """
-    try:
-        vector = parse_vector(raw)
-    except VectorError as error:
-        return _ERROR_LINE.format(_quote(raw), _quote(error.message)), False
-    numbers = compute(vector)
     if numbers.base is None:
-        return (
-            _V4_LINE.format(
-                _quote(raw),
-                vector.clean,
-                numbers.score,
-                severity_of(numbers.score),
-                numbers.kind,
-            ),
-            True,
+        return _V4_LINE.format(
+            _quote(raw), vector.clean, numbers.score, severity_of(numbers.score), numbers.kind
         )
-    return (
-        _V3_LINE.format(
-            _quote(raw),
-            vector.clean,
-            vector.version,
-            numbers.score,
-            severity_of(numbers.score),
-            numbers.base,
-            severity_of(numbers.base),
-            numbers.temporal,
-            severity_of(numbers.temporal),
-            numbers.environmental,
-            severity_of(numbers.environmental),
-        ),
-        True,
+    return _V3_LINE.format(
+        _quote(raw),
+        vector.clean,
+        vector.version,
+        numbers.score,
+        severity_of(numbers.score),
+        numbers.base,
+        severity_of(numbers.base),
+        numbers.temporal,
+        severity_of(numbers.temporal),
+        numbers.environmental,
+        severity_of(numbers.environmental),
     )
 
 
@@ -147,13 +149,13 @@ _V3_LINE = (
 )
 
 
-def text_line(raw: str) -> tuple[str, bool]:
-    """A readable line: the vector, then its score and severity, or the error."""
-    try:
-        result = score(raw)
-    except VectorError as error:
-        return f"{raw} => error: {error.message}\n", False
-    return f"{raw} => {describe(result)}\n", True
+def text_failed(raw: str, error: VectorError) -> str:
+    return f"{raw} => error: {error.message}\n"
+
+
+def text_scored(raw: str, vector: Vector, numbers: Scores) -> str:
+    """A readable line: the vector, then its score and severity."""
+    return f"{raw} => {describe(result_of(vector, numbers))}\n"
 
 
 def describe(result: ScoreResult) -> str:

@@ -41,7 +41,7 @@ def _first_valid(*candidates: str | None) -> str | None:
     return None
 
 
-def _error(message: str, metrics: tuple[str, ...] = (), *fixes: str | None) -> VectorError:
+def _error(message: str, *fixes: str | None, metrics: tuple[str, ...] = ()) -> VectorError:
     """An error that ends with "Did you mean ...?" when one of the fixes is valid."""
     suggestion = _first_valid(*fixes)
     if suggestion is not None:
@@ -60,25 +60,23 @@ def _structure(text: str) -> VectorError | None:
 
 def _characters(text: str) -> VectorError | None:
     if text[0] in _QUOTES and text[-1] in _QUOTES and len(text) > 1:
-        return _error("Remove the quotes around the vector.", (), text[1:-1].strip())
+        return _error("Remove the quotes around the vector.", text[1:-1].strip())
     for char in text:
         if char in _ALLOWED:
             continue
         if char.isspace():
             return _error(
                 "The vector must not contain spaces.",
-                (),
                 "".join(text.split()),
                 "/".join(text.split()),
             )
         if char == "=":
             return _error(
                 'Write each metric as KEY:VALUE, with ":" rather than "=".',
-                (),
                 text.replace("=", ":"),
             )
         if char in _SEPARATORS:
-            return _error(f'Separate metrics with "/", not "{char}".', (), text.replace(char, "/"))
+            return _error(f'Separate metrics with "/", not "{char}".', text.replace(char, "/"))
         return VectorError(
             f"The vector contains {_show(char)}, which cannot appear in a CVSS vector "
             '(only letters, digits, ":", "." and "/" can).'
@@ -99,7 +97,6 @@ def _prefix(text: str) -> VectorError | None:
     if not head:
         return _error(
             'The vector starts with "/"; it must start with a version prefix such as "CVSS:3.1/".',
-            (),
             text.lstrip("/"),
         )
     if not head.upper().startswith("CVSS"):
@@ -116,7 +113,7 @@ def _prefix(text: str) -> VectorError | None:
         message = f'Write the prefix in capitals: "{head.upper()}", not "{head}".'
         fixed = _fix_case(CATALOGUES[version], text)
         if _first_valid(fixed) is not None:
-            return _error(message, (), fixed)
+            return _error(message, fixed)
         further = diagnose(f"{head.upper()}/{rest}")  # what is wrong besides the prefix
         return VectorError(f"{message} {further.message}", further.metrics, further.suggestion)
     return None
@@ -131,7 +128,6 @@ def _missing_prefix(text: str) -> VectorError:
         )
     return _error(
         'The vector must start with a version prefix such as "CVSS:3.1/" or "CVSS:4.0/".',
-        (),
         f"CVSS:3.1/{text}",
         f"CVSS:4.0/{text}",
     )
@@ -146,14 +142,13 @@ def _malformed_prefix(head: str, rest: str) -> VectorError:
         return VectorError(f'The prefix "{head}" is malformed; write it like "CVSS:3.1".')
     return _error(
         f'The prefix "{head}" is malformed; write it like "CVSS:{version}".',
-        (),
         f"CVSS:{version}/{rest}",
     )
 
 
 def _slashes(text: str) -> VectorError | None:
     if text.endswith("/"):
-        return _error('The vector ends with "/".', (), text.rstrip("/"))
+        return _error('The vector ends with "/".', text.rstrip("/"))
     head, _, rest = text.partition("/")
     previous = head
     for field in rest.split("/"):
@@ -208,7 +203,7 @@ def _metrics(text: str) -> VectorError:
     if not problems:  # parse_vector saw a problem that the checks above do not know
         raise AssertionError(f"no diagnosis for {text!r}")
     fix = _fix_case(cat, text) if case_fixes else None
-    return _error(" ".join(problems), tuple(dict.fromkeys(culprits)), fix)
+    return _error(" ".join(problems), fix, metrics=tuple(dict.fromkeys(culprits)))
 
 
 def _fold(metric: Metric, value: str) -> str | None:

@@ -35,6 +35,7 @@ __all__ = [
     "build_vector",
     "compute",
     "parse_vector",
+    "result_of",
     "score",
     "score_metrics",
     "severity_emoji",
@@ -70,7 +71,11 @@ def score(vector: str | Vector) -> ScoreResult:
     """Score a vector text (parsed first, raising VectorError) or an already parsed Vector."""
     if isinstance(vector, str):
         vector = parse_vector(vector)
-    numbers = compute(vector)
+    return result_of(vector, compute(vector))
+
+
+def result_of(vector: Vector, numbers: Scores) -> ScoreResult:
+    """The ScoreResult of a vector from its computed numbers."""
     if numbers.base is None:
         return ScoreResult(
             vector.version,

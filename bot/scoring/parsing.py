@@ -62,22 +62,36 @@ class _Field(NamedTuple):
     key: str
     value: str
     rank: int  # position of the metric in FIRST's order
-    sets: Group | None  # the group this field defines; None for base and Not Defined
+    sets: int  # bit of the group this field defines; 0 for base metrics and Not Defined
+
+
+def _bits(cat: Catalogue) -> dict[Group, int]:
+    return {group: 1 << i for i, group in enumerate(cat.groups()) if group is not Group.BASE}
 
 
 def _field_table(cat: Catalogue) -> dict[str, _Field]:
+    bits = _bits(cat)
     table = {}
     for rank, metric in enumerate(cat.metrics):
         for code in metric.codes:
-            sets = None if metric.required or code == NOT_DEFINED else metric.group
+            sets = 0 if metric.required or code == NOT_DEFINED else bits[metric.group]
             table[f"{metric.key}:{code}"] = _Field(metric.key, code, rank, sets)
     return table
 
 
+def _group_sets(cat: Catalogue) -> dict[int, frozenset[Group]]:
+    """Every combination of group bits, as the frozenset of groups it stands for."""
+    bits = _bits(cat)
+    return {
+        flags: frozenset(g for g, bit in bits.items() if flags & bit)
+        for flags in range(1 << (len(bits) + 1))
+    }
+
+
 _FIELDS = {version: _field_table(cat) for version, cat in CATALOGUES.items()}
+_GROUP_SETS = {version: _group_sets(cat) for version, cat in CATALOGUES.items()}
 _PREFIXES = {cat.prefix: version for version, cat in CATALOGUES.items()}
 _REQUIRED = {version: frozenset(m.key for m in cat.base) for version, cat in CATALOGUES.items()}
-_NO_GROUPS: frozenset[Group] = frozenset()
 
 
 def parse_vector(text: str) -> Vector:
@@ -93,7 +107,7 @@ def parse_vector(text: str) -> Vector:
         table = _FIELDS[version]
         parts = body.split("/")
         metrics: dict[str, str] = {}
-        groups: set[Group] = set()
+        flags = 0
         last_rank = -1
         in_order = True
         for part in parts:
@@ -107,8 +121,7 @@ def parse_vector(text: str) -> Vector:
             if rank < last_rank:
                 in_order = False
             last_rank = rank
-            if sets is not None:
-                groups.add(sets)
+            flags |= sets
         else:
             if metrics.keys() >= _REQUIRED[version]:
                 if not in_order:
@@ -122,7 +135,7 @@ def parse_vector(text: str) -> Vector:
                     MappingProxyType(metrics),
                     stripped,
                     clean,
-                    frozenset(groups) if groups else _NO_GROUPS,
+                    _GROUP_SETS[version][flags],
                 )
     from bot.scoring.diagnosis import diagnose  # imported late: only bad input needs it
 

@@ -16,6 +16,10 @@ UNSCORED_EMOJI = ":grey_question:"
 
 def severity_of(score: float) -> str:
     """FIRST's rating scale: 0.0 None, 0.1-3.9 Low, 4.0-6.9 Medium, 7.0-8.9 High, 9.0+ Critical."""
+    return _BY_SCORE.get(score) or _band(score)
+
+
+def _band(score: float) -> str:
     if score <= 0.0:
         return "None"
     if score < 4.0:
@@ -25,6 +29,10 @@ def severity_of(score: float) -> str:
     if score < 9.0:
         return "High"
     return "Critical"
+
+
+# Scores have one decimal, so a table covers them all (i / 10 is the same float as "9.8").
+_BY_SCORE = {i / 10: _band(i / 10) for i in range(101)}
 
 
 def severity_emoji(severity: str | None) -> str:
