@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.background import Background
 from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
@@ -23,3 +24,4 @@ class Services:
     triage: TriageChannel
     bot_user_id: str | None = None
     hooks: Hooks = field(default_factory=Hooks)
+    background: Background = field(default_factory=Background)

@@ -121,6 +121,7 @@ class RunningBot:
     def stop(self) -> None:
         self.server.stop()
         drain(self.app)  # no listener may still be writing when the next test empties tables
+        self.services.background.wait()
         self.services.db.dispose()
 
 

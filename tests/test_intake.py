@@ -15,7 +15,6 @@ from bot.clock import ManualClock
 from bot.database import Database
 from bot.incident.models import Incident
 from bot.intake.models import IntakeDelivery
-from bot.intake.wsgi import wait_for_background_setups
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import START, RunningBot, Workspace, wait_until
@@ -44,7 +43,7 @@ def intake_bot(db: Database, slack: FakeSlack, workspace: Workspace) -> Iterator
     running = RunningBot(services, slack, workspace)
     yield running
     # Set-ups run after the answer; let them end before the next test empties the tables.
-    assert wait_for_background_setups()
+    assert running.services.background.wait()
     running.stop()
 
 

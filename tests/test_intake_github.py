@@ -15,7 +15,6 @@ from bot.bootstrap import build_services, identify
 from bot.clock import ManualClock
 from bot.database import Database
 from bot.intake.github import read_advisory
-from bot.intake.wsgi import wait_for_background_setups
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import START, RunningBot, Workspace
@@ -34,7 +33,7 @@ def intake_bot(db: Database, slack: FakeSlack, workspace: Workspace) -> Iterator
     identify(services)
     running = RunningBot(services, slack, workspace)
     yield running
-    assert wait_for_background_setups()
+    assert running.services.background.wait()
     running.stop()
 
 

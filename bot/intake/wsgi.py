@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from http import HTTPStatus
 from typing import Any
 
@@ -28,7 +26,6 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 BODY_LIMIT = 256 * 1024  # bytes
-SETUP_WORKERS = 4
 RETRY_AFTER = "30"  # seconds, when the database does not answer
 
 StartResponse = Callable[..., Any]
@@ -37,23 +34,6 @@ Route = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 
 # Set-ups started after an answer and not finished yet, for a clean shutdown (and tests).
-_pending: set[Future[None]] = set()
-_pending_lock = threading.Lock()
-
-
-def _forget(future: Future[None]) -> None:
-    with _pending_lock:
-        _pending.discard(future)
-
-
-def wait_for_background_setups(timeout: float = 30.0) -> bool:
-    """Wait until every Slack set-up started by an intake answer has finished."""
-    with _pending_lock:
-        running = list(_pending)
-    _, not_done = wait(running, timeout=timeout)
-    return not not_done
-
-
 class _ThenRun:
     """A response body that starts a job once the server has sent it (WSGI `close`)."""
 
@@ -156,7 +136,6 @@ def _send(
 class IntakeEndpoints:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.executor = ThreadPoolExecutor(SETUP_WORKERS, thread_name_prefix="intake-setup")
 
     def routes(self) -> dict[tuple[str, str], Route]:
         settings = self.services.settings
@@ -280,10 +259,7 @@ class IntakeEndpoints:
         return answer
 
     def _set_up_later(self, incident_id: int) -> None:
-        future = self.executor.submit(self._set_up, incident_id)
-        with _pending_lock:
-            _pending.add(future)
-        future.add_done_callback(_forget)
+        self.services.background.defer(self._set_up, incident_id)
 
     def _set_up(self, incident_id: int) -> None:
         from bot.slack.setup import IncidentSetup

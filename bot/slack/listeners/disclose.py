@@ -67,7 +67,7 @@ def register(app: App, services: Services, setup: IncidentSetup) -> None:
             return
         ack()
         if created:
-            setup.run(incident_id)
+            services.background.defer(setup.run, incident_id)
 
     @app.action("incident_setup_retry")
     def retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
