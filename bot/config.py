@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     oncall_start_day: str = "monday"
     oncall_start_time: str = "09:00"
     oncall_timezone: str | None = None  # default: TEAM_TIMEZONE
+    cvss_default_version: str = "3.1"  # what /cvss offers first when nothing is scored
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -145,6 +146,13 @@ class Settings(BaseSettings):
     def _clock_time(cls, value: str) -> str:
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
             raise ValueError(f"expected a 24-hour time such as 09:00, not {value!r}")
+        return value.strip()
+
+    @field_validator("cvss_default_version")
+    @classmethod
+    def _cvss_version(cls, value: str) -> str:
+        if value.strip() not in ("3.1", "4.0"):
+            raise ValueError(f"expected 3.1 or 4.0, not {value!r}")
         return value.strip()
 
     @property

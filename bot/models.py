@@ -11,6 +11,7 @@ MODEL_MODULES = [
     "bot.lead.models",
     "bot.oncall.models",
     "bot.intake.models",
+    "bot.scoring.models",
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.incident.models import Incident, Phase, Source
+from bot.scoring.engine import severity_emoji
 from bot.slack.blocks.text import clip, escape, mrkdwn, plain, slack_date, user_mention
 
 Blocks = list[dict[str, Any]]
@@ -17,13 +18,6 @@ PHASE_LABELS = {
     Phase.DISCLOSED.value: "Disclosed",
     Phase.CLOSED.value: "Closed",
 }
-SEVERITY_EMOJI = {
-    "None": ":white_circle:",
-    "Low": ":large_green_circle:",
-    "Medium": ":large_yellow_circle:",
-    "High": ":large_orange_circle:",
-    "Critical": ":red_circle:",
-}
 TOPIC_MAX = 250
 
 
@@ -34,8 +28,14 @@ def phase_label(incident: Incident) -> str:
 def severity_text(incident: Incident) -> str:
     if not incident.severity:
         return "Not scored yet"
-    emoji = SEVERITY_EMOJI.get(incident.severity, "")
-    return f"{emoji} {incident.severity} {incident.cvss_score:.1f}".strip()
+    return f"{severity_emoji(incident.severity)} {_severity_and_score(incident)}"
+
+
+def _severity_and_score(incident: Incident) -> str:
+    """ "High 7.5", or the severity alone when only that is known (no vector scored yet)."""
+    if incident.cvss_score is None:
+        return str(incident.severity)
+    return f"{incident.severity} {incident.cvss_score:.1f}"
 
 
 def source_text(incident: Incident) -> str:
@@ -223,9 +223,7 @@ def triage_notice_blocks(incident: Incident) -> Blocks:
 
 def topic(incident: Incident) -> str:
     lead = f"<@{incident.lead_id}>" if incident.lead_id else "none yet"
-    severity = (
-        f"{incident.severity} {incident.cvss_score:.1f}" if incident.severity else "not scored"
-    )
+    severity = _severity_and_score(incident) if incident.severity else "not scored"
     public = " | PUBLIC" if incident.is_public else ""
     return clip(
         f"{incident.human_id} | Phase: {phase_label(incident)} | Severity: {severity} | "
