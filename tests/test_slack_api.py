@@ -854,6 +854,39 @@ def test_action_in_a_modal_updates_it_with_its_hash(
     assert stale["error"] == "hash_conflict"
 
 
+def test_an_action_in_a_modal_input_carries_every_input_as_the_person_left_it(
+    slack: FakeSlack, bolt_app: tuple[App, SlackDriver], alice: str, client: WebClient
+) -> None:
+    app, driver = bolt_app
+    picker = select(options=[option("N", "Network"), option("L", "Local")])
+    blocks = [
+        {
+            "type": "input",
+            "block_id": "av",
+            "dispatch_action": True,
+            "label": plain("AV"),
+            "element": picker,
+        },
+        text_input("note", initial_value="first draft"),
+    ]
+    form = modal(blocks, submit=plain("Save"))
+    view = client.views_open(trigger_id=slack.issue_trigger(alice), view=form)["view"]
+    seen: list[dict[str, Any]] = []
+
+    @app.action("pick")
+    def changed(ack: Any, body: dict[str, Any]) -> None:
+        ack()
+        seen.append(body["view"]["state"]["values"])
+
+    driver.block_action(alice, "pick", value="L", view_id=view["id"])
+    driver.block_action(alice, "pick", value="N", view_id=view["id"])
+    assert [values["av"]["pick"]["selected_option"]["value"] for values in seen] == ["L", "N"]
+    assert seen[0]["note"]["value"]["value"] == "first draft"
+    assert slack.views[view["id"]]["state"]["values"]["av"]["pick"]["selected_option"] == option(
+        "N", "Network"
+    )
+
+
 def test_shortcuts_open_modals_with_their_trigger(
     slack: FakeSlack, bolt_app: tuple[App, SlackDriver], alice: str
 ) -> None:

@@ -11,7 +11,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from .elements import SubmissionRefused, action, find_element, view_state
+from .elements import SubmissionRefused, action, find_element, live_state, view_state
 from .fake import FakeSlack
 from .methods.views import close_view
 from .model import Ephemeral, Message
@@ -130,9 +130,11 @@ class SlackDriver:
         if view_id is not None:
             with ws.lock:
                 view = copy.deepcopy(ws.views[view_id])
-                if state is not None:
-                    ws.views[view_id]["state"] = view["state"] = {"values": copy.deepcopy(state)}
-            found_block, element = find_element(view.get("blocks", []), action_id, block_id)
+                found_block, element = find_element(view.get("blocks", []), action_id, block_id)
+                if state is None:  # what the person now sees, this choice included
+                    picked = selected_option if selected_option is not None else value
+                    state = live_state(view, found_block, element, picked)
+                ws.views[view_id]["state"] = view["state"] = {"values": copy.deepcopy(state)}
             payload = self._base(
                 "block_actions", user_id, self.slack.issue_trigger(user_id, view_id)
             )

@@ -197,3 +197,23 @@ def _check_entry(block: dict[str, Any], element: dict[str, Any], entry: dict[str
             raise SubmissionRefused(f"input {label!r} is shorter than its min_length")
         if element.get("max_length") is not None and len(text) > int(element["max_length"]):
             raise SubmissionRefused(f"input {label!r} is longer than its max_length")
+
+
+def live_state(
+    view: dict[str, Any], block_id: str, element: dict[str, Any], given: Any
+) -> dict[str, dict[str, Any]]:
+    """``state.values`` of a block_actions payload: every input block of the view as the person
+    left it (or its initial value), with ``given`` now chosen in ``element`` if it is an input's.
+    """
+    stored = (view.get("state") or {}).get("values") or {}
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input" or not isinstance(block.get("element"), dict):
+            continue
+        own = str(block.get("block_id"))
+        action_id = str(block["element"].get("action_id"))
+        kept = (stored.get(own) or {}).get(action_id)
+        state[own] = {action_id: kept or initial_value(block["element"])}
+    if block_id in state and element.get("action_id") in state[block_id] and given is not None:
+        state[block_id] = {str(element["action_id"]): typed_value(element, given)}
+    return state
