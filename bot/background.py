@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 log = logging.getLogger(__name__)
-WORKERS = 8
+WORKERS = 4
 
 
 class Background:

@@ -48,7 +48,9 @@ class Incident(Base):
     __tablename__ = "incident"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    human_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # Set at the very end of the opening transaction (see service.open_incident), so the
+    # column allows NULL; no committed row ever has one.
+    human_id: Mapped[str] = mapped_column(String(32), unique=True, nullable=True)
     # Idempotency key of whatever opened it (a modal's view id, an intake delivery id):
     # a second submission of the same thing finds this row instead of making another.
     intake_key: Mapped[str | None] = mapped_column(String(200), unique=True)

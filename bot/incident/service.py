@@ -44,18 +44,11 @@ def open_incident(
     Returns (incident, created). The caller validates the draft first.
     """
     draft = replace(draft, title=draft.title.strip(), external_ref=draft.external_ref.strip())
-    savepoint = session.begin_nested()
-    number = bump_sequence(session, now.year)
-    # Checked after taking the sequence lock, so a concurrent twin has committed by now.
     if intake_key is not None:
         existing = session.scalar(select(Incident).where(Incident.intake_key == intake_key))
         if existing is not None:
-            savepoint.rollback()
             return existing, False
-    savepoint.commit()
-
     incident = Incident(
-        human_id=format_human_id(prefix, now.year, number),
         intake_key=intake_key,
         title=draft.title,
         description=draft.description,
@@ -73,15 +66,23 @@ def open_incident(
         updated_at=now,
         **_score_fields(draft.cvss_vector),
     )
-    session.add(incident)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(incident)
+            session.flush()
+    except IntegrityError:
+        # A concurrent twin with the same intake key committed first: that one is ours.
+        existing = session.scalar(select(Incident).where(Incident.intake_key == intake_key))
+        if intake_key is None or existing is None:
+            raise
+        return existing, False
     add_event(
         session,
         incident.id,
         now,
         opened_by,
         "created",
-        f"{incident.human_id} opened from {draft.source}",
+        f"Opened from {draft.source}",
         {"source": draft.source, "public": draft.is_public},
     )
     if incident.cvss_vector:
@@ -94,6 +95,11 @@ def open_incident(
             f"Initial vector {incident.cvss_vector} ({incident.cvss_score} {incident.severity})",
         )
     record(session, now, opened_by, "incident.open", incident.id, source=draft.source)
+    # Numbered last: the year's sequence row stays locked only for the end of this
+    # transaction, and a refused twin (above) never takes a number, so IDs stay gap-free.
+    number = bump_sequence(session, now.year)
+    incident.human_id = format_human_id(prefix, now.year, number)
+    session.flush()
     return incident, True
 
 

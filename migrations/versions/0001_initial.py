@@ -26,7 +26,7 @@ def upgrade() -> None:
     op.create_table(
         "incident",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("human_id", sa.String(length=32), nullable=False),
+        sa.Column("human_id", sa.String(length=32), nullable=True),
         sa.Column("intake_key", sa.String(length=200), nullable=True),
         sa.Column("title", sa.String(length=150), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
