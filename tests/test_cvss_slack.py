@@ -130,8 +130,12 @@ def test_a_whole_scoring_session_in_cvss_31(bot: RunningBot) -> None:
 
     wanted = f"CVSS score recorded: {expected.score:.1f}"
     wait_until(lambda: any(wanted in t for t in thread_texts(bot, incident)), what="thread reply")
-    in_channel = slack.thread(incident.channel_id, incident.headline_ts)
-    wait_until(lambda: any(wanted in m.text for m in in_channel) or None, what="channel note")
+    wait_until(
+        lambda: any(
+            wanted in m.text for m in slack.thread(incident.channel_id, incident.headline_ts)
+        ),
+        what="the note in the incident channel",
+    )
     wait_until(lambda: severity_text(stored) in texts(headline(bot, incident).blocks))
     wait_until(lambda: f"Severity: {stored.severity}" in slack.channel(stored.channel_id).topic)
     wait_until(lambda: changes == [(incident.id, "score")], what="the deadline hook")
