@@ -140,6 +140,43 @@ def act_lead(demo: Demo) -> None:
     demo.say(f"Bob accepts and leads {incident.human_id}; the headline and topic show him.")
 
 
+def act_cvss(demo: Demo) -> None:
+    """Bob scores the incident in its channel: a few choices, a pasted vector, submit."""
+    from bot.slack.blocks.cvss import from_metadata
+
+    bob = demo.people["bob"]
+    incident = demo.incidents()[0]
+    demo.say(f"\n== Bob scores {incident.human_id} with /cvss ==")
+    demo.driver.slash("/cvss", "", user_id=bob, channel_id=incident.channel_id)
+    view = demo.wait(
+        lambda: (v := demo.slack.open_view_for(bob)) and v["callback_id"] == "cvss_modal" and v
+    )
+
+    def summary() -> str:
+        shown = demo.slack.views[view["id"]]["blocks"][0]["text"]["text"]
+        return " ".join(shown.split("\n")[0].split())
+
+    def use(action_id: str, value: str) -> None:
+        before = demo.slack.views[view["id"]]["hash"]
+        demo.driver.block_action(bob, action_id, value=value, view_id=view["id"])
+        demo.wait(lambda: demo.slack.views[view["id"]]["hash"] != before)
+
+    demo.say(f"The modal opens: {summary()}")
+    for key, code in (("AV", "N"), ("AC", "L"), ("PR", "N")):
+        use(f"cvss_metric:{key}", code)
+        chosen = dict(from_metadata(demo.slack.views[view["id"]]["private_metadata"]).metrics)
+        demo.say(f"Bob picks {key}:{code}; chosen so far {chosen}")
+    vector = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N"
+    use("cvss_vector", vector)
+    demo.say(f"Bob pastes {vector}: {summary()}")
+    demo.driver.submit_view(view["id"], bob)
+    scored = demo.wait(lambda: (i := demo.incidents()[0]).cvss_score is not None and i)
+    demo.say(
+        f"Recorded {scored.cvss_score} {scored.severity}: the headline, topic and triage thread "
+        "show it."
+    )
+
+
 def act_lifecycle(demo: Demo) -> None:
     """One disclosure from triage to closed through /disclose subcommands, with exports."""
     from datetime import timedelta
@@ -178,7 +215,13 @@ def act_lifecycle(demo: Demo) -> None:
     demo.say(f"Files in the incident channel: {names}; the triage thread has {replies} replies.")
 
 
-ACTS: list[Callable[[Demo], None]] = [act_report, act_lead, act_lifecycle, act_outside_reporter]
+ACTS: list[Callable[[Demo], None]] = [
+    act_report,
+    act_lead,
+    act_cvss,
+    act_lifecycle,
+    act_outside_reporter,
+]
 
 
 def main() -> int:
