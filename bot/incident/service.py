@@ -296,9 +296,7 @@ def mark_fix_ready(session: Session, incident_id: int, *, actor: str, now: datet
     incident = _locked(session, incident_id)
     if incident.phase != Phase.FIXING.value:
         raise StepRefused(
-            [
-                f"A fix is marked ready during fixing; {incident.human_id} is in {incident.phase}."
-            ]
+            [f"A fix is marked ready during fixing; {incident.human_id} is in {incident.phase}."]
         )
     if incident.fix_ready_at is not None:
         raise StepRefused([f"The fix of {incident.human_id} is already marked ready."])

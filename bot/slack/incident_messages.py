@@ -71,9 +71,7 @@ def post_update(
     gateway = services.gateway
     try:
         if incident.triage_ts:
-            gateway.post(
-                services.triage.private_id(), text, blocks, thread_ts=incident.triage_ts
-            )
+            gateway.post(services.triage.private_id(), text, blocks, thread_ts=incident.triage_ts)
         if in_channel and incident.channel_id:
             gateway.post(incident.channel_id, text, blocks, thread_ts=incident.headline_ts)
     except SlackError as exc:

@@ -78,8 +78,7 @@ def headline_blocks(incident: Incident, next_deadline: str | None = None) -> Blo
         f"*Next deadline*\n{next_deadline or '_none planned yet_'}",
         f"*Reporter*\n{reporter_text(incident)}",
         f"*Source*\n{source_text(incident)}",
-        f"*Opened by*\n{opener_text(incident)} "
-        f"{slack_date(incident.created_at)}",
+        f"*Opened by*\n{opener_text(incident)} {slack_date(incident.created_at)}",
     ]
     if incident.component or incident.affected_versions:
         affected = " ".join(
