@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 
 from bot.intake.wsgi import intake_routes
 from bot.services import Services
@@ -27,6 +29,26 @@ def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> l
 
 def build_wsgi(services: Services, bolt_app: App | None) -> Route:
     slack = SlackRequestHandler(bolt_app, path="/slack/events") if bolt_app else None
+    secret = services.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
+
+    def signed_by_slack(environ: dict[str, Any]) -> bool:
+        """Check the signature before Bolt parses anything: Bolt parses the body first, and
+        a forged request with a malformed body or timestamp would make it answer 500."""
+        if verifier is None:
+            return False
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return False
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+        if not timestamp.isdigit() or not signature:
+            return False
+        return verifier.is_valid(body, timestamp, signature)
+
     extra_routes: dict[tuple[str, str], Route] = dict(intake_routes(services))
 
     def health(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
@@ -39,6 +61,8 @@ def build_wsgi(services: Services, bolt_app: App | None) -> Route:
         if path == "/healthz" and method in ("GET", "HEAD"):
             return health(environ, start_response)
         if path == "/slack/events" and slack is not None:
+            if not signed_by_slack(environ):
+                return _json(start_response, "401 Unauthorized", {"error": "invalid_request"})
             return slack(environ, start_response)
         route = extra_routes.get((method, path))
         if route is not None:
