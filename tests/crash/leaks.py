@@ -84,7 +84,8 @@ def sent_in_workspace(slack: FakeSlack) -> Iterator[Sent]:
         for note in ws.ephemerals:
             yield Sent(f"ephemeral ({note.source})", f"user:{note.user}", _text(note.to_dict()))
         for view_id, view in ws.views.items():
-            yield Sent("view", f"user:{ws.view_owner.get(view_id)}", _text(view))
+            source = f"view {view.get('callback_id')}"
+            yield Sent(source, f"user:{ws.view_owner.get(view_id)}", _text(view))
         for file in ws.files.values():
             content = (
                 file.content.decode("utf-8", "replace") + file.title + (file.initial_comment or "")
@@ -124,20 +125,29 @@ def find_leaks(
     slack: FakeSlack,
     incidents: list[Incident],
     triage: str,
-    extra: dict[str, list[str]] | None = None,
 ) -> tuple[list[Leak], int]:
-    """Leaks, and how many sent things were read."""
+    """Leaks, and how many sent things were read.
+
+    A detail two incidents share (one reporter, two reports) may appear where either may
+    be read; the person who filled in the report form sees it in their own form.
+    """
+    from bot.slack.blocks.disclose_modal import CALLBACK_ID
+
     sent = [*sent_by_calls(slack), *sent_in_workspace(slack)]
+    where: dict[str, set[str]] = {}
+    forms: dict[str, set[str]] = {}  # the reporters' own report forms
+    for incident in incidents:
+        for value in details(incident).values():
+            where.setdefault(value, set()).update(allowed_places(slack, incident, triage))
+            forms.setdefault(value, set()).add(f"user:{incident.opened_by}")
     leaks: list[Leak] = []
     for incident in incidents:
-        allowed = allowed_places(slack, incident, triage)
-        secrets = details(incident)
-        for index, value in enumerate((extra or {}).get(incident.human_id, [])):
-            secrets[f"extra {index}"] = value
-        for item in sent:
-            if item.place in allowed:
-                continue
-            for name, value in secrets.items():
+        for name, value in details(incident).items():
+            for item in sent:
+                if item.place in where[value]:
+                    continue
+                if item.source == f"view {CALLBACK_ID}" and item.place in forms[value]:
+                    continue
                 if value in item.content or _text(value)[1:-1] in item.content:
                     leaks.append(Leak(incident.human_id, name, item.source, item.place))
     return leaks, len(sent)
