@@ -34,15 +34,15 @@ class Listeners:
         return self.by_kind.get(kind, [])
 
     def matches(self, kind: str, name: str) -> bool:
-        return any(_matches(c, name) for c in self.of(kind))
+        return any(accepts(c, name) for c in self.of(kind))
 
 
-def _matches(constraint: Constraint, name: str) -> bool:
+def accepts(constraint: Constraint, name: str) -> bool:
     if isinstance(constraint, re.Pattern):
         return constraint.search(name) is not None
     if isinstance(constraint, dict):
         value = constraint.get("action_id") or constraint.get("callback_id") or ""
-        return _matches(value, name)
+        return accepts(value, name)
     return constraint == name
 
 
