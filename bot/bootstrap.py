@@ -7,10 +7,11 @@ import logging
 from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.database import Database
 from bot.database.migrate import upgrade
 from bot.incident import service as incidents
+from bot.policy import BusinessCalendar, Policy, PolicyError, load_policy
 from bot.roster.service import Roster
 from bot.services import Services
 from bot.slack.gateway import SlackGateway
@@ -30,6 +31,7 @@ def build_services(
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = WebClient(token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15)
     gateway = SlackGateway(client)
+    policy, calendar = load_policy_and_calendar(settings)
     return Services(
         settings=settings,
         db=db,
@@ -37,7 +39,28 @@ def build_services(
         gateway=gateway,
         triage=TriageChannel(gateway, settings.triage_channel),
         roster=Roster(settings.security_team, settings.security_team_group),
+        policy=policy,
+        calendar=calendar,
     )
+
+
+def load_policy_and_calendar(settings: Settings) -> tuple[Policy, BusinessCalendar]:
+    """The policy (POLICY_FILE or the default preset) and the team's calendar, or a
+    ConfigError naming the file, the key and the reason."""
+    try:
+        policy = load_policy(settings.policy_file)
+    except PolicyError as exc:
+        raise ConfigError(f"Invalid policy: {exc}") from None
+    try:
+        calendar = BusinessCalendar.for_policy(
+            policy,
+            settings.team_timezone,
+            settings.holidays_country,
+            settings.holidays_subdivision,
+        )
+    except (ValueError, NotImplementedError, KeyError) as exc:
+        raise ConfigError(f"Invalid holiday calendar (HOLIDAYS_COUNTRY): {exc}") from None
+    return policy, calendar
 
 
 def identify(services: Services) -> None:

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     oncall_start_time: str = "09:00"
     oncall_timezone: str | None = None  # default: TEAM_TIMEZONE
     cvss_default_version: str = "3.1"  # what /cvss offers first when nothing is scored
+    holidays_country: str | None = None  # e.g. US; wins over the policy file's calendar
+    holidays_subdivision: str | None = None  # e.g. CA (a state or region of the country)
+    reminder_tick_seconds: float = Field(default=15.0, gt=0, le=3600)
 
     @field_validator("slack_bot_token")
     @classmethod

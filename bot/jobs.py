@@ -10,13 +10,16 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.bootstrap import reconcile
+from bot.reminder.tick import run_tick
 from bot.services import Services
 from bot.slack.lead_offers import expire_offers
+from bot.slack.reminder_hooks import sweep
 
 log = logging.getLogger(__name__)
 RECONCILE_EVERY = 60  # seconds between sweeps for set-ups a Slack failure left unfinished
 LEAD_OFFERS_EVERY = 30  # seconds between checks for lapsed lead offers
 ROSTER_EVERY = 15 * 60  # seconds between re-reads of the team's user group and accounts
+DEADLINE_SWEEP_EVERY = 60  # seconds between re-plans of incidents a change hook missed
 
 
 def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
@@ -51,6 +54,22 @@ def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
         "interval",
         seconds=ROSTER_EVERY,
         id="roster",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _guarded("reminders", lambda: run_tick(services)),
+        "interval",
+        seconds=services.settings.reminder_tick_seconds,
+        id="reminders",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _guarded("deadline sweep", lambda: sweep(services)),
+        "interval",
+        seconds=DEADLINE_SWEEP_EVERY,
+        id="deadline_sweep",
         max_instances=1,
         coalesce=True,
     )

@@ -12,6 +12,7 @@ MODEL_MODULES = [
     "bot.oncall.models",
     "bot.intake.models",
     "bot.scoring.models",
+    "bot.reminder.models",
 ]
 
 

@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
 from bot.hooks import Hooks
+from bot.policy import DEFAULT_PRESET, PRESETS, BusinessCalendar, Policy
 from bot.roster.service import Roster
 from bot.slack.gateway import SlackGateway
 from bot.slack.triage import TriageChannel
@@ -25,3 +26,6 @@ class Services:
     bot_user_id: str | None = None
     hooks: Hooks = field(default_factory=Hooks)
     background: Background = field(default_factory=Background)
+    # The disclosure policy and the team's business calendar, loaded once at start-up.
+    policy: Policy = field(default_factory=lambda: PRESETS[DEFAULT_PRESET])
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)

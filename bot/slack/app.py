@@ -9,7 +9,15 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from bot.slack.listeners import cvss, disclose, home, leads, lifecycle, timeline_capture
+from bot.slack.listeners import (
+    cvss,
+    disclose,
+    home,
+    leads,
+    lifecycle,
+    reminders,
+    timeline_capture,
+)
 from bot.slack.setup import IncidentSetup
 
 log = logging.getLogger(__name__)
@@ -36,6 +44,7 @@ def build_app(services: Services) -> App:
     timeline_capture.register(app, services)
     home.register(app, services)
     cvss.register(app, services)
+    reminders.register(app, services)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -1,0 +1,299 @@
+"""Reminder buttons (Done, Snooze, Reschedule), the reschedule modal, `/disclose deadlines`
+and `/disclose deadline <name> <date>`. Only roster members may change deadlines."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.deadline import DeadlineKind, review_disclosure_date
+from bot.incident import service as incidents
+from bot.reminder import service as deadlines
+from bot.reminder.models import DeadlineRow
+from bot.services import Services
+from bot.slack import reminder_hooks
+from bot.slack.blocks import reminders as views
+from bot.slack.blocks.home import DueItem
+from bot.slack.gateway import SlackError
+from bot.slack.incident_messages import post_update, refresh
+from bot.slack.listeners import home
+from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+from bot.slack.listeners.lifecycle import parse_planned
+
+log = logging.getLogger(__name__)
+Kind = DeadlineKind
+
+# What people may type for each deadline in `/disclose deadline <name> <date>`.
+NAMES: dict[str, Kind] = {kind.value.replace("_", ""): kind for kind in Kind}
+NAMES.update(
+    {
+        "ack": Kind.ACKNOWLEDGE,
+        "lead": Kind.LEAD_ASSIGNED,
+        "score": Kind.SCORE_AND_PLAN,
+        "plan": Kind.SCORE_AND_PLAN,
+        "fix": Kind.FIX_READY,
+        "notice": Kind.DISTRIBUTOR_NOTICE,
+        "distributors": Kind.DISTRIBUTOR_NOTICE,
+        "final": Kind.FINAL_NOTICE,
+        "release": Kind.FIX_RELEASED,
+        "disclosure": Kind.PUBLIC_DISCLOSURE,
+        "public": Kind.PUBLIC_DISCLOSURE,
+        "advisory": Kind.PUBLIC_DISCLOSURE,
+        "retro": Kind.RETROSPECTIVE,
+        "update": Kind.STALE_UPDATE,
+    }
+)
+DEADLINE_USAGE = (
+    "Use `/disclose deadline <name> YYYY-MM-DD [HH:MM]` (UTC), with a name from "
+    + ", ".join(f"`{kind.value}`" for kind in Kind)
+    + "."
+)
+
+
+def parse_kind(text: str) -> Kind | None:
+    return NAMES.get(text.strip().lower().replace("_", "").replace("-", ""))
+
+
+# -- doing it -------------------------------------------------------------------------------
+
+
+def announce(services: Services, changed: deadlines.Changed, reason: str) -> None:
+    """The Slack side of a deadline change: headline, thread reply, other features."""
+    refresh(services, changed.incident_id)
+    post_update(services, changed.incident_id, changed.text)
+    services.hooks.changed(services, changed.incident_id, reason)
+
+
+def run_change(
+    services: Services, work: Callable[[Any], deadlines.Changed], reason: str
+) -> tuple[deadlines.Changed | None, str]:
+    try:
+        with services.db.transaction() as session:
+            changed = work(session)
+    except deadlines.Refused as refusal:
+        return None, str(refusal)
+    announce(services, changed, reason)
+    return changed, ""
+
+
+def set_deadline(
+    services: Services, incident_id: int, kind: Kind, due_at: datetime, user: str
+) -> tuple[str, list[dict[str, Any]] | None]:
+    """Reschedule one deadline; the public disclosure date is reviewed against the policy."""
+    now = services.clock.now()
+    changed, problem = run_change(
+        services,
+        lambda session: deadlines.reschedule(
+            session, incident_id, kind, due_at, user, now, services.policy, services.calendar
+        ),
+        "deadline",
+    )
+    if changed is None:
+        return problem, None
+    if kind is not Kind.PUBLIC_DISCLOSURE:
+        return changed.text, None
+    with services.db.transaction() as session:
+        incident = incidents.get(session, incident_id)
+        assert incident is not None
+    review = review_disclosure_date(
+        due_at,
+        reported_at=incident.reported_at,
+        now=now,
+        policy=services.policy,
+        calendar=services.calendar,
+        is_public=incident.is_public,
+    )
+    if review.ok:
+        return changed.text, None
+    return views.disclosure_warning(incident.human_id, due_at, review.warnings, review.suggestion)
+
+
+# -- subcommands ------------------------------------------------------------------------------
+
+
+@subcommand("deadlines", "deadlines", "lists the incident's deadlines and their state.")
+def _deadlines(context: CommandContext) -> Reply:
+    assert context.incident is not None
+    services = context.services
+    with services.db.transaction() as session:
+        rows = deadlines.deadline_rows(session, context.incident.id)
+        listed = []
+        for row in rows:
+            upcoming = deadlines.pending_reminders(session, row.id)
+            listed.append((row, upcoming[0].due_at if upcoming else None))
+    text, blocks = views.deadlines_list(context.incident.human_id, listed, services.clock.now())
+    return Reply(text, blocks or None)
+
+
+@subcommand(
+    "deadline",
+    "deadline <name> <YYYY-MM-DD [HH:MM]>",
+    "sets or moves one deadline (UTC); the public disclosure date is checked against the policy.",
+)
+def _deadline(context: CommandContext) -> Reply:
+    assert context.incident is not None
+    name, _, rest = context.args.partition(" ")
+    kind = parse_kind(name) if name else None
+    due_at, extra = parse_planned(rest)
+    if kind is None or due_at is None or extra:
+        return Reply(DEADLINE_USAGE)
+    text, blocks = set_deadline(
+        context.services, context.incident.id, kind, due_at, context.user_id
+    )
+    return Reply(text, blocks)
+
+
+# -- App Home -------------------------------------------------------------------------------
+
+
+def deadlines_due(
+    services: Services, user_id: str, start: datetime, end: datetime
+) -> list[DueItem]:
+    items = []
+    with services.db.transaction() as session:
+        for row, incident in deadlines.open_between(session, start, end):
+            owner = {"fix_lead": incident.lead_id, "commander": incident.commander_id}
+            if row.kind == Kind.PUBLIC_DISCLOSURE.value:
+                continue  # the incident's own milestones show it already
+            if owner.get(row.owner) == user_id:
+                items.append(DueItem(incident.human_id, incident.channel_id, row.label, row.due_at))
+    return items
+
+
+# -- buttons and the modal --------------------------------------------------------------------
+
+
+def _ids(body: dict[str, Any]) -> int | None:
+    value = (body.get("actions") or [{}])[0].get("value", "")
+    try:
+        return int(value.split("|")[0])
+    except ValueError:
+        return None
+
+
+def register(app: App, services: Services) -> None:
+    hooks = services.hooks
+    if reminder_hooks.on_incident_changed not in hooks.incident_changed:
+        hooks.incident_changed.append(reminder_hooks.on_incident_changed)
+    if reminder_hooks.on_incident_opened not in hooks.incident_opened:
+        hooks.incident_opened.append(reminder_hooks.on_incident_opened)
+    hooks.next_deadline = reminder_hooks.next_deadline_text
+    home.providers.deadlines_due = deadlines_due
+
+    def tell(respond: Respond, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+    def button(action_id: str) -> Callable[[Callable[[int, str, dict[str, Any]], str]], None]:
+        def wrap(run: Callable[[int, str, dict[str, Any]], str]) -> None:
+            @app.action(action_id)
+            def handle(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+                ack()
+                user = body["user"]["id"]
+                if not services.roster.is_member(user):
+                    tell(respond, NOT_ON_ROSTER)
+                    return
+                deadline_id = _ids(body)
+                if deadline_id is None:
+                    tell(respond, "That reminder is not one I know.")
+                    return
+                answer = run(deadline_id, user, body)
+                if answer:
+                    tell(respond, answer)
+
+        return wrap
+
+    @button(views.DONE_ACTION)
+    def done(deadline_id: int, user: str, body: dict[str, Any]) -> str:
+        now = services.clock.now()
+        changed, problem = run_change(
+            services,
+            lambda session: deadlines.mark_done(
+                session, deadline_id, user, now, services.policy, services.calendar
+            ),
+            "deadline",
+        )
+        return changed.text if changed else problem
+
+    for action_id, seconds in views.SNOOZE_ACTIONS.items():
+
+        def snooze(deadline_id: int, user: str, body: dict[str, Any], seconds=seconds) -> str:
+            now = services.clock.now()
+            changed, problem = run_change(
+                services,
+                lambda session: deadlines.snooze(
+                    session,
+                    deadline_id,
+                    user,
+                    now,
+                    timedelta(seconds=seconds),
+                    services.policy,
+                    services.calendar,
+                ),
+                "deadline",
+            )
+            return changed.text if changed else problem
+
+        button(action_id)(snooze)
+
+    @button(views.RESCHEDULE_ACTION)
+    def reschedule(deadline_id: int, user: str, body: dict[str, Any]) -> str:
+        with services.db.transaction() as session:
+            row = session.get(DeadlineRow, deadline_id)
+            incident = incidents.get(session, row.incident_id) if row else None
+        if row is None or incident is None or not incident.is_open:
+            return "That deadline is over."
+        try:
+            services.gateway.open_view(
+                body["trigger_id"], views.reschedule_modal(row, incident.human_id)
+            )
+        except SlackError as exc:
+            return f"The form could not open ({exc.plain}). Please press the button again."
+        return ""
+
+    @app.action(views.USE_TIME_ACTION)
+    def use_time(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        if not services.roster.is_member(user):
+            tell(respond, NOT_ON_ROSTER)
+            return
+        human_id, _, stamp = (body["actions"][0].get("value") or "").partition("|")
+        with services.db.transaction() as session:
+            incident = incidents.get_by_human_id(session, human_id)
+        if incident is None or not stamp.isdigit():
+            tell(respond, "That incident no longer exists.")
+            return
+        when = datetime.fromtimestamp(int(stamp), tz=UTC)
+        text, blocks = set_deadline(services, incident.id, Kind.PUBLIC_DISCLOSURE, when, user)
+        tell(respond, text, blocks)
+
+    @app.view(views.RESCHEDULE_CALLBACK)
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        if not services.roster.is_member(user):
+            ack(response_action="errors", errors={"due": NOT_ON_ROSTER})
+            return
+        element = view["state"]["values"].get("due", {}).get(views.VALUE, {})
+        stamp = element.get("selected_date_time")
+        if stamp is None:
+            ack(response_action="errors", errors={"due": "Pick a date and a time."})
+            return
+        due_at = datetime.fromtimestamp(int(stamp), tz=UTC)
+        if due_at <= services.clock.now():
+            ack(response_action="errors", errors={"due": "Pick a time in the future."})
+            return
+        with services.db.transaction() as session:
+            row = session.get(DeadlineRow, int(view.get("private_metadata") or 0))
+        if row is None:
+            ack(response_action="errors", errors={"due": "That deadline no longer exists."})
+            return
+        ack()
+        text, _ = set_deadline(services, row.incident_id, Kind(row.kind), due_at, user)
+        try:
+            services.gateway.dm(user, text)
+        except SlackError as exc:
+            log.warning("could not confirm a reschedule to %s: %s", user, exc.error)
