@@ -10,6 +10,7 @@ from typing import Any
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
+from bot.slack.blocks.text import escape
 
 NOT_ON_ROSTER = (
     "Only the security team can manage incidents. To report a vulnerability, "
@@ -71,7 +72,7 @@ def dispatch(services: Services, command: dict[str, Any]) -> Reply | None:
         return Reply(NOT_ON_ROSTER)
     found = SUBCOMMANDS.get(name.lower())
     if found is None:
-        return Reply(f"I don't know `/disclose {name}`. " + help_text())
+        return Reply(f"I don't know `/disclose {escape(name)}`. " + help_text())
     context = CommandContext(
         services=services,
         user_id=user_id,
