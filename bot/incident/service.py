@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.audit.service import record
 from bot.incident.ids import bump_sequence, format_human_id
 from bot.incident.models import FixTeamMember, Incident, Phase
-from bot.incident.validation import IncidentDraft
+from bot.incident.validation import IncidentDraft, without_nul
 from bot.timeline.models import TimelineEvent
 from bot.timeline.service import add_event
 
@@ -43,6 +43,7 @@ def open_incident(
 
     Returns (incident, created). The caller validates the draft first.
     """
+    draft = without_nul(draft)
     draft = replace(draft, title=draft.title.strip(), external_ref=draft.external_ref.strip())
     if intake_key is not None:
         existing = session.scalar(select(Incident).where(Incident.intake_key == intake_key))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from urllib.parse import urlparse
 
@@ -32,6 +32,20 @@ class IncidentDraft:
     cvss_vector: str | None = None
     reported_at: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def without_nul(draft: IncidentDraft) -> IncidentDraft:
+    """The draft without NUL characters, which PostgreSQL text cannot hold (SQLite can):
+    a report carrying one would otherwise fail to store on one backend only."""
+    changes: dict[str, object] = {
+        f.name: value.replace("\x00", "")
+        for f in fields(draft)
+        if isinstance(value := getattr(draft, f.name), str)
+    }
+    changes["extra"] = {
+        k.replace("\x00", ""): v.replace("\x00", "") for k, v in draft.extra.items()
+    }
+    return replace(draft, **changes)  # type: ignore[arg-type]
 
 
 def _check_reference(reference: str) -> str | None:
