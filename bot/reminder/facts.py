@@ -36,7 +36,9 @@ MET_BY: dict[Kind, str] = {
 }
 
 
-def lead_accepted_at(session: Session, incident: Incident) -> datetime | None:
+def lead_accepted_at(
+    session: Session, incident: Incident, known: datetime | None = None
+) -> datetime | None:
     if not incident.lead_id:
         return None
     first = session.scalar(
@@ -45,17 +47,20 @@ def lead_accepted_at(session: Session, incident: Incident) -> datetime | None:
             LeadOffer.status == OfferStatus.ACCEPTED.value,
         )
     )
-    # A lead set without an offer on record (an import, a hand edit) counts from opening.
-    return first or incident.created_at
+    # A lead set without an offer on record (an import, a hand edit): when first seen.
+    return first or known or incident.updated_at
 
 
-def scored_at(session: Session, incident: Incident) -> datetime | None:
+def scored_at(
+    session: Session, incident: Incident, known: datetime | None = None
+) -> datetime | None:
     if incident.cvss_score is None:
         return None
     first = session.scalar(
         select(func.min(ScoreRecord.at)).where(ScoreRecord.incident_id == incident.id)
     )
-    return first or incident.updated_at
+    # A score without a history row (set by hand): when it was first seen.
+    return first or known or incident.updated_at
 
 
 def incident_facts(
@@ -64,8 +69,8 @@ def incident_facts(
     done = {row.kind: row for row in rows}
     known: dict[str, datetime | None] = {
         "acknowledged_at": None,
-        "lead_accepted_at": lead_accepted_at(session, incident),
-        "scored_at": scored_at(session, incident),
+        "lead_accepted_at": lead_accepted_at(session, incident, _met(done, Kind.LEAD_ASSIGNED)),
+        "scored_at": scored_at(session, incident, _met(done, Kind.SCORE_AND_PLAN)),
         "fix_ready_at": incident.fix_ready_at,
         "distributors_notified_at": incident.distributors_notified_at,
         "final_notice_at": None,
@@ -95,3 +100,8 @@ def incident_facts(
         rescheduled={kind: row.rescheduled_at for kind, row in done.items() if row.rescheduled_at},
         **known,
     )
+
+
+def _met(rows: dict[str, DeadlineRow], kind: Kind) -> datetime | None:
+    row = rows.get(kind.value)
+    return row.met_at if row is not None else None

@@ -51,7 +51,7 @@ def headline(claim: Claim, now: datetime) -> str:
         )
     if ahead > 0:
         return f":alarm_clock: {who} is due {when}, in {describe_seconds(ahead)}."
-    if claim.key == "due" or ahead > -60:
+    if ahead > -60:
         return f":alarm_clock: {who} is due now ({when})."
     prefix = "Snoozed reminder: " if claim.key.startswith(SNOOZE_PREFIX) else ""
     return f":warning: {prefix}{who} is overdue by {describe_seconds(-ahead)} (due {when})."
