@@ -41,6 +41,7 @@ class Recorded:
     at: datetime
     is_final: bool
     decider: str | None  # the lead, when this score is only a proposal
+    repeated: bool = False  # the same as the latest record: nothing was stored
 
 
 def may_decide(incident: Incident, user_id: str) -> bool:
@@ -61,6 +62,9 @@ def record_score(
     incident = incidents.lock(session, incident_id)
     if incident is None:
         raise ScoringRefused("That incident no longer exists.")
+    repeated = _repeats_latest(session, incident, actor, result, via)
+    if repeated is not None:
+        return repeated
     if via == VIA_PICK:
         if not may_decide(incident, actor):
             raise ScoringRefused(
@@ -112,6 +116,39 @@ def record_score(
         now,
         final,
         None if final else incident.lead_id,
+    )
+
+
+def _repeats_latest(
+    session: Session, incident: Incident, actor: str, result: ScoreResult, via: str
+) -> Recorded | None:
+    """The latest record when this is the same person sending the same vector the same way
+    again (a double click, a duplicated submission): recording it twice would say twice in
+    the thread and the history that something changed when nothing did."""
+    latest = session.scalar(
+        select(ScoreRecord)
+        .where(ScoreRecord.incident_id == incident.id)
+        .order_by(ScoreRecord.at.desc(), ScoreRecord.id.desc())
+        .limit(1)
+    )
+    if latest is None or (latest.user_id, latest.vector, latest.via) != (
+        actor,
+        result.clean_vector,
+        via,
+    ):
+        return None
+    if latest.is_final and incident.cvss_vector != result.clean_vector:
+        return None
+    decider = None if latest.is_final else incident.lead_id
+    return Recorded(
+        incident.id,
+        incident.human_id,
+        result,
+        actor,
+        latest.at,
+        latest.is_final,
+        decider,
+        repeated=True,
     )
 
 

@@ -24,6 +24,8 @@ def announce(services: Services, recorded: scoring.Recorded, via: str) -> None:
     """The thread reply (and note in the incident channel); a final score also repaints the
     headline and topic and lets deadlines re-plan."""
     result, value = recorded.result, recorded.human_id
+    if recorded.repeated:
+        return  # a duplicate of what was just announced
     if not recorded.is_final:
         blocks = records.proposal_blocks(result, recorded.user_id, recorded.decider, value)
         post_update(services, recorded.incident_id, records.proposal_text(result), blocks)
