@@ -112,9 +112,8 @@ class Ticker:
                 report.cancelled += 1
                 return
         done = set(claim.delivered)
-        places = self._places(claim)
         try:
-            for place, channel, thread in places:
+            for place, channel, thread in self._places(claim):
                 if place in done:
                     continue
                 if not (claim.recovered and self._already_there(claim, place, channel, thread)):
