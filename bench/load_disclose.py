@@ -1,0 +1,164 @@
+"""Load, run by hand: 200 concurrent `/disclose` submissions and 2,000 concurrent clicks.
+
+    python -m bench.load_disclose [--reports 200] [--clicks 2000] [--backend postgresql]
+
+One bot process (waitress, the real app) on the chosen database; the local Slack Web API
+server and the load generator each run in their own process (bench.load), so none shares
+the bot's interpreter lock. Every request must be acknowledged within Slack's 3 seconds;
+the report prints p50/p99/max per phase, checks that every report became exactly one
+incident with one channel, and prints the bot's resident memory idle and at its peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bench.ack_latency import SECRET, TOKEN, RemoteSlack, _serve_slack, sign
+from bench.load import PreparedRequest, percentile, send
+from bot.bootstrap import build_services, identify
+from bot.config import Settings
+from bot.database import Database
+from bot.incident.models import Incident
+from bot.server import BackgroundServer
+from bot.slack.app import build_app, drain
+from bot.web import build_wsgi
+from tests.databases import drop_postgres_schema, migrated_url
+from tests.forms import disclose_values
+
+ACK_DEADLINE = 3.0
+
+
+def rss_kib(field: str) -> int:
+    """VmRSS (now) or VmHWM (peak) of this process, in KiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def submissions(slack: RemoteSlack, count: int, run: str) -> list[PreparedRequest]:
+    requests = []
+    for n in range(count):
+        payload = {
+            "type": "view_submission",
+            "team": {"id": slack.team_id},
+            "user": {"id": slack.team[n % len(slack.team)]},
+            "api_app_id": "A0BENCH",
+            "view": {
+                "id": f"V{run}{n:06d}",
+                "type": "modal",
+                "callback_id": "disclose_submit",
+                "private_metadata": "",
+                "hash": "h",
+                "state": {"values": disclose_values(title=f"Load report {n}")},
+            },
+        }
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        requests.append(PreparedRequest(body, sign(body)))
+    return requests
+
+
+def clicks(slack: RemoteSlack, count: int, human_ids: list[str]) -> list[PreparedRequest]:
+    """`Compare` presses on the incidents: a roster check, a read, an ephemeral answer."""
+    requests = []
+    for n in range(count):
+        payload = {
+            "type": "block_actions",
+            "team": {"id": slack.team_id},
+            "user": {"id": slack.team[n % len(slack.team)]},
+            "api_app_id": "A0BENCH",
+            "trigger_id": slack.triggers.pop(),
+            "response_url": slack.response_urls.pop(),
+            "channel": {"id": slack.general},
+            "actions": [{"action_id": "cvss_compare", "value": human_ids[n % len(human_ids)]}],
+        }
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+        requests.append(PreparedRequest(body, sign(body)))
+    return requests
+
+
+def row(phase: str, latencies: list[float], errors: list[int], wall: float) -> str:
+    late = sum(1 for x in latencies if x > ACK_DEADLINE)
+    p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
+    return (
+        f"{phase:<22}{len(latencies):>6}{p50:>9.1f}{p99:>9.1f}{max(latencies) * 1000:>9.1f}"
+        f"{late:>6}{len(errors):>7}{wall:>8.1f}"
+    )
+
+
+def main() -> None:
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument("--clicks", type=int, default=2000)
+    parser.add_argument("--backend", default="postgresql", choices=["sqlite", "postgresql"])
+    args = parser.parse_args()
+
+    context = multiprocessing.get_context("spawn")
+    out, stop = context.Queue(), context.Event()
+    process = context.Process(target=_serve_slack, args=(args.clicks + 10, out, stop))
+    process.start()
+    slack: RemoteSlack = out.get(timeout=120)
+    url, schema = migrated_url(args.backend, Path(tempfile.mkdtemp()))
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.base_url,
+        database_url=url,
+        security_team=slack.team,
+        triage_channel=slack.triage,
+    )
+    services = build_services(settings, db=Database(url))
+    identify(services)
+    app = build_app(services)
+    server = BackgroundServer(build_wsgi(services, app)).start()
+    target = f"{server.url}/slack/events"
+    idle = rss_kib("VmRSS")
+    print(f"backend {args.backend}; idle bot RSS {idle / 1024:.1f} MiB")
+    print(
+        f"{'phase':<22}{'reqs':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'>3s':>6}"
+        f"{'errors':>7}{'wall s':>8}"
+    )
+    try:
+        latencies, errors, wall = send(target, submissions(slack, args.reports, "L"), args.reports)
+        print(row(f"{args.reports} reports", latencies, errors, wall), flush=True)
+        assert services.background.wait(timeout=600), "set-ups did not finish"
+        with services.db.transaction() as session:
+            stored = list(session.scalars(select(Incident)))
+            channels = session.scalar(select(func.count(func.distinct(Incident.channel_id))))
+        ids = [i.human_id for i in stored]
+        complete = sum(1 for i in stored if i.setup_complete)
+        print(
+            f"incidents {len(stored)} (distinct IDs {len(set(ids))}), channels {channels}, "
+            f"set-ups complete {complete}"
+        )
+        latencies, errors, wall = send(target, clicks(slack, args.clicks, ids), args.clicks)
+        print(row(f"{args.clicks} clicks", latencies, errors, wall), flush=True)
+        time.sleep(1)
+        print(
+            f"peak bot RSS {rss_kib('VmHWM') / 1024:.1f} MiB "
+            "(this process: bot and its threads; Slack and the load generator run apart)"
+        )
+    finally:
+        server.stop()
+        drain(app)
+        services.background.wait()
+        services.db.dispose()
+        if schema:
+            drop_postgres_schema(schema)
+        stop.set()
+        process.join(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
