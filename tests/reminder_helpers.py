@@ -134,7 +134,7 @@ def tick_at(bot: RunningBot, ticker: Ticker, moment: datetime) -> list[Sent]:
     return reminder_posts(bot, before)
 
 
-def press(bot: RunningBot, user: str, message: Sent, action_id: str) -> None:
+def press(bot: RunningBot, user: str, message: Sent, action_id: str, answered: bool = True) -> None:
     channel = bot.slack.dm_channel(message.channel) if message.place == "dm" else message.channel
     stored = [
         m
@@ -148,4 +148,7 @@ def press(bot: RunningBot, user: str, message: Sent, action_id: str) -> None:
     before = len(bot.slack.ephemerals_for(user))
     response = bot.driver.block_action(user, action_id, message=stored[-1])
     assert response.status == 200 and not response.problems
-    wait_until(lambda: bot.slack.ephemerals_for(user)[before:], what=f"an answer to {action_id}")
+    if answered:
+        wait_until(
+            lambda: bot.slack.ephemerals_for(user)[before:], what=f"an answer to {action_id}"
+        )
