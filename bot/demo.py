@@ -215,12 +215,100 @@ def act_lifecycle(demo: Demo) -> None:
     demo.say(f"Files in the incident channel: {names}; the triage thread has {replies} replies.")
 
 
+DEMO_POLICY = """
+preset = "kubernetes"
+
+[deadlines]
+acknowledge = "PT6S"
+lead_assigned = "PT10S"
+
+[reminders]
+before = ["PT3S"]
+overdue_every = "PT2S"
+overdue_max = 1
+
+[calendar]
+quiet_hours = false
+quiet_days_off = false
+"""
+
+
+def act_reminders(demo: Demo) -> None:
+    """A policy of second-long deadlines: reminders arrive in the thread, Done stops one."""
+    from bot.clock import ManualClock
+    from bot.policy import BusinessCalendar, load_policy
+    from bot.reminder.tick import MARKER, Ticker
+    from tests.forms import disclose_values
+
+    services, alice = demo.services, demo.people["alice"]
+    demo.say("\n== Reminders, on a policy whose deadlines are seconds long ==")
+    path = Path(tempfile.mkdtemp(prefix="demo-policy-")) / "policy.toml"
+    path.write_text(DEMO_POLICY)
+    saved = services.policy, services.calendar
+    services.policy = load_policy(path)
+    services.calendar = BusinessCalendar.for_policy(
+        services.policy, services.settings.team_timezone
+    )
+    before = len(demo.incidents())
+    try:
+        demo.driver.slash("/disclose", "", user_id=alice, channel_id=demo.channels["general"])
+        view = demo.wait(lambda: demo.slack.open_view_for(alice))
+        demo.driver.submit_view(
+            view["id"], alice, values=disclose_values(title="Session token in debug logs")
+        )
+        demo.wait(lambda: len([i for i in demo.incidents() if i.setup_complete]) > before)
+        services.background.wait()
+        incident = demo.incidents()[-1]
+        services.hooks.changed(services, incident.id, "policy")  # planned on this policy
+        demo.say(
+            f"{incident.human_id}: acknowledge in 6 s, fix lead in 10 s; reminders 3 s "
+            "ahead, at the deadline, once overdue, then an escalation."
+        )
+        ticker, started, seen = Ticker(services), services.clock.now(), 0
+        done = False
+        while (services.clock.now() - started).total_seconds() < 16:
+            ticker.tick()
+            thread = demo.slack.thread(demo.channels["triage"], incident.triage_ts)
+            ours = [m for m in thread if (m.metadata or {}).get("event_type") == MARKER]
+            for message in ours[seen:]:
+                at = (services.clock.now() - started).total_seconds()
+                demo.say(f"  +{at:4.1f}s triage thread: {message.text}")
+            seen = len(ours)
+            if not done and any("Acknowledge" in m.text for m in ours):
+                demo.driver.block_action(alice, "reminder_done", message=ours[-1])
+                demo.wait(lambda: demo.slack.ephemerals_for(alice))
+                demo.say("  Alice presses Done on the acknowledgement: its reminders stop.")
+                done = True
+            if isinstance(services.clock, ManualClock):
+                services.clock.advance(0.5)
+            else:
+                time.sleep(0.5)
+        demo.driver.slash("/disclose", "deadlines", user_id=alice, channel_id=incident.channel_id)
+        listing = demo.wait(
+            lambda: [
+                e for e in demo.slack.ephemerals_for(alice) if e.text.startswith("Deadlines of")
+            ]
+        )[-1]
+        demo.say(
+            "/disclose deadlines:\n"
+            + "\n".join(
+                line
+                for block in listing.blocks or []
+                if block["type"] == "section"
+                for line in block["text"]["text"].splitlines()[1:]
+            )
+        )
+    finally:
+        services.policy, services.calendar = saved
+
+
 ACTS: list[Callable[[Demo], None]] = [
     act_report,
     act_lead,
     act_cvss,
     act_lifecycle,
     act_outside_reporter,
+    act_reminders,
 ]
 
 

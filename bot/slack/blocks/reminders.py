@@ -51,17 +51,22 @@ def headline(claim: Claim, now: datetime) -> str:
         )
     if ahead > 0:
         return f":alarm_clock: {who} is due {when}, in {describe_seconds(ahead)}."
-    if ahead > -60:
+    if ahead > 0 - _grace(claim):
         return f":alarm_clock: {who} is due now ({when})."
     prefix = "Snoozed reminder: " if claim.key.startswith(SNOOZE_PREFIX) else ""
     return f":warning: {prefix}{who} is overdue by {describe_seconds(-ahead)} (due {when})."
+
+
+def _grace(claim: Claim) -> float:
+    """How late a reminder may go out and still say "due now" (not for overdue repeats)."""
+    return 60.0 if claim.key == "due" or claim.key.startswith("before:") else 0.0
 
 
 def fallback(claim: Claim, now: datetime) -> str:
     """Notification text: no mentions, no dates that need Slack's formatting."""
     ahead = (claim.due_at - now).total_seconds()
     state = f"due in {describe_seconds(ahead)}" if ahead > 0 else "due now"
-    if ahead <= -60:
+    if ahead <= 0 - _grace(claim):
         state = f"overdue by {describe_seconds(-ahead)}"
     prefix = "Escalation: " if claim.key == "escalation" else "Reminder: "
     return clip(f"{prefix}{claim.human_id} · {claim.label} is {state}", 300)
