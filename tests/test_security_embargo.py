@@ -74,7 +74,7 @@ def test_a_whole_disclosure_leaks_nothing_and_logs_no_secret(
             logging.getLogger(name).setLevel(logging.NOTSET)
 
     incidents = bot.incidents()
-    assert len(incidents) == 3
+    assert len(incidents) >= 3  # the demo's acts, which may grow, and the intake report
     for incident in incidents:
         assert incident.channel_id and slack.channel(incident.channel_id).is_private
         assert len(details(incident)) >= 4, f"{incident.human_id} has too little to look for"
