@@ -172,3 +172,34 @@ def test_only_the_team_may_press_the_buttons(bot: RunningBot) -> None:
     press(bot, bot.workspace.dave, ack, "reminder_done")
     assert "Only the security team" in bot.slack.ephemerals_for(bot.workspace.dave)[-1].text
     assert pending(bot, incident.id) == before
+
+
+def test_replanning_the_same_facts_changes_nothing(bot: RunningBot) -> None:
+    from bot.reminder.service import replan_incident
+
+    incident = opened(bot)
+    services = bot.services
+    before = {key: (row.due_at, row.state) for key, row in reminders(bot, incident.id).items()}
+    with services.db.transaction() as session:
+        result = replan_incident(
+            session, incident.id, services.policy, services.calendar, services.clock.now()
+        )
+    assert not result.changed and result.reminders_cancelled == 0
+    after = {key: (row.due_at, row.state) for key, row in reminders(bot, incident.id).items()}
+    assert after == before
+
+
+def test_an_invalid_policy_stops_start_up_with_file_key_and_reason(tmp_path) -> None:
+    import pytest
+
+    from bot.bootstrap import load_policy_and_calendar
+    from bot.config import ConfigError, Settings
+
+    path = tmp_path / "policy.toml"
+    path.write_text('[deadlines]\nacknowlege = "P1D"\n')
+    settings = Settings(_env_file=None, policy_file=path)  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match=r"policy.toml: deadlines.acknowlege: unknown key"):
+        load_policy_and_calendar(settings)
+    bad_country = Settings(_env_file=None, holidays_country="XX")  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match="HOLIDAYS_COUNTRY"):
+        load_policy_and_calendar(bad_country)
