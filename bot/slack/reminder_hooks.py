@@ -81,5 +81,3 @@ def sweep(services: Services) -> int:
         except Exception:
             log.exception("re-planning incident %s failed", incident_id)
     return len(found)
-
-
