@@ -44,7 +44,6 @@ class Settings(BaseSettings):
     github_webhook_secret: SecretStr | None = None
     security_team_group: str | None = None
     max_open_leads: int = Field(default=3, ge=1)
-    lead_offer_window: int = Field(default=4 * 3600, ge=1)  # seconds
     oncall_start_day: str = "monday"
     oncall_start_time: str = "09:00"
     oncall_timezone: str | None = None  # default: TEAM_TIMEZONE

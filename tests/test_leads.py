@@ -23,7 +23,7 @@ from tests.forms import disclose_values
 from tests.harness import START, RunningBot, wait_until
 from tests.slack_api import Message
 
-WINDOW = timedelta(hours=4)  # the default LEAD_OFFER_WINDOW
+WINDOW = timedelta(hours=4)  # the policy's offer window: 4 business hours (09:00-17:00 UTC)
 
 
 def report(bot: RunningBot, title: str = "Heap overflow in the YAML parser") -> Incident:
@@ -218,7 +218,14 @@ def test_offers_time_out_across_a_restart_and_are_sent_once(
     second_bot.clock.set(START + 2 * WINDOW)
     assert expire_offers(second_bot.services) == 1
     assert len(dm_offers(bot, ws.carol)) == 1
+    # Carol's offer came at closing time (17:00): its four hours are working hours, so it
+    # is still open that night and lapses at 13:00 the next day.
     second_bot.clock.set(START + 3 * WINDOW)
+    assert expire_offers(second_bot.services) == 0
+    next_day_1pm = START + timedelta(days=1, hours=4)
+    second_bot.clock.set(next_day_1pm - timedelta(seconds=1))
+    assert expire_offers(second_bot.services) == 0
+    second_bot.clock.set(next_day_1pm)
     assert expire_offers(second_bot.services) == 1
     assert expire_offers(second_bot.services) == 0
 

@@ -1,15 +1,15 @@
-"""How long a lead offer stays open.
+"""How long a lead offer stays open: the policy's offer window, in the team's business time.
 
-A plain duration from the LEAD_OFFER_WINDOW setting for now. The policy package
-(business calendar, per-policy offer window) replaces this one function when it lands.
+With the default "4 business hours", an offer made at closing time on a Friday is still
+open on Monday morning: nobody loses their turn while off work.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from bot.config import Settings
+from bot.policy import BusinessCalendar, Policy
 
 
-def offer_expiry(settings: Settings, offered_at: datetime) -> datetime:
-    return offered_at + timedelta(seconds=settings.lead_offer_window)
+def offer_expiry(policy: Policy, calendar: BusinessCalendar, offered_at: datetime) -> datetime:
+    return calendar.add(offered_at, policy.lead_offer_window)

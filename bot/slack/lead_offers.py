@@ -28,11 +28,10 @@ POST_LEASE = timedelta(minutes=2)
 
 
 def team(services: Services) -> leads.Team:
-    settings = services.settings
     return leads.Team(
         members=services.roster.eligible,
-        max_open=settings.max_open_leads,
-        expiry=lambda moment: offer_expiry(settings, moment),
+        max_open=services.settings.max_open_leads,
+        expiry=lambda moment: offer_expiry(services.policy, services.calendar, moment),
     )
 
 
