@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from bot.lead import rotation
+from bot.slack.blocks.home import AWAY_UNTIL, BACK
 from bot.slack.listeners import home
 from tests.harness import RunningBot, wait_until
 from tests.test_disclose import texts
@@ -42,3 +44,44 @@ def test_home_shows_outsiders_nothing_of_any_incident(bot: RunningBot) -> None:
     incident = open_incident(bot)
     body = texts(open_home(bot, bot.workspace.dave)["blocks"])
     assert incident.human_id not in body and "/disclose" in body
+
+
+def test_members_go_away_and_come_back_from_the_home_tab(bot: RunningBot) -> None:
+    ws = bot.workspace
+    view = open_home(bot, ws.bob)
+    assert "Available" in texts(view["blocks"])
+
+    # 2026-03-02 is a Monday; Bob is away until the end of Friday, in the team's time zone.
+    bot.driver.block_action(ws.bob, AWAY_UNTIL, value="2026-03-06", view_id=view["id"])
+    view = wait_until(
+        lambda: (
+            "Away until 07 March 2026" in texts(bot.slack.home_for(ws.bob)["blocks"])
+            and bot.slack.home_for(ws.bob)
+        ),
+        what="Bob away on his home tab",
+    )
+    assert BACK in texts(view["blocks"]) and AWAY_UNTIL not in texts(view["blocks"])
+    with bot.services.db.transaction() as session:
+        away = rotation.away_until(session, [ws.bob], bot.clock.now())
+    assert away[ws.bob] == datetime(2026, 3, 7, tzinfo=UTC)
+
+    bot.driver.block_action(ws.bob, BACK, view_id=view["id"])
+    wait_until(lambda: "Available" in texts(bot.slack.home_for(ws.bob)["blocks"]), what="back")
+    with bot.services.db.transaction() as session:
+        assert rotation.away_until(session, [ws.bob], bot.clock.now()) == {}
+
+
+def test_a_day_already_over_is_refused_on_the_home_tab(bot: RunningBot) -> None:
+    ws = bot.workspace
+    view = open_home(bot, ws.bob)
+    bot.driver.block_action(ws.bob, AWAY_UNTIL, value="2026-03-01", view_id=view["id"])
+    view = wait_until(
+        lambda: (
+            "already over" in texts(bot.slack.home_for(ws.bob)["blocks"])
+            and bot.slack.home_for(ws.bob)
+        ),
+        what="the refusal",
+    )
+    assert "Available" in texts(view["blocks"])
+    with bot.services.db.transaction() as session:
+        assert rotation.away_until(session, [ws.bob], bot.clock.now()) == {}

@@ -13,6 +13,8 @@ from bot.slack.blocks.text import escape, mrkdwn, plain, slack_date, user_mentio
 
 Blocks = list[dict[str, Any]]
 MAX_LISTED = 15  # per section; a home tab holds at most 100 blocks
+AWAY_UNTIL = "home_away_until"  # a datepicker: the last day away
+BACK = "home_back"
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def home_view(
     on_call: str | None,
     away: str | None,
     updated_at: datetime,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     due_lines = [
         f"• {slack_date(item.due_at)} · *{item.human_id}* {escape(item.what)}"
@@ -91,7 +94,10 @@ def home_view(
                 mrkdwn(f"*Your status*\n{escape(away) if away else 'Available'}"),
             ],
         },
+        _status_toggle(away is not None),
     ]
+    if notice:
+        blocks.insert(0, {"type": "section", "text": mrkdwn(f":warning: {escape(notice)}")})
     if others:
         blocks += [
             {"type": "divider"},
@@ -100,6 +106,24 @@ def home_view(
         ]
     blocks.append({"type": "context", "elements": [mrkdwn(f"Updated {slack_date(updated_at)}")]})
     return {"type": "home", "blocks": blocks}
+
+
+def _status_toggle(away: bool) -> dict[str, Any]:
+    """Away members get a button to come back; the others a date picker to go away."""
+    if away:
+        element: dict[str, Any] = {
+            "type": "button",
+            "action_id": BACK,
+            "text": plain("I'm back"),
+            "value": "back",
+        }
+    else:
+        element = {
+            "type": "datepicker",
+            "action_id": AWAY_UNTIL,
+            "placeholder": plain("Away until (last day)"),
+        }
+    return {"type": "actions", "block_id": "home_status", "elements": [element]}
 
 
 def outsider_view() -> dict[str, Any]:

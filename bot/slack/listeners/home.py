@@ -69,7 +69,8 @@ def _safely(what: str, call: Callable[[], Any], fallback: Any) -> Any:
         return fallback
 
 
-def build_home(services: Services, user_id: str) -> dict[str, Any]:
+def build_home(services: Services, user_id: str, notice: str | None = None) -> dict[str, Any]:
+    """The tab for this user; `notice` is a line at the top (e.g. why a change was refused)."""
     if not services.roster.is_member(user_id):
         return outsider_view()
     now = services.clock.now()
@@ -103,7 +104,7 @@ def build_home(services: Services, user_id: str) -> dict[str, Any]:
     away = (
         _safely("away", lambda: providers.away(services, user_id), None) if providers.away else None
     )
-    return home_view(user_id, mine, others, due, on_call, away, now)
+    return home_view(user_id, mine, others, due, on_call, away, now, notice)
 
 
 def register(app: App, services: Services) -> None:

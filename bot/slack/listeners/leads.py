@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -16,11 +17,14 @@ from bot.lead import service as leads
 from bot.oncall import service as oncall
 from bot.services import Services
 from bot.slack import lead_offers
+from bot.slack.blocks import home as home_views
 from bot.slack.blocks import leads as views
 from bot.slack.blocks.text import slack_date
 from bot.slack.gateway import SlackError
 from bot.slack.listeners import home
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+
+log = logging.getLogger(__name__)
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -64,6 +68,38 @@ def register(app: App, services: Services) -> None:
             response_type="ephemeral",
             replace_original=False,
         )
+
+    def _republish_home(user_id: str, notice: str | None = None) -> None:
+        try:
+            services.gateway.publish_home(user_id, home.build_home(services, user_id, notice))
+        except SlackError as exc:
+            log.warning("could not publish the App Home of %s: %s", user_id, exc.error)
+
+    @app.action(home_views.AWAY_UNTIL)
+    def away_from_home(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user = body["user"]["id"]
+        if not services.roster.is_member(user):
+            return  # the Home tab of someone off the team has no such picker
+        picked = body["actions"][0].get("selected_date") or ""
+        try:
+            day = date.fromisoformat(picked)
+        except ValueError:
+            _republish_home(user, "That is not a date: pick your last day away.")
+            return
+        if set_away(services, user, day) is None:
+            _republish_home(user, f"{day:%d %B %Y} is already over: pick your last day away.")
+        else:
+            _republish_home(user)
+
+    @app.action(home_views.BACK)
+    def back_from_home(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user = body["user"]["id"]
+        if not services.roster.is_member(user):
+            return
+        set_back(services, user)
+        _republish_home(user)
 
     @app.action(views.ACCEPT)
     def accept(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -246,12 +282,9 @@ def _away(context: CommandContext) -> Reply:
     day = parse_day(context.args, zone, now)
     if day is None:
         return Reply("Give the last day you are away as a date: `/disclose away 2026-04-30`.")
-    until = datetime.combine(day + timedelta(days=1), time(0), zone)
-    if until <= now:
+    until = set_away(services, context.user_id, day)
+    if until is None:
         return Reply("That day is already over. Give the last day you are away.")
-    with services.db.transaction() as session:
-        rotation.set_away(session, context.user_id, until)
-        record(session, now, context.user_id, "roster.away", None, until=until.isoformat())
     return Reply(
         f"You are away until {slack_date(until)}: no lead offers and no on-call until "
         "then. `/disclose back` ends it early."
@@ -260,12 +293,28 @@ def _away(context: CommandContext) -> Reply:
 
 @subcommand("back", "back", "ends your away time.", needs_incident=False)
 def _back(context: CommandContext) -> Reply:
-    services = context.services
-    now = services.clock.now()
-    with services.db.transaction() as session:
-        rotation.set_away(session, context.user_id, None)
-        record(session, now, context.user_id, "roster.back", None)
+    set_back(context.services, context.user_id)
     return Reply("Welcome back: you are in the lead rotation and the on-call again.")
+
+
+def set_away(services: Services, user_id: str, last_day: date) -> datetime | None:
+    """Away until the end of `last_day` in the team's time zone; None if that is past."""
+    now = services.clock.now()
+    until = datetime.combine(
+        last_day + timedelta(days=1), time(0), ZoneInfo(services.settings.team_timezone)
+    )
+    if until <= now:
+        return None
+    with services.db.transaction() as session:
+        rotation.set_away(session, user_id, until)
+        record(session, now, user_id, "roster.away", None, until=until.isoformat())
+    return until
+
+
+def set_back(services: Services, user_id: str) -> None:
+    with services.db.transaction() as session:
+        rotation.set_away(session, user_id, None)
+        record(session, services.clock.now(), user_id, "roster.back", None)
 
 
 @subcommand(
