@@ -195,3 +195,13 @@ def test_hostile_reports_through_slack_ping_nobody(bot: RunningBot) -> None:
     found = raw_injections(slack)
     assert not found, json.dumps(found[:5], ensure_ascii=False)
     assert all(i.setup_complete for i in bot.incidents())
+
+
+@FAST
+@given(st.one_of(hostile, json_values.map(json.dumps)))
+def test_modal_metadata_that_is_not_ours_gives_an_empty_calculator(text: str) -> None:
+    from bot.slack.blocks.cvss import CATALOGUES, from_metadata, to_metadata
+
+    state = from_metadata(text)  # a forged private_metadata must not crash the listener
+    assert state.version in CATALOGUES
+    assert from_metadata(to_metadata(state)) == state

@@ -172,16 +172,20 @@ def to_metadata(state: CvssState) -> str:
 
 
 def from_metadata(text: str) -> CvssState:
-    """Read back `to_metadata`; anything unknown (a metric, a version) is dropped."""
-    data = json.loads(text) if text else {}
-    version = data.get("v") if data.get("v") in CATALOGUES else DEFAULT_VERSION
-    state = CvssState(
-        version=version,
-        revision=int(data.get("r", 0)),
-        context=MappingProxyType({str(k): str(v) for k, v in data.get("c", {}).items()}),
-    )
-    for key, code in data.get("m", {}).items():
-        state = state.with_metric(key, code)
+    """Read back `to_metadata`; anything unknown (a metric, a version) is dropped, and
+    metadata that is not ours at all gives an empty calculator rather than an error."""
+    try:
+        data = json.loads(text) if text else {}
+        version = data.get("v") if data.get("v") in CATALOGUES else DEFAULT_VERSION
+        state = CvssState(
+            version=version,
+            revision=int(data.get("r", 0)),
+            context=MappingProxyType({str(k): str(v) for k, v in data.get("c", {}).items()}),
+        )
+        for key, code in data.get("m", {}).items():
+            state = state.with_metric(str(key), str(code))
+    except (ValueError, TypeError, AttributeError):
+        return CvssState(version=DEFAULT_VERSION)
     return state
 
 
