@@ -205,3 +205,20 @@ def test_modal_metadata_that_is_not_ours_gives_an_empty_calculator(text: str) ->
     state = from_metadata(text)  # a forged private_metadata must not crash the listener
     assert state.version in CATALOGUES
     assert from_metadata(to_metadata(state)) == state
+
+
+def test_nul_characters_from_slack_are_dropped_before_anything_is_stored(bot: RunningBot) -> None:
+    from sqlalchemy import select
+
+    from bot.timeline.models import TimelineEvent
+    from tests.test_lifecycle import command, open_incident
+
+    ws = bot.workspace
+    incident = open_incident(bot)
+    answer = command(bot, ws.alice, incident.channel_id, "update Patch\x00 under review\x00")
+    assert "\x00" not in answer and "went wrong" not in answer.lower()
+    bot.services.background.wait()
+    with bot.services.db.transaction() as session:
+        texts = list(session.scalars(select(TimelineEvent.text)))
+    assert any("Patch under review" in text for text in texts)
+    assert not any("\x00" in text for text in texts)

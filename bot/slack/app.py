@@ -37,6 +37,7 @@ def build_app(services: Services) -> App:
         # Bolt's default of 5 workers would make later requests wait for their ack.
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS),
     )
+    app.use(_without_nul_characters)
     setup = IncidentSetup(services)
     disclose.register(app, services, setup)
     leads.register(app, services)
@@ -51,6 +52,24 @@ def build_app(services: Services) -> App:
         log.error("listener failed on a %s request: %r", body.get("type", "?"), error)
 
     return app
+
+
+def _without_nul_characters(body: dict[str, Any], next: Any) -> None:
+    """Slack may pass on a NUL typed or pasted into a form; PostgreSQL cannot store one, and
+    it means nothing in text. Removed once here, for every listener."""
+    _strip_nul(body)
+    next()
+
+
+def _strip_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _strip_nul(item)
+    elif isinstance(value, list):
+        value[:] = [_strip_nul(item) for item in value]
+    return value
 
 
 def drain(app: App) -> None:
