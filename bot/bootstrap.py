@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
 
 from slack_sdk import WebClient
 
@@ -19,6 +22,7 @@ from bot.slack.triage import TriageChannel
 
 log = logging.getLogger(__name__)
 SLACK_API = "https://slack.com/api/"
+START_ROUNDS = 3  # after that, a set-up still leased elsewhere is left to the periodic job
 
 
 def build_services(
@@ -80,9 +84,30 @@ def reconcile(services: Services) -> int:
     setup = IncidentSetup(services)
     for incident_id in pending:
         result = setup.run(incident_id)
-        log.info(
-            "reconciled %s: %s",
-            result.human_id,
-            "complete" if result.complete else f"stopped at {result.failed_step}",
-        )
+        if result.complete:
+            outcome = "complete"
+        elif result.skipped:
+            outcome = "another run holds its lease"
+        else:
+            outcome = f"stopped at {result.failed_step}"
+        log.info("reconciled %s: %s", result.human_id, outcome)
     return len(pending)
+
+
+def reconcile_after_start(services: Services, sleep: Callable[[float], None] = time.sleep) -> None:
+    """Reconcile at start-up, then again once the leases left by runs the last process was
+    in the middle of run out, so a restart finishes them within one lease, not a sweep later."""
+    held: list[datetime] = []
+    for _ in range(START_ROUNDS):
+        reconcile(services)
+        with services.db.transaction() as session:
+            held = [
+                incident.setup_lease_until
+                for incident in incidents.unfinished_setups(session)
+                if incident.setup_lease_until is not None
+            ]
+        if not held:
+            break
+        wait = (max(held) - services.clock.now()).total_seconds()
+        sleep(min(max(wait, 0.0), services.settings.setup_lease_seconds) + 0.2)
+    log.info("start-up reconcile done; %d set-up(s) left to the periodic job", len(held))

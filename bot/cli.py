@@ -25,7 +25,7 @@ def _secrets(settings: Settings) -> list[str]:
 
 def run(settings: Settings) -> int:
     from bot import logs
-    from bot.bootstrap import build_services, identify, reconcile
+    from bot.bootstrap import build_services, identify, reconcile_after_start
     from bot.jobs import start_background
     from bot.server import BackgroundServer, serve_forever
     from bot.slack.app import build_app
@@ -37,7 +37,9 @@ def run(settings: Settings) -> int:
     identify(services)
     bolt_app = build_app(services)
     wsgi = build_wsgi(services, bolt_app)
-    threading.Thread(target=reconcile, args=(services,), daemon=True, name="reconcile").start()
+    threading.Thread(
+        target=reconcile_after_start, args=(services,), daemon=True, name="reconcile"
+    ).start()
     start_background(services)
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

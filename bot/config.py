@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     holidays_country: str | None = None  # e.g. US; wins over the policy file's calendar
     holidays_subdivision: str | None = None  # e.g. CA (a state or region of the country)
     reminder_tick_seconds: float = Field(default=15.0, gt=0, le=3600)
+    # How long a set-up run holds an incident without finishing a step; after a crash the
+    # next run waits this long at most before resuming.
+    setup_lease_seconds: float = Field(default=30.0, gt=0, le=600)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -2,7 +2,9 @@
 
 Each step is recorded in the database as soon as Slack confirms it, so a retry (a
 button, the start-up reconciler, or a second replica) continues where the last run
-stopped and never repeats a finished step. A short lease keeps two runs apart.
+stopped and never repeats a finished step. A short lease, renewed after every step,
+keeps two runs apart. A run that finds the last run's lease lapsed (its process died) or
+adopts a channel created before a crash tells the team once what it repaired.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import select, update
 
+from bot.audit.models import AuditEntry
 from bot.audit.service import BOT_ACTOR, record
 from bot.incident import service as incidents
 from bot.incident.models import Incident
@@ -24,8 +27,19 @@ from bot.slack.gateway import SlackError
 from bot.timeline.service import add_event
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=2)
 INTAKE_OPENERS = ("intake", "github")
+# Audit actions that mean a run picked up after a crash, and what each finished step is
+# called when the team is told about the repair.
+INTERRUPTED = ("slack.setup_resumed", "slack.channel_adopted")
+REPAIRED = "slack.setup_repaired"
+FINISHED = {
+    "slack.channel_created": "private channel",
+    "slack.members_invited": "invitations",
+    "slack.headline_posted": "headline",
+    "slack.headline_pinned": "pin",
+    "slack.topic_set": "topic",
+    "slack.triage_notice": "triage channel notice",
+}
 
 
 @dataclass
@@ -37,6 +51,12 @@ class SetupResult:
     skipped: bool = False  # another run holds the lease
 
 
+@dataclass(frozen=True)
+class Claim:
+    until: datetime
+    lapsed: bool  # the previous run's lease ran out before it finished: it was interrupted
+
+
 class IncidentSetup:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -44,22 +64,46 @@ class IncidentSetup:
         self.gateway = services.gateway
 
     # -- lease ------------------------------------------------------------------------
-    def _claim(self, incident_id: int) -> bool:
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.services.settings.setup_lease_seconds)
+
+    def _claim(self, incident_id: int) -> Claim | None:
         now = self.services.clock.now()
+        until = now + self.lease
         with self.db.transaction() as session:
-            claimed = session.execute(
+            for lapsed, free in (
+                (True, Incident.setup_lease_until < now),
+                (False, Incident.setup_lease_until.is_(None)),
+            ):
+                claimed = session.execute(
+                    update(Incident)
+                    .where(Incident.id == incident_id)
+                    .where(free)
+                    .values(setup_lease_until=until)
+                )
+                if claimed.rowcount == 1:
+                    return Claim(until, lapsed)
+        return None
+
+    def _renew(self, incident_id: int, claim: Claim) -> Claim | None:
+        """Extend the lease if it is still this run's; None when another run took over."""
+        until = max(self.services.clock.now() + self.lease, claim.until)
+        with self.db.transaction() as session:
+            renewed = session.execute(
                 update(Incident)
                 .where(Incident.id == incident_id)
-                .where(or_(Incident.setup_lease_until.is_(None), Incident.setup_lease_until < now))
-                .values(setup_lease_until=now + LEASE)
+                .where(Incident.setup_lease_until == claim.until)
+                .values(setup_lease_until=until)
             )
-            return claimed.rowcount == 1
+        return Claim(until, claim.lapsed) if renewed.rowcount == 1 else None
 
-    def _release(self, incident_id: int, error: str | None) -> None:
+    def _release(self, incident_id: int, claim: Claim, error: str | None) -> None:
         with self.db.transaction() as session:
             session.execute(
                 update(Incident)
                 .where(Incident.id == incident_id)
+                .where(Incident.setup_lease_until == claim.until)
                 .values(setup_lease_until=None, setup_error=error)
             )
 
@@ -85,8 +129,9 @@ class IncidentSetup:
 
     # -- the flow ---------------------------------------------------------------------
     def run(self, incident_id: int) -> SetupResult:
-        incident = self._load(incident_id)
-        if not self._claim(incident_id):
+        claim = self._claim(incident_id)
+        incident = self._load(incident_id)  # read after the claim: a run may just have ended
+        if claim is None:
             return SetupResult(incident.human_id, complete=False, skipped=True)
         steps: list[tuple[str, Callable[[Incident], Incident]]] = [
             ("receipt", self._receipt),
@@ -99,16 +144,38 @@ class IncidentSetup:
         ]
         had_failed_before = incident.setup_error is not None
         was_complete = incident.setup_complete and incident.opener_told
+        if claim.lapsed:
+            log.warning("resuming the set-up of %s after an interruption", incident.human_id)
+            incident = self._save(
+                incident_id,
+                "setup_resumed",
+                "Slack set-up resumed: the previous run stopped without finishing (a restart)",
+            )
+        held: Claim | None = claim
         try:
             for step, action in steps:
                 try:
                     incident = action(incident)
                 except SlackError as exc:
                     return self._failed(incident, step, exc)
-            incident = self._tell_opener(incident, repaired=had_failed_before)
+                held = self._renew(incident_id, claim)
+                if held is None:
+                    log.warning("set-up of %s was taken over by another run", incident.human_id)
+                    return SetupResult(incident.human_id, complete=False, skipped=True)
+                claim = held
+            repair = self._pending_repair(incident)
+            if repair:
+                try:
+                    incident = self._repair_notice(incident, repair)
+                except SlackError as exc:
+                    return self._failed(incident, "repair notice", exc)
+            repaired = had_failed_before or bool(repair)
+            incident = self._tell_opener(incident, repaired=repaired, repair=repair)
         finally:
-            current = self._load(incident_id)
-            self._release(incident_id, current.setup_error if not current.setup_complete else None)
+            if held is not None:
+                current = self._load(incident_id)
+                error = current.setup_error if not current.setup_complete else None
+                self._release(incident_id, claim, error)
         if not was_complete:
             # Features that start once an incident is open (lead offers) hook in here;
             # they are idempotent, so a crash right here only means they run on retry.
@@ -151,7 +218,14 @@ class IncidentSetup:
                 adopted = self._adoptable(name, wanted)
                 if adopted is None:
                     continue
-                channel = adopted
+                log.warning("adopting #%s, created before an interruption", name)
+                return self._save(
+                    incident.id,
+                    "channel_adopted",
+                    f"Private channel <#{adopted['id']}>, created before an interruption, adopted",
+                    channel_id=adopted["id"],
+                    channel_name=adopted["name"],
+                )
             return self._save(
                 incident.id,
                 "channel_created",
@@ -232,12 +306,44 @@ class IncidentSetup:
         self.gateway.dm(opener, text, blocks)
         return self._save(incident.id, "receipt_sent", opener_told=True)
 
-    def _tell_opener(self, incident: Incident, repaired: bool) -> Incident:
+    def _pending_repair(self, incident: Incident) -> str:
+        """What the runs since the last interruption repaired, if the team is not told yet."""
+        with self.db.transaction() as session:
+            actions = session.scalars(
+                select(AuditEntry.action)
+                .where(AuditEntry.incident_id == incident.id)
+                .where(AuditEntry.action.like("slack.%"))
+                .order_by(AuditEntry.id)
+            ).all()
+        start = None
+        for index, action in enumerate(actions):
+            if action == REPAIRED:
+                start = None
+            elif action in INTERRUPTED and start is None:
+                start = index
+        if start is None:
+            return ""
+        since = actions[start:]
+        finished = [FINISHED[a] for a in dict.fromkeys(since) if a in FINISHED]
+        adopted = "slack.channel_adopted" in since
+        return views.setup_repair_text(incident.channel_id or "", adopted, finished)
+
+    def _repair_notice(self, incident: Incident, repair: str) -> Incident:
+        """Tell the team in the incident's channel and under the triage notice (both private)."""
+        text, blocks = views.setup_repair_notice(incident, repair)
+        self.gateway.post(incident.channel_id or "", text, blocks)
+        triage = self.services.triage.private_id()
+        self.gateway.post(triage, text, blocks, thread_ts=incident.triage_ts)
+        return self._save(incident.id, "setup_repaired", repair)
+
+    def _tell_opener(self, incident: Incident, repaired: bool, repair: str = "") -> Incident:
         opener = incident.opened_by
         if not self.services.roster.is_member(opener) or (incident.opener_told and not repaired):
             return self._save(incident.id, "setup_complete", opener_told=True, setup_error=None)
-        builder = views.setup_repaired if repaired else views.opened_for_team
-        text, blocks = builder(incident)
+        if repaired:
+            text, blocks = views.setup_repaired(incident, repair)
+        else:
+            text, blocks = views.opened_for_team(incident)
         try:
             self.gateway.dm(incident.opened_by, text, blocks)
         except SlackError as exc:

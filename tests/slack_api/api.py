@@ -20,6 +20,7 @@ from .scopes import needed_scopes
 from .workspace import Workspace
 
 JSON_ARGUMENTS = ("blocks", "view", "attachments", "files", "metadata")
+DROPPED = Reply(0, b"", drop=True, error="connection_dropped")
 
 
 def call_api(
@@ -54,6 +55,9 @@ def call_api(
     fault = faults.take(method, recorded)
     if fault is not None and not fault.after_effect:
         return _log(ws, method, recorded, at, fault.reply())
+    hold = faults.holds.take(method, recorded)
+    if hold is not None and not hold.after_effect and not hold.block():
+        return _log(ws, method, recorded, at, DROPPED)
 
     params = Params(values)
     with ws.lock:
@@ -73,7 +77,10 @@ def call_api(
         }
         if fault is not None:
             reply = fault.reply()
-        return _log(ws, method, recorded, at, reply)
+        _log(ws, method, recorded, at, reply)
+    if hold is not None and hold.after_effect and not hold.block():
+        return DROPPED  # the work is done; the client never hears of it
+    return reply
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .faults import Fault, Faults
+from .holds import Hold
 from .methods.views import is_open
 from .model import Call, Channel, Ephemeral, Message, UploadedFile, User, Usergroup
 from .responses import issue_response_url
@@ -203,6 +204,17 @@ class FakeSlack:
     def delay(self, method: str, seconds: float) -> None:
         """Answer every call of ``method`` this much later, until cleared (0 clears it)."""
         self.faults.set_delay(method, seconds)
+
+    def hold(
+        self,
+        method: str,
+        *,
+        after_effect: bool = False,
+        when: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Hold:
+        """Keep the next call of ``method`` waiting, before or after it takes effect, until
+        the returned hold is released or cancelled (``clear_faults`` cancels it)."""
+        return self.faults.holds.add(Hold(method, after_effect, when))
 
     def clear_faults(self) -> None:
         self.faults.clear()

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
+from .holds import Holds
+
 
 @dataclass
 class Reply:
@@ -63,6 +65,7 @@ class Faults:
         self._lock = threading.Lock()
         self._rules: list[Fault] = []
         self._delays: dict[str, float] = {}
+        self.holds = Holds()
 
     def add(self, fault: Fault) -> None:
         with self._lock:
@@ -97,3 +100,4 @@ class Faults:
         with self._lock:
             self._rules.clear()
             self._delays.clear()
+        self.holds.cancel_all()

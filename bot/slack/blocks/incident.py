@@ -269,6 +269,25 @@ def setup_failed(incident: Incident, step: str, reason: str) -> tuple[str, Block
     return clip(text, 3000), blocks
 
 
-def setup_repaired(incident: Incident) -> tuple[str, Blocks]:
+def setup_repaired(incident: Incident, repair: str = "") -> tuple[str, Blocks]:
     text = f"{incident.human_id}: the Slack set-up is now complete in <#{incident.channel_id}>."
-    return text, [{"type": "section", "text": mrkdwn(f":white_check_mark: {text}")}]
+    if repair:
+        text = f"{text} {repair}"
+    return clip(text, 3000), [{"type": "section", "text": mrkdwn(f":white_check_mark: {text}")}]
+
+
+def setup_repair_text(channel_id: str, adopted: bool, finished: list[str]) -> str:
+    """What a set-up resumed after an interruption (a restart) repaired, in one sentence or two."""
+    said = "The bot was interrupted while setting up this incident and has resumed it."
+    if adopted:
+        said += f" The channel <#{channel_id}>, created before the interruption, was adopted."
+    if finished:
+        said += f" Finished after the interruption: {', '.join(finished)}."
+    else:
+        said += " No step was left to finish."
+    return said
+
+
+def setup_repair_notice(incident: Incident, repair: str) -> tuple[str, Blocks]:
+    text = f"{incident.human_id}: {repair}"
+    return clip(text, 3000), [{"type": "section", "text": mrkdwn(f":wrench: {text}", 3000)}]
