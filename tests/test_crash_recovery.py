@@ -22,10 +22,12 @@ from sqlalchemy import func, select
 from bot.audit.models import AuditEntry
 from bot.database import Database
 from bot.incident.models import Incident
+from bot.slack.setup import IncidentSetup
 from bot.timeline.models import TimelineEvent
 from tests.forms import disclose_values
-from tests.harness import BOT_TOKEN, SIGNING_SECRET, Workspace, wait_until
+from tests.harness import BOT_TOKEN, SIGNING_SECRET, RunningBot, Workspace, wait_until
 from tests.slack_api import FakeSlack, Message, SlackDriver
+from tests.test_disclose import open_form
 
 ROOT = Path(__file__).resolve().parents[1]
 LEASE = 2.0  # seconds; the default is 30, which would only make the test slower
@@ -255,3 +257,30 @@ def test_a_bot_killed_during_disclose_finishes_the_setup_once_on_restart(
     assert setup_writes(slack) == writes
     assert history(db) == recorded
     assert incidents(db)[0].setup_lease_until is None
+
+
+def test_a_run_that_lost_its_lease_stops_without_recording_anything(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A run stuck in one call past its lease finds it taken over and stops there."""
+    ws, slack = bot.workspace, bot.slack
+    held = slack.hold("conversations.invite")
+    view_id = open_form(bot, ws.alice)
+    bot.driver.submit_view(view_id, ws.alice, values=disclose_values())
+    assert held.wait_arrived()
+    (incident,) = bot.incidents()
+
+    bot.clock.advance(bot.services.settings.setup_lease_seconds + 1)
+    assert IncidentSetup(bot.services).run(incident.id).complete  # takes over, finishes
+    held.release()  # the stuck run's invitation goes through; then it sees the lost lease
+    assert bot.services.background.wait()
+    assert "taken over by another run" in caplog.text
+
+    (incident,) = bot.incidents()
+    assert incident.setup_complete and incident.setup_lease_until is None
+    top = slack.messages(incident.channel_id)
+    assert [m.ts for m in top if not is_repair(m)] == [incident.headline_ts]
+    assert len(slack.messages(ws.triage)) == 1
+    with bot.services.db.transaction() as session:
+        kinds = session.scalars(select(TimelineEvent.kind)).all()
+    assert kinds.count("members_invited") == 1 and kinds.count("setup_resumed") == 1

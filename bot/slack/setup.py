@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,6 +58,14 @@ class Claim:
     lapsed: bool  # the previous run's lease ran out before it finished: it was interrupted
 
 
+class LeaseLost(Exception):
+    """Another run took the set-up over after this run's lease ran out."""
+
+
+# The lease of the set-up run in this thread; steps renew it as they save.
+_claim: ContextVar[Claim | None] = ContextVar("setup_claim", default=None)
+
+
 class IncidentSetup:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -86,19 +95,9 @@ class IncidentSetup:
                     return Claim(until, lapsed)
         return None
 
-    def _renew(self, incident_id: int, claim: Claim) -> Claim | None:
-        """Extend the lease if it is still this run's; None when another run took over."""
-        until = max(self.services.clock.now() + self.lease, claim.until)
-        with self.db.transaction() as session:
-            renewed = session.execute(
-                update(Incident)
-                .where(Incident.id == incident_id)
-                .where(Incident.setup_lease_until == claim.until)
-                .values(setup_lease_until=until)
-            )
-        return Claim(until, claim.lapsed) if renewed.rowcount == 1 else None
-
-    def _release(self, incident_id: int, claim: Claim, error: str | None) -> None:
+    def _release(self, incident_id: int, error: str | None) -> None:
+        claim = _claim.get()
+        assert claim is not None
         with self.db.transaction() as session:
             session.execute(
                 update(Incident)
@@ -114,9 +113,21 @@ class IncidentSetup:
             return incident
 
     def _save(self, incident_id: int, step: str, note: str = "", **fields: object) -> Incident:
-        """Record a finished step: the new fields, a timeline event and an audit row."""
+        """Record a finished step: the new fields, a timeline event and an audit row, and
+        renew the lease; LeaseLost (nothing recorded) if another run took it over."""
         now = self.services.clock.now()
+        claim = _claim.get()
+        assert claim is not None
+        renewed = Claim(max(now + self.lease, claim.until), claim.lapsed)
         with self.db.transaction() as session:
+            kept = session.execute(
+                update(Incident)
+                .where(Incident.id == incident_id)
+                .where(Incident.setup_lease_until == claim.until)
+                .values(setup_lease_until=renewed.until)
+            )
+            if kept.rowcount != 1:
+                raise LeaseLost
             incident = incidents.get(session, incident_id)
             assert incident is not None
             for name, value in fields.items():
@@ -125,7 +136,8 @@ class IncidentSetup:
             if note:
                 add_event(session, incident_id, now, BOT_ACTOR, step, note)
             record(session, now, BOT_ACTOR, f"slack.{step}", incident_id, **fields)
-            return incident
+        _claim.set(renewed)
+        return incident
 
     # -- the flow ---------------------------------------------------------------------
     def run(self, incident_id: int) -> SetupResult:
@@ -142,27 +154,37 @@ class IncidentSetup:
             ("topic", self._topic),
             ("triage notice", self._triage_notice),
         ]
+        token = _claim.set(claim)
+        try:
+            return self._steps(incident, steps)
+        except LeaseLost:
+            log.warning("set-up of %s was taken over by another run", incident.human_id)
+            return SetupResult(incident.human_id, complete=False, skipped=True)
+        finally:
+            _claim.reset(token)
+
+    def _steps(
+        self, incident: Incident, steps: list[tuple[str, Callable[[Incident], Incident]]]
+    ) -> SetupResult:
+        claim = _claim.get()
+        assert claim is not None
+        incident_id = incident.id
         had_failed_before = incident.setup_error is not None
         was_complete = incident.setup_complete and incident.opener_told
-        if claim.lapsed:
-            log.warning("resuming the set-up of %s after an interruption", incident.human_id)
-            incident = self._save(
-                incident_id,
-                "setup_resumed",
-                "Slack set-up resumed: the previous run stopped without finishing (a restart)",
-            )
-        held: Claim | None = claim
+        lost = False
         try:
+            if claim.lapsed:
+                log.warning("resuming the set-up of %s after an interruption", incident.human_id)
+                incident = self._save(
+                    incident_id,
+                    "setup_resumed",
+                    "Slack set-up resumed: the previous run stopped without finishing (a restart)",
+                )
             for step, action in steps:
                 try:
                     incident = action(incident)
                 except SlackError as exc:
                     return self._failed(incident, step, exc)
-                held = self._renew(incident_id, claim)
-                if held is None:
-                    log.warning("set-up of %s was taken over by another run", incident.human_id)
-                    return SetupResult(incident.human_id, complete=False, skipped=True)
-                claim = held
             repair = self._pending_repair(incident)
             if repair:
                 try:
@@ -171,11 +193,14 @@ class IncidentSetup:
                     return self._failed(incident, "repair notice", exc)
             repaired = had_failed_before or bool(repair)
             incident = self._tell_opener(incident, repaired=repaired, repair=repair)
+        except LeaseLost:
+            lost = True  # the lease is another run's now: leave it alone
+            raise
         finally:
-            if held is not None:
+            if not lost:
                 current = self._load(incident_id)
                 error = current.setup_error if not current.setup_complete else None
-                self._release(incident_id, claim, error)
+                self._release(incident_id, error)
         if not was_complete:
             # Features that start once an incident is open (lead offers) hook in here;
             # they are idempotent, so a crash right here only means they run on retry.
