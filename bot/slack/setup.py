@@ -63,7 +63,7 @@ class LeaseLost(Exception):
 
 
 # The lease of the set-up run in this thread; steps renew it as they save.
-_claim: ContextVar[Claim | None] = ContextVar("setup_claim", default=None)
+_running: ContextVar[Claim | None] = ContextVar("setup_claim", default=None)
 
 
 class IncidentSetup:
@@ -96,7 +96,7 @@ class IncidentSetup:
         return None
 
     def _release(self, incident_id: int, error: str | None) -> None:
-        claim = _claim.get()
+        claim = _running.get()
         assert claim is not None
         with self.db.transaction() as session:
             session.execute(
@@ -116,7 +116,7 @@ class IncidentSetup:
         """Record a finished step: the new fields, a timeline event and an audit row, and
         renew the lease; LeaseLost (nothing recorded) if another run took it over."""
         now = self.services.clock.now()
-        claim = _claim.get()
+        claim = _running.get()
         assert claim is not None
         renewed = Claim(max(now + self.lease, claim.until), claim.lapsed)
         with self.db.transaction() as session:
@@ -136,7 +136,7 @@ class IncidentSetup:
             if note:
                 add_event(session, incident_id, now, BOT_ACTOR, step, note)
             record(session, now, BOT_ACTOR, f"slack.{step}", incident_id, **fields)
-        _claim.set(renewed)
+        _running.set(renewed)
         return incident
 
     # -- the flow ---------------------------------------------------------------------
@@ -154,19 +154,19 @@ class IncidentSetup:
             ("topic", self._topic),
             ("triage notice", self._triage_notice),
         ]
-        token = _claim.set(claim)
+        token = _running.set(claim)
         try:
             return self._steps(incident, steps)
         except LeaseLost:
             log.warning("set-up of %s was taken over by another run", incident.human_id)
             return SetupResult(incident.human_id, complete=False, skipped=True)
         finally:
-            _claim.reset(token)
+            _running.reset(token)
 
     def _steps(
         self, incident: Incident, steps: list[tuple[str, Callable[[Incident], Incident]]]
     ) -> SetupResult:
-        claim = _claim.get()
+        claim = _running.get()
         assert claim is not None
         incident_id = incident.id
         had_failed_before = incident.setup_error is not None
