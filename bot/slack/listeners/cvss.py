@@ -33,6 +33,7 @@ from bot.slack.blocks.cvss import (
     compare_text,
 )
 from bot.slack.blocks.text import mrkdwn
+from bot.slack.follow_up import after_ack
 from bot.slack.listeners import cvss_modal
 from bot.slack.listeners.cvss_modal import open_modal, opening_state
 
@@ -95,8 +96,8 @@ def register(app: App, services: Services) -> None:
         return None
 
     @app.action(ACTION_RECORD)
-    def record_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    @after_ack(services)
+    def record_button(body: dict[str, Any], respond: Respond) -> None:
         user = member_only(body, respond)
         if user is None:
             return
@@ -108,8 +109,8 @@ def register(app: App, services: Services) -> None:
         _record(services, respond, incident, vector, user, scoring.VIA_COMMAND)
 
     @app.action(re.compile(f"^{re.escape(ACTION_PICK)}"))
-    def pick(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    @after_ack(services)
+    def pick(body: dict[str, Any], respond: Respond) -> None:
         user = member_only(body, respond)
         if user is None:
             return
@@ -122,8 +123,8 @@ def register(app: App, services: Services) -> None:
         _record(services, respond, incident, vector, user, scoring.VIA_PICK)
 
     @app.action(ACTION_COMPARE)
-    def compare(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    @after_ack(services)
+    def compare(body: dict[str, Any], respond: Respond) -> None:
         if member_only(body, respond) is None:
             return
         value = body["actions"][0].get("value") or ""

@@ -12,6 +12,7 @@ from bot.incident import service as incidents
 from bot.incident.validation import validate_draft
 from bot.services import Services
 from bot.slack.blocks.disclose_modal import CALLBACK_ID, disclose_modal, read_submission
+from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.listeners.commands import NOT_ON_ROSTER, dispatch
 from bot.slack.setup import IncidentSetup
@@ -70,8 +71,8 @@ def register(app: App, services: Services, setup: IncidentSetup) -> None:
             services.background.defer(setup.run, incident_id)
 
     @app.action("incident_setup_retry")
-    def retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    @after_ack(services)
+    def retry(body: dict[str, Any], respond: Respond) -> None:
         user_id = body["user"]["id"]
         if not services.roster.is_member(user_id):
             respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)

@@ -20,6 +20,7 @@ from bot.slack import lead_offers
 from bot.slack.blocks import home as home_views
 from bot.slack.blocks import leads as views
 from bot.slack.blocks.text import slack_date
+from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.listeners import home
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
@@ -76,8 +77,8 @@ def register(app: App, services: Services) -> None:
             log.warning("could not publish the App Home of %s: %s", user_id, exc.error)
 
     @app.action(home_views.AWAY_UNTIL)
-    def away_from_home(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
+    @after_ack(services)
+    def away_from_home(body: dict[str, Any], respond: Respond) -> None:
         user = body["user"]["id"]
         if not services.roster.is_member(user):
             return  # the Home tab of someone off the team has no such picker
@@ -93,8 +94,8 @@ def register(app: App, services: Services) -> None:
             _republish_home(user)
 
     @app.action(home_views.BACK)
-    def back_from_home(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
+    @after_ack(services)
+    def back_from_home(body: dict[str, Any], respond: Respond) -> None:
         user = body["user"]["id"]
         if not services.roster.is_member(user):
             return
@@ -102,8 +103,8 @@ def register(app: App, services: Services) -> None:
         _republish_home(user)
 
     @app.action(views.ACCEPT)
-    def accept(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    @after_ack(services)
+    def accept(body: dict[str, Any], respond: Respond) -> None:
         user = body["user"]["id"]
         if not services.roster.is_member(user):
             _refuse(respond)
@@ -114,8 +115,8 @@ def register(app: App, services: Services) -> None:
         _answer(respond, result)
 
     @app.action(views.VOLUNTEER)
-    def volunteer(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    @after_ack(services)
+    def volunteer(body: dict[str, Any], respond: Respond) -> None:
         user = body["user"]["id"]
         if not services.roster.is_member(user):
             _refuse(respond)

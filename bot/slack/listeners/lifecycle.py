@@ -22,6 +22,7 @@ from bot.incident.phases import (
 )
 from bot.services import Services
 from bot.slack.blocks import lifecycle as views
+from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.lifecycle import Lifecycle, Outcome
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
@@ -223,14 +224,13 @@ def register(app: App, services: Services) -> None:
         with services.db.transaction() as session:
             return incidents.get_by_human_id(session, human_id)
 
-    def button(action_id: str) -> Callable[[ButtonRun], ButtonRun]:
+    def button(action_id: str, opens_view: bool = False) -> Callable[[ButtonRun], ButtonRun]:
         """A headline button: ack, roster check, the incident, then `run(incident, user, body)`
-        whose text (if any) goes back to the person alone."""
+        whose text (if any) goes back to the person alone. The work follows the ack in the
+        background, except for a button that opens a modal while its trigger is fresh."""
 
         def wrap(run: ButtonRun) -> ButtonRun:
-            @app.action(action_id)
-            def handle(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-                ack()
+            def handle(body: dict[str, Any], respond: Respond) -> None:
                 user = body["user"]["id"]
                 if not services.roster.is_member(user):
                     respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
@@ -244,6 +244,15 @@ def register(app: App, services: Services) -> None:
                 if text:
                     respond(text=text, response_type="ephemeral", replace_original=False)
 
+            if opens_view:
+
+                @app.action(action_id)
+                def in_request(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+                    ack()
+                    handle(body, respond)
+
+            else:
+                app.action(action_id)(after_ack(services)(handle))
             return run
 
         return wrap
@@ -263,12 +272,12 @@ def register(app: App, services: Services) -> None:
         outcome.finish()
         return answer(outcome) if outcome.problems else None
 
-    button("lifecycle_update")(modal(views.update_modal))
-    button("lifecycle_embargo")(modal(views.embargo_modal))
-    button("lifecycle_released")(modal(views.released_modal))
-    button("lifecycle_close")(modal(views.close_modal))
-    button("lifecycle_advisory")(modal(views.advisory_modal))
-    button("lifecycle_fixteam")(modal(views.fixteam_modal))
+    button("lifecycle_update", opens_view=True)(modal(views.update_modal))
+    button("lifecycle_embargo", opens_view=True)(modal(views.embargo_modal))
+    button("lifecycle_released", opens_view=True)(modal(views.released_modal))
+    button("lifecycle_close", opens_view=True)(modal(views.close_modal))
+    button("lifecycle_advisory", opens_view=True)(modal(views.advisory_modal))
+    button("lifecycle_fixteam", opens_view=True)(modal(views.fixteam_modal))
     button("lifecycle_start_fixing")(
         lambda incident, user, body: quiet(
             steps.change_phase(incident.id, Phase.FIXING, user, "accepted as a vulnerability")

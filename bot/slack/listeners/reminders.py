@@ -18,6 +18,7 @@ from bot.services import Services
 from bot.slack import reminder_hooks
 from bot.slack.blocks import reminders as views
 from bot.slack.blocks.home import DueItem
+from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
 from bot.slack.listeners import home
@@ -187,11 +188,14 @@ def register(app: App, services: Services) -> None:
     def tell(respond: Respond, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-    def button(action_id: str) -> Callable[[Callable[[int, str, dict[str, Any]], str]], None]:
+    def button(
+        action_id: str, opens_view: bool = False
+    ) -> Callable[[Callable[[int, str, dict[str, Any]], str]], None]:
+        """The work follows the ack in the background, except for a button that opens a
+        modal while its trigger is fresh."""
+
         def wrap(run: Callable[[int, str, dict[str, Any]], str]) -> None:
-            @app.action(action_id)
-            def handle(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-                ack()
+            def handle(body: dict[str, Any], respond: Respond) -> None:
                 user = body["user"]["id"]
                 if not services.roster.is_member(user):
                     tell(respond, NOT_ON_ROSTER)
@@ -203,6 +207,16 @@ def register(app: App, services: Services) -> None:
                 answer = run(deadline_id, user, body)
                 if answer:
                     tell(respond, answer)
+
+            if opens_view:
+
+                @app.action(action_id)
+                def in_request(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+                    ack()
+                    handle(body, respond)
+
+            else:
+                app.action(action_id)(after_ack(services)(handle))
 
         return wrap
 
@@ -239,7 +253,7 @@ def register(app: App, services: Services) -> None:
 
         button(action_id)(snooze)
 
-    @button(views.RESCHEDULE_ACTION)
+    @button(views.RESCHEDULE_ACTION, opens_view=True)
     def reschedule(deadline_id: int, user: str, body: dict[str, Any]) -> str:
         with services.db.transaction() as session:
             row = session.get(DeadlineRow, deadline_id)

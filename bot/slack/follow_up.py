@@ -1,0 +1,34 @@
+"""Listeners whose whole work follows a plain acknowledgement.
+
+Bolt answers Slack once a listener calls `ack()`, but the work after it still holds one
+of Bolt's workers and competes with the next requests for the interpreter. `after_ack`
+acks and hands that work to the background pool instead, so a burst of clicks is
+acknowledged at once and answered as the pool gets to each one. Listeners that open a
+modal keep their work in the request: a trigger ID lapses three seconds after the click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, Respond
+
+from bot.services import Services
+
+Work = Callable[[dict[str, Any], Respond], None]
+Listener = Callable[[Ack, dict[str, Any], Respond], None]
+
+
+def after_ack(services: Services) -> Callable[[Work], Listener]:
+    def wrap(work: Work) -> Listener:
+        # Bolt passes arguments by parameter name, so the listener spells them out.
+        def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+            ack()
+            services.background.defer(work, body, respond)
+
+        listener.__name__ = work.__name__
+        listener.__qualname__ = work.__qualname__
+        return listener
+
+    return wrap
