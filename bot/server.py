@@ -10,6 +10,7 @@ from waitress.server import create_server
 THREADS = 16
 # Slack may send a burst (a busy incident, everyone clicking): accept the connections
 # rather than leave them in the kernel's queue, where a dropped SYN costs a full second.
+# select() cannot watch more than 1,024 sockets, hence poll().
 CONNECTION_LIMIT = 4096
 BACKLOG = 4096
 # Nothing the bot accepts is near this size; waitress would otherwise buffer up to 1 GiB.
@@ -27,6 +28,7 @@ class BackgroundServer:
             threads=THREADS,
             connection_limit=CONNECTION_LIMIT,
             backlog=BACKLOG,
+            asyncore_use_poll=True,
             ident="bot",
             asyncore_loop_timeout=0.1,
             max_request_body_size=MAX_REQUEST_BODY,
@@ -69,6 +71,7 @@ def serve_forever(wsgi: Any, port: int, host: str = "0.0.0.0") -> None:
         threads=THREADS,
         connection_limit=CONNECTION_LIMIT,
         backlog=BACKLOG,
+        asyncore_use_poll=True,
         ident="bot",
         max_request_body_size=MAX_REQUEST_BODY,
     ).run()
