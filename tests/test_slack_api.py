@@ -629,6 +629,72 @@ def test_server_errors_drops_and_lost_replies(slack: FakeSlack, client: WebClien
     assert error_of(client.chat_postMessage, channel=room, text="b")["error"] == "ratelimited"
 
 
+def test_history_shows_message_metadata_only_when_asked(client: WebClient, room: str) -> None:
+    marker = {"event_type": "disclosure_post", "event_payload": {"post_key": "k1"}}
+    parent = client.chat_postMessage(channel=room, text="a", metadata=marker)["ts"]
+    client.chat_postMessage(channel=room, text="b", thread_ts=parent, metadata=marker)
+    for method, args in (
+        (client.conversations_history, {}),
+        (client.conversations_replies, {"ts": parent}),
+    ):
+        plain = method(channel=room, **args)["messages"]
+        assert all("metadata" not in message for message in plain)
+        full = method(channel=room, include_all_metadata=True, **args)["messages"]
+        assert [message["metadata"] for message in full] == [marker] * len(full)
+
+
+def _post_until_answered(client: WebClient, room: str, text: str) -> list[str]:
+    """Post, retrying the identical call; what each failed attempt looked like."""
+    failures: list[str] = []
+    while True:
+        try:
+            client.chat_postMessage(channel=room, text=text)
+            return failures
+        except SlackApiError as exc:
+            failures.append(str(exc.response.status_code))
+            if exc.response.status_code == 429:
+                assert exc.response.headers["Retry-After"] == "1"
+        except OSError:
+            failures.append("no answer")
+        assert len(failures) < 2, f"{text} failed twice in a row: {failures}"
+
+
+def test_a_seeded_storm_fails_every_method_before_and_after_the_effect(
+    slack: FakeSlack, room: str
+) -> None:
+    impatient = WebClient(token=TOKEN, base_url=slack.base_url, retry_handlers=[], timeout=0.4)
+
+    def play() -> tuple[list[list[str]], list[tuple[str, str]]]:
+        for message in list(slack.workspace.channels[room].messages):
+            message.deleted = True
+        storm = slack.storm(0.3, seed=7, slow=0.6, spare=("auth.test",))
+        tries = [_post_until_answered(impatient, room, f"post {n}") for n in range(24)]
+        impatient.auth_test()
+        impatient.auth_test()
+        hits = [(call.method, call.error) for call in slack.calls if call.error]
+        posted = [m.text for m in slack.messages(room)]
+        after = sum(n for (_, kind), n in storm.hits.items() if kind.endswith("_after"))
+        assert storm.methods_hit() == {"chat.postMessage"}  # auth.test is spared
+        assert tries[0], "a method's first call always fails"
+        assert sum(map(len, tries)) == sum(storm.hits.values()) > 7
+        # Lost answers: the work was done, so the retry posted a second copy.
+        assert len(posted) == 24 + after and after > 0
+        assert {kind.removesuffix("_after") for _, kind in storm.hits} == {
+            "ratelimited",
+            "http_500",
+            "http_503",
+            "drop",
+            "slow",
+        }
+        slack.clear_faults()
+        assert slack.faults.storm is None
+        return tries, hits
+
+    first = play()
+    slack.workspace.calls.clear()
+    assert play() == first, "the same seed fails the same calls the same way"
+
+
 # -- files ------------------------------------------------------------------------------------
 
 

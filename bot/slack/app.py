@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 
 from bot.services import Services
 from bot.slack.listeners import (
@@ -29,6 +31,7 @@ def build_app(services: Services) -> App:
     assert settings.slack_signing_secret is not None
     app = App(
         client=services.gateway.client,
+        authorize=_known_identity(services),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         token_verification_enabled=False,
         process_before_response=False,
@@ -70,6 +73,27 @@ def _strip_nul(value: Any) -> Any:
     elif isinstance(value, list):
         value[:] = [_strip_nul(item) for item in value]
     return value
+
+
+def _known_identity(services: Services) -> Callable[..., AuthorizeResult]:
+    """Who the bot is, as the gateway learnt it at start-up: without this, Bolt calls
+    auth.test itself on the first request, outside the gateway's retries, and a Slack
+    hiccup there fails that request."""
+    gateway = services.gateway
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        known = gateway.identity or gateway.auth_test()
+        token = gateway.client.token
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id or known.get("team_id"),
+            bot_id=known.get("bot_id"),
+            bot_user_id=known.get("user_id"),
+            bot_token=token,
+            bot_scopes=known.get("scopes"),
+        )
+
+    return authorize
 
 
 def drain(app: App) -> None:

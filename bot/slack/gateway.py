@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+import urllib.error
+import urllib.request
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +33,20 @@ READ_METHODS = frozenset(
         "pins.list",
     }
 )
+# Methods Slack reads as form or query fields only (sent as slack_sdk sends them).
+FORM_METHODS = frozenset({"files.getUploadURLExternal", "files.completeUploadExternal"})
+# Every post carries a key in its message metadata, so that when an answer is lost (a 5xx,
+# a dropped connection, a timeout) the gateway can find the message instead of posting twice.
+POST_EVENT = "disclosure_post"  # the metadata event type of posts that bring none of their own
+POST_KEY = "post_key"
+HISTORY_WINDOW = 100  # newest top-level messages searched for a lost post
+# Errors that, on the retry of a call whose earlier answer was lost, mean that earlier call
+# did the work: the trigger was used by it, the upload completed by it.
+DONE_BY_LOST_CALL = {
+    "views.open": "exchanged_trigger_id",
+    "views.push": "exchanged_trigger_id",
+    "files.completeUploadExternal": "file_not_found",
+}
 
 # What Slack's error codes mean for the person waiting on the bot.
 PLAIN_WORDS = {
@@ -54,11 +72,21 @@ PLAIN_WORDS = {
 class SlackError(Exception):
     """Slack refused a call with a known error code."""
 
-    def __init__(self, method: str, error: str, response: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        error: str,
+        response: dict[str, Any] | None = None,
+        *,
+        after_lost_answer: bool = False,
+    ) -> None:
         super().__init__(f"{method}: {error}")
         self.method = method
         self.error = error
         self.response = response or {}
+        # An earlier attempt of the same call may have done the work (its answer was lost):
+        # e.g. `name_taken` then most likely names the channel that attempt created.
+        self.after_lost_answer = after_lost_answer
 
     @property
     def plain(self) -> str:
@@ -90,22 +118,37 @@ class SlackGateway:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
+        # The gateway does all retrying: slack_sdk's own retry of a dropped connection could
+        # not know that a post may already be in the channel.
+        client.retry_handlers = []
         self.attempts = attempts
         self.max_wait = max_wait
+        self.identity: dict[str, Any] = {}  # the last auth.test answer
         self._sleep = sleep
 
     # -- the one call path -------------------------------------------------------------
     def call(self, method: str, **params: Any) -> dict[str, Any]:
-        """Call a Web API method, waiting out short rate limits and retrying server errors."""
+        """Call a Web API method, waiting out short rate limits and retrying server errors.
+
+        A retry after a lost answer (5xx, dropped connection, timeout) first checks whether
+        the lost call did the work: a post is looked up by its key; see docs/architecture.md.
+        """
         params = {key: value for key, value in params.items() if value is not None}
+        if method == "chat.postMessage":
+            params["metadata"] = _with_post_key(params.get("metadata"))
+        lost = False  # an attempt's answer was lost: Slack may have done the work
         for attempt in range(1, self.attempts + 1):
+            if lost:
+                found = self._lost_post(method, params)
+                if found is not None:
+                    return found
             try:
                 response = self._send(method, params)
                 return dict(response.data)  # type: ignore[arg-type]
             except SlackApiError as exc:
                 status = exc.response.status_code
                 error = _error_code(exc)
-                if status == 429:
+                if status == 429:  # refused, not done
                     wait = _retry_after(exc)
                     if attempt == self.attempts or wait > self.max_wait:
                         raise SlackUnavailable(method, "ratelimited", wait) from None
@@ -113,22 +156,97 @@ class SlackGateway:
                     self._sleep(wait)
                     continue
                 if status in RETRYABLE_STATUS:
+                    lost = method not in READ_METHODS
                     if attempt == self.attempts:
-                        raise SlackUnavailable(method, f"http_{status}") from None
+                        return self._given_up(method, params, f"http_{status}", lost)
                     self._sleep(0.2 * attempt)
                     continue
-                raise SlackError(method, error, _data(exc)) from None
+                if lost and DONE_BY_LOST_CALL.get(method) == error:
+                    log.info("%s: the call whose answer was lost did it (%s)", method, error)
+                    return {"ok": True}
+                raise SlackError(method, error, _data(exc), after_lost_answer=lost) from None
             except (OSError, TimeoutError) as exc:
+                lost = method not in READ_METHODS
                 if attempt == self.attempts:
-                    raise SlackUnavailable(method, "unavailable") from exc
+                    return self._given_up(method, params, "unavailable", lost, exc)
                 self._sleep(0.2 * attempt)
         raise SlackUnavailable(method, "unavailable")  # pragma: no cover - loop always returns
+
+    def _given_up(
+        self,
+        method: str,
+        params: dict[str, Any],
+        error: str,
+        lost: bool,
+        cause: BaseException | None = None,
+    ) -> dict[str, Any]:
+        found = self._lost_post(method, params) if lost else None
+        if found is not None:
+            return found
+        raise SlackUnavailable(method, error) from cause
+
+    def _lost_post(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The answer a lost chat.postMessage would have given, if the message is there."""
+        if method != "chat.postMessage":
+            return None
+        key = params["metadata"]["event_payload"][POST_KEY]
+        try:
+            channel = self._conversation_of(str(params["channel"]))
+            thread = params.get("thread_ts")
+            messages = self._thread(channel, thread) if thread else self._recent(channel)
+        except SlackError as exc:
+            # Cannot tell: posting again risks one duplicate, not posting risks a loss.
+            log.warning("could not look for a lost post: %s", exc.error)
+            return None
+        for message in messages:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get(POST_KEY) == key:
+                log.info("the post whose answer was lost is there (%s)", message.get("ts"))
+                return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+        return None
+
+    def _conversation_of(self, channel: str) -> str:
+        """A post to a user ID goes to the DM with them; history needs the DM's own ID."""
+        if channel[:1] in ("U", "W"):
+            return str(self.call("conversations.open", users=channel)["channel"]["id"])
+        return channel
+
+    def _recent(self, channel: str) -> list[dict[str, Any]]:
+        page = self.call(
+            "conversations.history",
+            channel=channel,
+            limit=HISTORY_WINDOW,
+            include_all_metadata=True,
+        )
+        return list(page.get("messages", []))
+
+    def _thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = self.call(
+                "conversations.replies",
+                channel=channel,
+                ts=thread_ts,
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor,
+            )
+            messages.extend(page.get("messages", []))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return messages
 
     def _send(self, method: str, params: dict[str, Any]) -> Any:
         # Slack reads JSON bodies on write methods only; read methods take form/query fields.
         if method in READ_METHODS:
             fields = {k: str(v).lower() if isinstance(v, bool) else v for k, v in params.items()}
             return self.client.api_call(method, http_verb="GET", params=fields)
+        if method in FORM_METHODS:
+            fields = {
+                k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in params.items()
+            }
+            return self.client.api_call(method, params=fields)
         return self.client.api_call(method, json=params)
 
     # -- identity -------------------------------------------------------------------------
@@ -144,6 +262,7 @@ class SlackGateway:
         if isinstance(header, list):
             header = header[0] if header else ""
         data["scopes"] = sorted(s.strip() for s in (header or "").split(",") if s.strip())
+        self.identity = data
         return data
 
     # -- channels -------------------------------------------------------------------------
@@ -244,7 +363,12 @@ class SlackGateway:
 
     # -- views ----------------------------------------------------------------------------
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
-        return self.call("views.open", trigger_id=trigger_id, view=view)["view"]
+        """The opened view; empty when the answer was lost but the modal opened all the same.
+
+        The trigger is single use, so a retry can never open a second modal: it either opens
+        the one the lost call did not, or is told the trigger is spent (the modal is open).
+        """
+        return self.call("views.open", trigger_id=trigger_id, view=view).get("view", {})
 
     def update_view(
         self, view_id: str, view: dict[str, Any], view_hash: str | None = None
@@ -252,7 +376,7 @@ class SlackGateway:
         return self.call("views.update", view_id=view_id, view=view, hash=view_hash)["view"]
 
     def push_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
-        return self.call("views.push", trigger_id=trigger_id, view=view)["view"]
+        return self.call("views.push", trigger_id=trigger_id, view=view).get("view", {})
 
     def publish_home(self, user: str, view: dict[str, Any]) -> None:
         self.call("views.publish", user_id=user, view=view)
@@ -274,17 +398,43 @@ class SlackGateway:
         comment: str | None = None,
         thread_ts: str | None = None,
     ) -> None:
-        try:
-            self.client.files_upload_v2(
-                channel=channel,
-                filename=filename,
-                content=content,
-                title=title or filename,
-                initial_comment=comment,
-                thread_ts=thread_ts,
+        """Slack's external upload: an upload URL, the bytes, then the share (as
+        ``files_upload_v2`` does it, but through the retries here)."""
+        data = content.encode() if isinstance(content, str) else content
+        file_id = self._upload_bytes(filename, data)
+        self.call(
+            "files.completeUploadExternal",
+            files=[{"id": file_id, "title": title or filename}],
+            channel_id=channel,
+            initial_comment=comment,
+            thread_ts=thread_ts,
+        )
+
+    def _upload_bytes(self, filename: str, data: bytes) -> str:
+        """The ID of a file holding ``data``; a failed upload starts over with a fresh URL
+        (an upload never completed is never shared, so nothing shows twice)."""
+        for attempt in range(1, self.attempts + 1):
+            target = self.call("files.getUploadURLExternal", filename=filename, length=len(data))
+            request = urllib.request.Request(
+                target["upload_url"],
+                data=data,
+                method="POST",
+                headers={"Content-Type": "application/octet-stream"},
             )
-        except SlackApiError as exc:
-            raise SlackError("files.upload", _error_code(exc), _data(exc)) from None
+            try:
+                with urllib.request.urlopen(
+                    request, timeout=self.client.timeout, context=self.client.ssl
+                ) as answer:
+                    answer.read()
+                return str(target["file_id"])
+            except urllib.error.HTTPError as exc:
+                if exc.code not in RETRYABLE_STATUS or attempt == self.attempts:
+                    raise SlackError("files.upload", f"http_{exc.code}") from None
+            except OSError as exc:
+                if attempt == self.attempts:
+                    raise SlackUnavailable("files.upload", "unavailable") from exc
+            self._sleep(0.2 * attempt)
+        raise SlackUnavailable("files.upload", "unavailable")  # pragma: no cover
 
 
 def _data(exc: SlackApiError) -> dict[str, Any]:
@@ -305,3 +455,10 @@ def _retry_after(exc: SlackApiError) -> float:
 def _error_code(exc: SlackApiError) -> str:
     data = _data(exc)
     return str(data.get("error") or f"http_{exc.response.status_code}")
+
+
+def _with_post_key(metadata: dict[str, Any] | None) -> dict[str, Any]:
+    """The post's metadata (or the gateway's own) with a fresh key in its payload."""
+    given = dict(metadata or {"event_type": POST_EVENT})
+    given["event_payload"] = {**(given.get("event_payload") or {}), POST_KEY: uuid.uuid4().hex}
+    return given

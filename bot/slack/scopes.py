@@ -9,6 +9,7 @@ REQUIRED_SCOPES = frozenset(
         "channels:read",  # check that the triage channel is not public
         "pins:write",  # pin the headline
         "im:write",  # open DMs with team members
+        "im:history",  # after a lost answer, look for the bot's own DM before sending it again
         "users:read",  # skip deactivated users and bots on the roster
         "usergroups:read",  # a roster given as a Slack user group
         "files:write",  # exports uploaded to the incident channel

@@ -243,14 +243,17 @@ class IncidentSetup:
                 adopted = self._adoptable(name, wanted)
                 if adopted is None:
                     continue
-                log.warning("adopting #%s, created before an interruption", name)
-                return self._save(
-                    incident.id,
-                    "channel_adopted",
-                    f"Private channel <#{adopted['id']}>, created before an interruption, adopted",
-                    channel_id=adopted["id"],
-                    channel_name=adopted["name"],
-                )
+                if not exc.after_lost_answer:
+                    log.warning("adopting #%s, created before an interruption", name)
+                    return self._save(
+                        incident.id,
+                        "channel_adopted",
+                        f"Private channel <#{adopted['id']}>, created before an interruption, "
+                        "adopted",
+                        channel_id=adopted["id"],
+                        channel_name=adopted["name"],
+                    )
+                channel = adopted  # this run's own call created it; only its answer was lost
             return self._save(
                 incident.id,
                 "channel_created",

@@ -15,7 +15,8 @@ What it emulates, so that bugs in the bot fail tests:
 - messages: strictly rising ``ts``, threads and broadcasts, ``no_text``, ``msg_too_long``,
   ``thread_not_found``, edits (marked ``edited``; only the bot's own), deletes (thread parents
   leave a tombstone), pins (``already_pinned``, ``no_pin``, 100 per channel), reactions,
-  permalinks, ephemeral messages (only to members);
+  permalinks, ephemeral messages (only to members), message metadata (listed by history
+  and replies only with ``include_all_metadata``);
 - Block Kit limits on every message and view (see ``blockkit``), answered with
   ``invalid_blocks``/``invalid_arguments`` and ``response_metadata.messages`` naming the path;
 - views: triggers single use and valid 3 s on the server clock, a stack of at most 3 modals
@@ -25,7 +26,8 @@ What it emulates, so that bugs in the bot fail tests:
   (what ``files_upload_v2`` does);
 - response URLs: 5 uses in 30 minutes, ``replace_original``/``delete_original``/``in_channel``;
 - faults: 429 with ``Retry-After``, 5xx pages, ``ok: false`` errors, dropped connections,
-  before or after the call took effect, and slow answers;
+  before or after the call took effect, and slow answers; or a seeded storm of them over
+  every method (``FakeSlack.storm``);
 - the driver: v0 signatures, 3 s ack deadline, slash replies shown to the user, view
   submissions' ``response_action`` carried out (and checked), required inputs enforced.
 

@@ -12,6 +12,7 @@ from .methods.views import is_open
 from .model import Call, Channel, Ephemeral, Message, UploadedFile, User, Usergroup
 from .responses import issue_response_url
 from .server import HttpServer
+from .storm import Storm
 from .transcript import render_transcript
 from .workspace import Workspace
 
@@ -215,6 +216,22 @@ class FakeSlack:
         """Keep the next call of ``method`` waiting, before or after it takes effect, until
         the returned hold is released or cancelled (``clear_faults`` cancels it)."""
         return self.faults.holds.add(Hold(method, after_effect, when))
+
+    def storm(
+        self,
+        fraction: float,
+        *,
+        seed: int = 0,
+        slow: float = 1.5,
+        spare: tuple[str, ...] = (),
+    ) -> Storm:
+        """Fail ``fraction`` of every method's calls (and each method's first call) with a
+        429 (Retry-After 1), a 500 or 503 page, a dropped connection or an answer ``slow``
+        seconds late, before or after the call takes effect; seeded, see ``storm.Storm``.
+        A failed call repeated unchanged goes through. ``clear_faults`` ends the storm."""
+        storm = Storm(fraction, seed, slow, spare=frozenset(spare))
+        self.faults.storm = storm
+        return storm
 
     def clear_faults(self) -> None:
         self.faults.clear()

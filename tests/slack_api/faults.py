@@ -10,6 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from .holds import Holds
+from .storm import Storm, StormHit
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Reply:
     drop: bool = False
     ok: bool = False
     error: str | None = None  # what the call log records
+    delay: float = 0.0  # seconds the server waits before answering (or dropping)
 
 
 def json_reply(data: dict[str, Any], status: int = 200, **headers: str) -> Reply:
@@ -42,10 +44,12 @@ class Fault:
     drop: bool
     after_effect: bool
     when: Callable[[dict[str, Any]], bool] | None
+    delay: float = 0.0  # with ``drop``: a slow answer that never comes
 
     def reply(self) -> Reply:
         if self.drop:
-            return Reply(0, b"", drop=True, error="connection_dropped")
+            error = "slow_reply" if self.delay else "connection_dropped"
+            return Reply(0, b"", drop=True, error=error, delay=self.delay)
         status = self.status or (429 if self.error == "ratelimited" else 200)
         if status == 429:
             error = self.error or "ratelimited"
@@ -66,6 +70,7 @@ class Faults:
         self._rules: list[Fault] = []
         self._delays: dict[str, float] = {}
         self.holds = Holds()
+        self.storm: Storm | None = None
 
     def add(self, fault: Fault) -> None:
         with self._lock:
@@ -82,9 +87,9 @@ class Faults:
         return self._delays.get(method, 0.0)
 
     def take(self, method: str, params: dict[str, Any]) -> Fault | None:
-        """The first rule that matches this call, counted as used."""
+        """The first rule that matches this call, counted as used; else the storm's hit."""
         if not self._rules:
-            return None
+            return self._from_storm(method, params)
         with self._lock:
             for rule in self._rules:
                 if rule.method != method or (rule.when is not None and not rule.when(params)):
@@ -94,10 +99,28 @@ class Faults:
                     if rule.remaining <= 0:
                         self._rules.remove(rule)
                 return rule
-        return None
+        return self._from_storm(method, params)
+
+    def _from_storm(self, method: str, params: dict[str, Any]) -> Fault | None:
+        storm = self.storm
+        if storm is None:
+            return None
+        hit = storm.take(method, params)
+        return _storm_fault(hit, storm.slow) if hit is not None else None
 
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
             self._delays.clear()
+            self.storm = None
         self.holds.cancel_all()
+
+
+def _storm_fault(hit: StormHit, slow: float) -> Fault:
+    base, after = hit.base, hit.after_effect
+    if base == "ratelimited":
+        return Fault(hit.method, "ratelimited", 429, 1, 1, False, False, None)
+    if base.startswith("http_"):
+        return Fault(hit.method, None, int(base[5:]), 1, 1, False, after, None)
+    delay = slow if base == "slow" else 0.0
+    return Fault(hit.method, None, None, 1, 1, True, after, None, delay)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
@@ -68,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
         return Reply(200, f"OK - {len(body)}".encode(), "text/plain; charset=utf-8")
 
     def _send(self, reply: Reply) -> None:
+        if reply.delay:
+            time.sleep(reply.delay)
         if reply.drop:
             self.close_connection = True
             return

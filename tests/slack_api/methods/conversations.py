@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SlackError
-from ..model import Channel
+from ..model import Channel, Message
 from ..params import Params
 from ..workspace import Workspace
 from .paging import paginate
@@ -228,7 +228,7 @@ def history(ws: Workspace, p: Params) -> dict[str, Any]:
     ]
     page, metadata = paginate(newest_first, p, max_limit=999)
     return {
-        "messages": [message.to_dict() for message in page],
+        "messages": _shown(page, p),
         "has_more": bool(metadata["next_cursor"]),
         "pin_count": len(channel.pins),
         "response_metadata": metadata,
@@ -251,7 +251,16 @@ def replies(ws: Workspace, p: Params) -> dict[str, Any]:
     thread = [parent, *(reply for reply in parent.replies if not reply.deleted)]
     page, metadata = paginate(thread, p)
     return {
-        "messages": [message.to_dict() for message in page],
+        "messages": _shown(page, p),
         "has_more": bool(metadata["next_cursor"]),
         "response_metadata": metadata,
     }
+
+
+def _shown(messages: list[Message], p: Params) -> list[dict[str, Any]]:
+    """As history and replies list messages: metadata only with ``include_all_metadata``."""
+    shown = [message.to_dict() for message in messages]
+    if not p.flag("include_all_metadata"):
+        for message in shown:
+            message.pop("metadata", None)
+    return shown
