@@ -10,6 +10,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.bootstrap import reconcile
+from bot.database import UNAVAILABLE, outage_reason
 from bot.reminder.tick import run_tick
 from bot.services import Services
 from bot.slack.lead_offers import expire_offers
@@ -26,6 +27,12 @@ def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
     def run() -> None:
         try:
             job()
+        except UNAVAILABLE as error:
+            # Each job resumes from what the database holds at its next run; one line per
+            # run, not a traceback every few seconds while the outage lasts.
+            log.warning(
+                "job %s skipped, the database is unavailable: %s", name, outage_reason(error)
+            )
         except Exception:
             log.exception("job %s failed; it runs again at its next interval", name)
 

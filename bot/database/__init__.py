@@ -1,5 +1,23 @@
 """Storage: engine, sessions, shared column types and the declarative base."""
 
-from bot.database.core import Base, Database, UTCDateTime, utc
+from bot.database.core import (
+    UNAVAILABLE,
+    WAIT_SECONDS,
+    Base,
+    Database,
+    DatabaseBusy,
+    UTCDateTime,
+    outage_reason,
+    utc,
+)
 
-__all__ = ["Base", "Database", "UTCDateTime", "utc"]
+__all__ = [
+    "UNAVAILABLE",
+    "WAIT_SECONDS",
+    "Base",
+    "Database",
+    "DatabaseBusy",
+    "UTCDateTime",
+    "outage_reason",
+    "utc",
+]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -19,6 +22,29 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# How long one unit of work may wait for the database before giving up: below Slack's
+# three seconds, so a request answers "try again" in time instead of timing out. psycopg
+# rounds connect timeouts below 2 seconds up to 2.
+WAIT_SECONDS = 2.0
+
+
+class DatabaseBusy(OperationalError):
+    """SQLite: no turn to write came within the wait (another transaction held it)."""
+
+    def __init__(self, waited: float) -> None:
+        super().__init__("BEGIN", None, TimeoutError(f"no turn to write within {waited:.1f} s"))
+
+
+# What a database that is down, restarting, unreachable or locked raises.
+UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def outage_reason(error: BaseException) -> str:
+    """The driver's one-line message, for a log line without SQL and traceback."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 class Base(DeclarativeBase):
@@ -51,32 +77,45 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else utc(value)
 
 
-def _tune_sqlite(engine: Engine) -> None:
-    """WAL, a busy timeout and BEGIN IMMEDIATE, so concurrent writers queue instead of failing."""
+def _tune_sqlite(engine: Engine, busy_ms: Callable[[], int]) -> None:
+    """WAL, a busy timeout and BEGIN IMMEDIATE, so concurrent writers queue instead of failing
+    (for what is left of the transaction's wait, see `Database.transaction`)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms()}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms()}")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def _patient_ms() -> int:
+    return 10_000  # migrations and tools outside requests can afford to wait for a writer
+
+
+def make_engine(url: str, busy_ms: Callable[[], int] = _patient_ms, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, busy_ms)
         return engine
+    # A dead pooled connection is noticed on checkout and replaced, so the pool recovers
+    # by itself once the server is back; connecting and queueing for a connection give
+    # up within the wait instead of hanging a request.
     options.setdefault("pool_pre_ping", True)
     options.setdefault("pool_size", 10)
     options.setdefault("max_overflow", 20)
+    options.setdefault("pool_timeout", WAIT_SECONDS)
+    if "connect_timeout" not in url:
+        connect_args = options.setdefault("connect_args", {})
+        connect_args.setdefault("connect_timeout", max(2, int(WAIT_SECONDS)))
     return create_engine(url, **options)
 
 
@@ -85,7 +124,8 @@ class Database:
 
     def __init__(self, url: str, **engine_options: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_options)
+        self._deadline = threading.local()  # SQLite: when this thread's transaction gives up
+        self.engine = make_engine(url, busy_ms=self._busy_ms, **engine_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy handler waits by sleeping in steps;
         # queueing on a lock in this process hands the database over without that delay.
@@ -97,9 +137,39 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed on success, rolled back on any error."""
-        with self._writer or nullcontext(), self._sessions() as session, session.begin():
+        """One unit of work: committed on success, rolled back on any error. Raises one of
+        UNAVAILABLE when the database does not answer within WAIT_SECONDS."""
+        if self._writer is None:
+            with self._sessions() as session, session.begin():
+                yield session
+            return
+        with self._writer_turn(), self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        # The wait for this process's lock and SQLite's busy wait (another process holding
+        # the file) share one budget, so queued requests give up in time too.
+        if getattr(self._deadline, "at", None) is not None:  # nested: the outer one counts
+            with self._writer:  # type: ignore[union-attr]
+                yield
+            return
+        deadline = time.monotonic() + WAIT_SECONDS
+        assert self._writer is not None
+        if not self._writer.acquire(timeout=WAIT_SECONDS):
+            raise DatabaseBusy(WAIT_SECONDS)
+        self._deadline.at = deadline
+        try:
+            yield
+        finally:
+            self._deadline.at = None
+            self._writer.release()
+
+    def _busy_ms(self) -> int:
+        deadline = getattr(self._deadline, "at", None)
+        if deadline is None:
+            return int(WAIT_SECONDS * 1000)
+        return max(1, int((deadline - time.monotonic()) * 1000))
 
     def ping(self) -> bool:
         try:

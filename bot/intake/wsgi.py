@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
-
+from bot.database import UNAVAILABLE, outage_reason
 from bot.incident.validation import IncidentDraft
 from bot.intake import github, signatures
 from bot.intake.models import KEY_MAX
@@ -245,8 +244,10 @@ class IntakeEndpoints:
                 "This idempotency key was already used for a different body; "
                 "use a new key for a new report.",
             ) from None
-        except OperationalError:
-            log.exception("database unavailable while storing an intake report")
+        except UNAVAILABLE as error:
+            log.warning(
+                "database unavailable while storing an intake report: %s", outage_reason(error)
+            )
             raise Problem(
                 503,
                 "unavailable",

@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.services import Services
+from bot.slack import outage
 from bot.slack.listeners import (
     cvss,
     disclose,
@@ -50,9 +51,7 @@ def build_app(services: Services) -> App:
     cvss.register(app, services)
     reminders.register(app, services)
 
-    @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> None:
-        log.error("listener failed on a %s request: %r", body.get("type", "?"), error)
+    app.error(outage.error_handler(services))
 
     return app
 

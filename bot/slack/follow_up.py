@@ -5,6 +5,7 @@ of Bolt's workers and competes with the next requests for the interpreter. `afte
 acks and hands that work to the background pool instead, so a burst of clicks is
 acknowledged at once and answered as the pool gets to each one. Listeners that open a
 modal keep their work in the request: a trigger ID lapses three seconds after the click.
+Work the database could not do is answered with "nothing was saved, try again".
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from bot.database import UNAVAILABLE
 from bot.services import Services
+from bot.slack import outage
 
 Work = Callable[[dict[str, Any], Respond], None]
 Listener = Callable[[Ack, dict[str, Any], Respond], None]
@@ -25,9 +28,16 @@ def after_ack(services: Services) -> Callable[[Work], Listener]:
         # Bolt passes arguments by parameter name, so the listener spells them out.
         def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
             ack()
-            services.background.defer(work, body, respond)
+            services.background.defer(answered, body, respond)
 
-        listener.__name__ = work.__name__
+        def answered(body: dict[str, Any], respond: Respond) -> None:
+            try:
+                work(body, respond)
+            except UNAVAILABLE as error:
+                outage.log_outage(body.get("type") or "?", error)
+                outage.after_ack(body, respond, services.gateway)
+
+        answered.__name__ = listener.__name__ = work.__name__
         listener.__qualname__ = work.__qualname__
         return listener
 

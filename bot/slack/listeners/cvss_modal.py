@@ -20,7 +20,6 @@ from types import MappingProxyType
 from typing import Any
 
 from slack_bolt import Ack, App
-from sqlalchemy.exc import OperationalError
 
 from bot.incident import service as incidents
 from bot.scoring import service as scoring
@@ -48,7 +47,6 @@ from bot.slack.gateway import SlackError
 
 log = logging.getLogger(__name__)
 
-DATABASE_DOWN = "The score could not be saved just now (the database did not answer). Try again."
 RENDERERS: dict[str, Callable[[CvssState], dict[str, Any]]] = {
     CALLBACK_MODAL: modal_view,
     CALLBACK_ADVANCED: advanced_view,
@@ -210,10 +208,7 @@ def register(app: App, services: Services) -> None:
         except scoring.ScoringRefused as refusal:
             ack(response_action="errors", errors={first_block: str(refusal)})
             return
-        except OperationalError:
-            log.exception("database unavailable while recording a CVSS score")
-            ack(response_action="errors", errors={first_block: DATABASE_DOWN})
-            return
+        # A database outage propagates: the app's error handler keeps the form open with it.
         ack()
         scores.announce(services, recorded, scoring.VIA_MODAL)
 

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from sqlalchemy.exc import OperationalError
 
 from bot.incident import service as incidents
 from bot.incident.validation import validate_draft
@@ -18,11 +17,6 @@ from bot.slack.listeners.commands import NOT_ON_ROSTER, dispatch
 from bot.slack.setup import IncidentSetup
 
 log = logging.getLogger(__name__)
-
-DATABASE_DOWN = (
-    "The bot could not save this just now (its database did not answer). Nothing was "
-    "created; please press the button again in a minute."
-)
 
 
 def register(app: App, services: Services, setup: IncidentSetup) -> None:
@@ -51,21 +45,19 @@ def register(app: App, services: Services, setup: IncidentSetup) -> None:
             ack(response_action="errors", errors=problems)
             return
         user_id = body["user"]["id"]
-        try:
-            with services.db.transaction() as session:
-                incident, created = incidents.open_incident(
-                    session,
-                    draft,
-                    opened_by=user_id,
-                    now=services.clock.now(),
-                    prefix=services.settings.incident_prefix,
-                    intake_key=f"slack-view:{view['id']}",
-                )
-                incident_id = incident.id
-        except OperationalError:
-            log.exception("database unavailable while opening an incident")
-            ack(response_action="errors", errors={"title": DATABASE_DOWN})
-            return
+        # A database outage raises here, before the ack: the app's error handler answers
+        # with field errors, so the form stays open for a retry (the same view ID, so a
+        # retry after a lost answer still opens one incident).
+        with services.db.transaction() as session:
+            incident, created = incidents.open_incident(
+                session,
+                draft,
+                opened_by=user_id,
+                now=services.clock.now(),
+                prefix=services.settings.incident_prefix,
+                intake_key=f"slack-view:{view['id']}",
+            )
+            incident_id = incident.id
         ack()
         if created:
             services.background.defer(setup.run, incident_id)

@@ -1,0 +1,27 @@
+"""What people see when the bot's database does not answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.blocks.text import plain
+
+# An ephemeral answer to a command or a click: the work was not done at all.
+DATABASE_DOWN = (
+    ":warning: The bot's database is not answering right now, so nothing was saved or "
+    "changed. Please try again in a minute."
+)
+# Shown under a form's first field: the form stays open with everything typed in it.
+DATABASE_DOWN_FORM = (
+    "Nothing was saved: the bot's database is not answering right now. Submit again in a minute."
+)
+
+
+def database_down_modal() -> dict[str, Any]:
+    """Pushed over a form without an input to show the error on; closing it returns to it."""
+    return {
+        "type": "modal",
+        "title": plain("Not saved"),
+        "close": plain("Back"),
+        "blocks": [{"type": "section", "text": plain(DATABASE_DOWN_FORM)}],
+    }
