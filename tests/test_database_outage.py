@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -44,6 +45,7 @@ from tests.test_intake import REPORT
 from tests.test_lifecycle import open_incident, set_lead, texts
 
 ACK_BUDGET = 3.0  # seconds Slack waits for an answer
+BURST = 6  # reports sent at once during the outage
 DUE = START + timedelta(hours=23)  # the 1-hour reminders of Tuesday's deadlines
 OUTAGE_FROM, OUTAGE_TO = DUE - timedelta(seconds=10), DUE + timedelta(seconds=20)
 
@@ -174,6 +176,11 @@ def test_a_database_outage_is_answered_and_recovered_from(
     assert refused.status == 503 and refused.headers.get("retry-after") == "30"
     assert refused.content_type == "application/problem+json"
     assert "nothing was created" in refused.json()["detail"]
+    # Requests arriving together do not queue behind each other's wait.
+    with ThreadPoolExecutor(BURST) as pool:
+        burst = list(pool.map(lambda n: timed(intake, bot, f"outage-burst-{n}"), range(BURST)))
+    assert {reply.status for reply, _ in burst} == {503}
+    timings["intake burst (slowest)"] = max(seconds for _, seconds in burst)
 
     bot.clock.set(DUE + timedelta(seconds=5))  # the reminders are due now
     with caplog.at_level(logging.WARNING, logger="bot.jobs"):
