@@ -6,8 +6,13 @@ import argparse
 import logging
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 log = logging.getLogger("bot")
 
@@ -42,16 +47,22 @@ def run(settings: Settings) -> int:
     ).start()
     start_background(services)
     if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        assert settings.slack_app_token is not None
         BackgroundServer(build_wsgi(services, None), host="0.0.0.0", port=settings.port).start()
         log.info("Socket Mode; health check on port %d", settings.port)
-        SocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value()).start()
+        socket_mode_handler(bolt_app, settings).start()
     else:
         log.info("serving /slack/events and /healthz on port %d", settings.port)
         serve_forever(wsgi, settings.port)
     return 0
+
+
+def socket_mode_handler(bolt_app: App, settings: Settings) -> SocketModeHandler:
+    """The websocket to Slack that `run` keeps open when SLACK_APP_TOKEN is set; it opens
+    links through the bot's own Web API client, so SLACK_API_URL applies to it too."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    assert settings.slack_app_token is not None
+    return SocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
 
 
 def worker(settings: Settings) -> int:

@@ -20,6 +20,7 @@ from .scopes import needed_scopes
 from .workspace import Workspace
 
 JSON_ARGUMENTS = ("blocks", "view", "attachments", "files", "metadata")
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 DROPPED = Reply(0, b"", drop=True, error="connection_dropped")
 
 
@@ -46,8 +47,9 @@ def call_api(
         )
     if not token:
         return _log(ws, method, recorded, at, json_reply({"ok": False, "error": "not_authed"}))
-    if token != ws.bot_token:
-        return _log(ws, method, recorded, at, json_reply({"ok": False, "error": "invalid_auth"}))
+    refusal = _token_refusal(ws, method, token)
+    if refusal:
+        return _log(ws, method, recorded, at, json_reply({"ok": False, "error": refusal}))
 
     pause = faults.delay(method)
     if pause:
@@ -81,6 +83,16 @@ def call_api(
     if hold is not None and hold.after_effect and not hold.block():
         return DROPPED  # the work is done; the client never hears of it
     return reply
+
+
+def _token_refusal(ws: Workspace, method: str, token: str) -> str | None:
+    """Slack's answer to the wrong kind of token: app-level tokens open Socket Mode links
+    and nothing else; the bot token cannot open them."""
+    known = {ws.bot_token, ws.app_token} - {""}
+    if token not in known:
+        return "invalid_auth"
+    wanted = ws.app_token if method in APP_TOKEN_METHODS else ws.bot_token
+    return None if token == wanted else "not_allowed_token_type"
 
 
 def _bearer(headers: Mapping[str, str]) -> str | None:

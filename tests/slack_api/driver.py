@@ -84,8 +84,23 @@ class SlackDriver:
     def slash(
         self, command: str, text: str = "", *, user_id: str, channel_id: str
     ) -> DriverResponse:
+        fields = self.slash_payload(command, text, user_id=user_id, channel_id=channel_id)
+        response = self._send_command(fields)
+        if response.acknowledged():
+            content_type = response.headers.get("Content-Type", "")
+            problem = apply_command_reply(
+                self._ws(), user_id, channel_id, content_type, response.text
+            )
+            if problem:
+                response.problems.append(problem)
+        return response
+
+    def slash_payload(
+        self, command: str, text: str = "", *, user_id: str, channel_id: str
+    ) -> dict[str, str]:
+        """The fields Slack sends for a slash command (a fresh trigger and response URL)."""
         ws = self._ws()
-        fields = {
+        return {
             "token": "unused-verification-token",
             "team_id": ws.team_id,
             "team_domain": ws.domain,
@@ -100,13 +115,10 @@ class SlackDriver:
             "response_url": self.slack.issue_response_url(user_id, channel_id),
             "trigger_id": self.slack.issue_trigger(user_id),
         }
+
+    def _send_command(self, fields: dict[str, str]) -> DriverResponse:
         response = self._send(urlencode(fields).encode(), "application/x-www-form-urlencoded")
         response.payload = fields
-        if response.acknowledged():
-            content_type = response.headers.get("Content-Type", "")
-            problem = apply_command_reply(ws, user_id, channel_id, content_type, response.text)
-            if problem:
-                response.problems.append(problem)
         return response
 
     # -- interactivity ---------------------------------------------------------------------
@@ -124,6 +136,35 @@ class SlackDriver:
         state: dict[str, dict[str, Any]] | None = None,
     ) -> DriverResponse:
         """A click (or choice) on an element of a stored view or message."""
+        return self._send_payload(
+            self.block_action_payload(
+                user_id,
+                action_id,
+                value,
+                selected_option,
+                block_id,
+                view_id,
+                message,
+                channel_id,
+                extra_action,
+                state,
+            )
+        )
+
+    def block_action_payload(
+        self,
+        user_id: str,
+        action_id: str,
+        value: Any = None,
+        selected_option: Any = None,
+        block_id: str | None = None,
+        view_id: str | None = None,
+        message: Message | Ephemeral | dict[str, Any] | None = None,
+        channel_id: str | None = None,
+        extra_action: dict[str, Any] | None = None,
+        state: dict[str, dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """The ``block_actions`` payload of that click (a view's state is updated now)."""
         ws = self._ws()
         action_ts = ws.new_ts()
         payload: dict[str, Any]
@@ -151,7 +192,7 @@ class SlackDriver:
                 payload["response_url"] = self.slack.issue_response_url(user_id, channel_id)
         item = action(found_block, element, value, selected_option, action_ts)
         payload["actions"] = [{**item, **(extra_action or {})}]
-        return self._send_payload(payload)
+        return payload
 
     def _message_context(
         self, user_id: str, message: Message | Ephemeral | dict[str, Any], channel_id: str | None
@@ -198,6 +239,21 @@ class SlackDriver:
         A value may be Slack's full state dict or just what was typed or chosen. Inputs left
         out keep their initial values; a required input left empty is refused, as in Slack.
         """
+        payload = self.view_submission_payload(view_id, user_id, values, allow_closed=allow_closed)
+        response = self._send_payload(payload)
+        if response.status == 200 and not response.problems:
+            apply_response_action(self._ws(), response, payload["view"], user_id)
+        return response
+
+    def view_submission_payload(
+        self,
+        view_id: str,
+        user_id: str,
+        values: dict[str, dict[str, Any]] | None = None,
+        *,
+        allow_closed: bool = False,
+    ) -> dict[str, Any]:
+        """The ``view_submission`` payload of pressing Submit (the view's state is stored)."""
         ws = self._ws()
         with ws.lock:
             if not allow_closed and self.slack.view_stack(user_id)[-1:] != [view_id]:
@@ -207,10 +263,7 @@ class SlackDriver:
             ws.views[view_id]["state"] = copy.deepcopy(view["state"])
         payload = self._base("view_submission", user_id, self.slack.issue_trigger(user_id, view_id))
         payload.update(view=view, response_urls=[])
-        response = self._send_payload(payload)
-        if response.status == 200 and not response.problems:
-            apply_response_action(ws, response, view, user_id)
-        return response
+        return payload
 
     def close_view(self, view_id: str, user_id: str) -> DriverResponse | None:
         """Press Cancel; the bot hears of it only when the view asked (notify_on_close)."""
@@ -262,10 +315,17 @@ class SlackDriver:
         event_id: str | None = None,
     ) -> DriverResponse:
         """An ``event_callback``; pass the same ``event_id`` and a ``retry_num`` for a retry."""
+        envelope = self.event_payload(event, event_id=event_id)
+        return self._send_event(envelope, retry_num, retry_reason)
+
+    def event_payload(
+        self, event: dict[str, Any], *, event_id: str | None = None
+    ) -> dict[str, Any]:
+        """The ``event_callback`` body Slack sends for ``event``."""
         ws = self._ws()
         now = ws.now()
         inner = {"event_ts": ws.new_ts(), **event}
-        envelope = {
+        return {
             "token": "unused-verification-token",
             "team_id": ws.team_id,
             "api_app_id": ws.app_id,
@@ -285,6 +345,10 @@ class SlackDriver:
             "is_ext_shared_channel": False,
             "event_context": f"4-{ws.ids.new('')}",
         }
+
+    def _send_event(
+        self, envelope: dict[str, Any], retry_num: int | None, retry_reason: str
+    ) -> DriverResponse:
         extra = {}
         if retry_num is not None:
             extra = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}

@@ -12,6 +12,7 @@ from .methods.views import is_open
 from .model import Call, Channel, Ephemeral, Message, UploadedFile, User, Usergroup
 from .responses import issue_response_url
 from .server import HttpServer
+from .socket_mode import APP_TOKEN, SocketModeServer
 from .storm import Storm
 from .transcript import render_transcript
 from .workspace import Workspace
@@ -25,11 +26,19 @@ class FakeSlack:
     """
 
     def __init__(
-        self, bot_token: str = "xoxb-test-token", clock: Callable[[], float] | None = None
+        self,
+        bot_token: str = "xoxb-test-token",
+        clock: Callable[[], float] | None = None,
+        *,
+        app_token: str = APP_TOKEN,
     ) -> None:
         self.workspace = Workspace(bot_token, clock)
         self.faults = Faults()
         self._http: HttpServer | None = None
+        self.workspace.app_token = app_token
+        # Socket Mode: the websocket starts on the first apps.connections.open or push.
+        self.socket_mode = SocketModeServer(self.workspace.app_id, app_token)
+        self.workspace.socket_link = self.socket_mode.issue_url
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -39,6 +48,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self.socket_mode.stop()
         if self._http is not None:
             self._http.stop()
             self._http = None
@@ -57,9 +67,11 @@ class FakeSlack:
         return f"{self.workspace.base_url}/api/"
 
     def reset(self) -> None:
-        """Drop users, channels, messages, views, files, calls and faults; keep the bot."""
+        """Drop users, channels, messages, views, files, calls, faults and Socket Mode
+        connections and records; keep the bot."""
         self.workspace.clear()
         self.faults.clear()
+        self.socket_mode.reset()
 
     # -- identity --------------------------------------------------------------------------
     @property
@@ -69,6 +81,11 @@ class FakeSlack:
     @property
     def team_id(self) -> str:
         return self.workspace.team_id
+
+    @property
+    def app_token(self) -> str:
+        """The app-level token (``xapp-...``) that opens Socket Mode connections."""
+        return self.workspace.app_token
 
     @property
     def bot_user_id(self) -> str:

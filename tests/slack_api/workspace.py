@@ -49,6 +49,8 @@ class Workspace:
         self.bot_id = self.ids.new("B")
         self.scopes: set[str] = set(DEFAULT_SCOPES)
         self.base_url = ""  # "http://127.0.0.1:PORT", set when the server starts
+        self.app_token = ""  # the app-level token (xapp-) for apps.connections.open
+        self.socket_link: Callable[[], str] | None = None  # issues a Socket Mode URL
         self.clear()
 
     def clear(self) -> None:

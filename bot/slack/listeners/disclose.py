@@ -32,6 +32,10 @@ def register(app: App, services: Services, setup: IncidentSetup) -> None:
         try:
             services.gateway.open_view(command["trigger_id"], disclose_modal())
         except SlackError as exc:
+            if exc.error == "exchanged_trigger_id":
+                # Each command has its own trigger: an earlier delivery of this very command
+                # (Slack redelivers when an ack is late) already opened the form.
+                return
             respond(
                 text=f"The form could not open ({exc.plain}). Please run `/disclose` again.",
                 response_type="ephemeral",

@@ -7,11 +7,12 @@ from typing import Any
 
 from ..params import Params
 from ..workspace import Workspace
-from . import chat, conversations, files, people, pins, views
+from . import apps, chat, conversations, files, people, pins, views
 
 Handler = Callable[[Workspace, Params], dict[str, Any]]
 
 METHODS: dict[str, Handler] = {
+    "apps.connections.open": apps.connections_open,
     "auth.test": people.auth_test,
     "conversations.create": conversations.create,
     "conversations.invite": conversations.invite,
