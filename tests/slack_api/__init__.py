@@ -31,7 +31,12 @@ What it emulates, so that bugs in the bot fail tests:
 - the driver: v0 signatures, 3 s ack deadline, slash replies shown to the user, view
   submissions' ``response_action`` carried out (and checked), required inputs enforced.
 
-What it does not: rate limits unless injected, Socket Mode, the RTM API, Enterprise Grid,
+- Socket Mode (``FakeSlack.socket_mode``): ``apps.connections.open`` for the app-level token
+  only, a websocket with ``hello``, envelopes pushed and redelivered, acks timed, Slack's
+  ``disconnect`` and dropped connections; ``SocketModeDriver`` sends the driver's payloads
+  as envelopes.
+
+What it does not: rate limits unless injected, the RTM API, Enterprise Grid,
 user tokens, events the workspace would emit on its own (the driver sends those on request),
 ``channel_join``/``channel_topic`` system messages, message unfurling, file messages in
 history (files are listed separately), scheduled messages, Slack's undocumented cap on the
