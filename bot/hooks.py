@@ -32,12 +32,16 @@ class Hooks:
     incident_changed: list[ChangedHook] = field(default_factory=list)
     next_deadline: NextDeadline | None = None
 
-    def opened(self, services: Any, incident_id: int) -> None:
+    def opened(self, services: Any, incident_id: int) -> bool:
+        """Run every hook; False if one failed (they are idempotent: run them again)."""
+        succeeded = True
         for hook in self.incident_opened:
             try:
                 hook(services, incident_id)
             except Exception:
+                succeeded = False
                 log.exception("incident_opened hook %s failed", getattr(hook, "__name__", hook))
+        return succeeded
 
     def changed(self, services: Any, incident_id: int, reason: str) -> None:
         for hook in self.incident_changed:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import build_services, identify
+from bot.bootstrap import build_services, identify, reconcile
 from bot.clock import ManualClock
 from bot.database import Database
 from bot.incident.models import Incident
@@ -140,6 +140,28 @@ def test_offer_goes_to_the_channel_and_the_candidate_and_accept_makes_the_lead(
     assert "already leads this" in last_ephemeral(bot, ws.bob, before)
     assert bot.incident().lead_id == ws.alice
     assert len(lead_events(bot, incident.id)) == 1
+
+
+def test_a_failure_after_set_up_is_retried_and_the_offer_is_made_once(bot: RunningBot) -> None:
+    """The set-up finished, then a feature that starts with the incident failed (as a crash
+    there would): the reconciler runs the features again, and nobody gets a second offer."""
+    ws = bot.workspace
+    failures = iter([RuntimeError("the process died here")])
+
+    def fails_once(services: object, incident_id: int) -> None:
+        error = next(failures, None)
+        if error:
+            raise error
+
+    bot.services.hooks.incident_opened.append(fails_once)
+    incident = report(bot)
+    assert not incident.opened_hooks_done
+    assert reconcile(bot.services) == 1
+    assert bot.incident().opened_hooks_done
+    assert reconcile(bot.services) == 0
+    assert len(offers(bot, incident.id)) == 1
+    assert len(dm_offers(bot, ws.alice)) == 1
+    assert len(offer_messages(thread(bot, incident))) == 1
 
 
 def test_pass_asks_for_a_reason_and_moves_to_the_next_member(bot: RunningBot) -> None:

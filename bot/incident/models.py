@@ -109,6 +109,8 @@ class Incident(Base):
     topic_set: Mapped[bool] = mapped_column(Boolean, default=False)
     triage_ts: Mapped[str | None] = mapped_column(String(40))
     opener_told: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set once every incident_opened hook (commander, first lead offer) has run.
+    opened_hooks_done: Mapped[bool] = mapped_column(Boolean, default=False)
     setup_error: Mapped[str | None] = mapped_column(Text)
     # Whoever runs the set-up holds it until this time, so two runs never race.
     setup_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

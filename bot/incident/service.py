@@ -122,7 +122,8 @@ def lock(session: Session, incident_id: int) -> Incident | None:
 
 
 def unfinished_setups(session: Session) -> list[Incident]:
-    """Open incidents whose Slack set-up stopped part-way (a failure or a crash)."""
+    """Open incidents whose Slack set-up, or the features that start after it, stopped
+    part-way (a failure or a crash)."""
     query = (
         select(Incident)
         .where(Incident.phase != Phase.CLOSED.value)
@@ -134,6 +135,7 @@ def unfinished_setups(session: Session) -> list[Incident]:
             | (Incident.topic_set.is_(False))
             | (Incident.triage_ts.is_(None))
             | (Incident.opener_told.is_(False))
+            | (Incident.opened_hooks_done.is_(False))
         )
         .order_by(Incident.id)
     )

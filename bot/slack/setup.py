@@ -170,7 +170,6 @@ class IncidentSetup:
         assert claim is not None
         incident_id = incident.id
         had_failed_before = incident.setup_error is not None
-        was_complete = incident.setup_complete and incident.opener_told
         lost = False
         try:
             if claim.lapsed:
@@ -201,11 +200,22 @@ class IncidentSetup:
                 current = self._load(incident_id)
                 error = current.setup_error if not current.setup_complete else None
                 self._release(incident_id, error)
-        if not was_complete:
-            # Features that start once an incident is open (lead offers) hook in here;
-            # they are idempotent, so a crash right here only means they run on retry.
-            self.services.hooks.opened(self.services, incident_id)
+        self._start_features(incident_id)
         return SetupResult(incident.human_id, complete=True)
+
+    def _start_features(self, incident_id: int) -> None:
+        """Features that start once an incident is open (the commander, the first lead
+        offer) hook in here. Until all of them ran, the incident counts as unfinished, so
+        a crash or a failure here is retried by the reconciler; the hooks are idempotent."""
+        if self._load(incident_id).opened_hooks_done:
+            return
+        if self.services.hooks.opened(self.services, incident_id):
+            with self.db.transaction() as session:
+                session.execute(
+                    update(Incident)
+                    .where(Incident.id == incident_id)
+                    .values(opened_hooks_done=True)
+                )
 
     def _failed(self, incident: Incident, step: str, exc: SlackError) -> SetupResult:
         reason = exc.plain
