@@ -20,6 +20,8 @@ from .scopes import needed_scopes
 from .workspace import Workspace
 
 JSON_ARGUMENTS = ("blocks", "view", "attachments", "files", "metadata")
+# The app-level token the local Slack accepts for Socket Mode.
+APP_TOKEN = "xapp-1-A0FAKEAPP01-1000000000001-fakeapplevel0token"
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 DROPPED = Reply(0, b"", drop=True, error="connection_dropped")
 

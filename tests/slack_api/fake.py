@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .api import APP_TOKEN
 from .faults import Fault, Faults
 from .holds import Hold
 from .methods.views import is_open
 from .model import Call, Channel, Ephemeral, Message, UploadedFile, User, Usergroup
 from .responses import issue_response_url
 from .server import HttpServer
-from .socket_mode import APP_TOKEN, SocketModeServer
 from .storm import Storm
 from .transcript import render_transcript
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .socket_mode import SocketModeServer
 
 
 class FakeSlack:
@@ -37,8 +40,8 @@ class FakeSlack:
         self._http: HttpServer | None = None
         self.workspace.app_token = app_token
         # Socket Mode: the websocket starts on the first apps.connections.open or push.
-        self.socket_mode = SocketModeServer(self.workspace.app_id, app_token)
-        self.workspace.socket_link = self.socket_mode.issue_url
+        self._socket_mode: SocketModeServer | None = None
+        self.workspace.socket_link = lambda: self.socket_mode.issue_url()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> FakeSlack:
@@ -47,8 +50,18 @@ class FakeSlack:
             self.workspace.base_url = self._http.root
         return self
 
+    @property
+    def socket_mode(self) -> SocketModeServer:
+        if self._socket_mode is None:
+            # Imported on first use: it needs websockets (a test extra); the demo never does.
+            from .socket_mode import SocketModeServer
+
+            self._socket_mode = SocketModeServer(self.workspace.app_id, self.workspace.app_token)
+        return self._socket_mode
+
     def stop(self) -> None:
-        self.socket_mode.stop()
+        if self._socket_mode is not None:
+            self._socket_mode.stop()
         if self._http is not None:
             self._http.stop()
             self._http = None
@@ -71,7 +84,8 @@ class FakeSlack:
         connections and records; keep the bot."""
         self.workspace.clear()
         self.faults.clear()
-        self.socket_mode.reset()
+        if self._socket_mode is not None:
+            self._socket_mode.reset()
 
     # -- identity --------------------------------------------------------------------------
     @property

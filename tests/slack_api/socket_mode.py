@@ -24,7 +24,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-APP_TOKEN = "xapp-1-A0FAKEAPP01-1000000000001-fakeapplevel0token"
+from .api import APP_TOKEN
+
 ENVELOPE_TYPES = ("slash_commands", "interactive", "events_api")
 # Interactions whose ack may carry a reply (a modal's response_action, a slash command's text).
 RESPONSE_PAYLOAD_INTERACTIONS = ("view_submission", "block_suggestion")
