@@ -29,12 +29,13 @@ def _client(url: str, requests: list[PreparedRequest], out: list[float], errors:
             errors.append(response.status)
 
 
-def _run(url: str, requests: list[PreparedRequest], concurrency: int, queue) -> None:  # type: ignore[no-untyped-def]
+def _run(urls: list[str], requests: list[PreparedRequest], concurrency: int, queue) -> None:  # type: ignore[no-untyped-def]
     shares = [requests[i::concurrency] for i in range(concurrency)]
     latencies: list[list[float]] = [[] for _ in shares]
     errors: list[int] = []
+    # Connection i goes to bot process i mod n, as a load balancer in front of replicas would.
     threads = [
-        threading.Thread(target=_client, args=(url, share, latencies[i], errors))
+        threading.Thread(target=_client, args=(urls[i % len(urls)], share, latencies[i], errors))
         for i, share in enumerate(shares)
     ]
     started = time.perf_counter()
@@ -47,14 +48,16 @@ def _run(url: str, requests: list[PreparedRequest], concurrency: int, queue) -> 
 
 
 def send(
-    url: str, requests: list[PreparedRequest], concurrency: int
+    url: str | list[str], requests: list[PreparedRequest], concurrency: int
 ) -> tuple[list[float], list[int], float]:
-    """Send every request with `concurrency` keep-alive connections from a child process.
+    """Send every request with `concurrency` keep-alive connections from a child process,
+    spread over the given URLs (one per bot process).
 
     Returns (latencies in seconds, non-200 statuses, wall time)."""
+    urls = [url] if isinstance(url, str) else url
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_run, args=(url, requests, concurrency, queue))
+    process = context.Process(target=_run, args=(urls, requests, concurrency, queue))
     process.start()
     result = queue.get(timeout=600)
     process.join()

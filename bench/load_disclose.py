@@ -1,10 +1,13 @@
 """Load, run by hand: 200 concurrent `/disclose` submissions and 2,000 concurrent clicks.
 
     python -m bench.load_disclose [--reports 200] [--clicks 2000] [--backend postgresql]
+                                  [--processes 2]
 
-One bot process (waitress, the real app) on the chosen database; the local Slack Web API
-server and the load generator each run in their own process (bench.load), so none shares
-the bot's interpreter lock. Every request must be acknowledged within Slack's 3 seconds;
+One bot process (waitress, the real app) on the chosen database, or several on one
+PostgreSQL database as replicas behind a load balancer (`--processes`: the load
+generator spreads its connections over them); the local Slack Web API server and the
+load generator each run in their own process (bench.load), so none shares a bot's
+interpreter lock. Every request must be acknowledged within Slack's 3 seconds;
 the report prints p50/p99/max per phase, checks that every report became exactly one
 incident with one channel, and prints the bot's resident memory idle and at its peak.
 """
@@ -19,6 +22,7 @@ import tempfile
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -37,9 +41,9 @@ from tests.forms import disclose_values
 ACK_DEADLINE = 3.0
 
 
-def rss_kib(field: str) -> int:
-    """VmRSS (now) or VmHWM (peak) of this process, in KiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def rss_kib(field: str, pid: str = "self") -> int:
+    """VmRSS (now) or VmHWM (peak) of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
@@ -86,6 +90,18 @@ def clicks(slack: RemoteSlack, count: int, human_ids: list[str]) -> list[Prepare
     return requests
 
 
+def wait_for_setups(services: Any, expected: int, timeout: float = 600) -> None:
+    """Replicas run their own set-ups after their acks; wait until the database shows all."""
+    deadline, done = time.monotonic() + timeout, 0
+    while time.monotonic() < deadline:
+        with services.db.transaction() as session:
+            done = sum(1 for i in session.scalars(select(Incident)) if i.setup_complete)
+        if done >= expected:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"only {done} of {expected} set-ups finished")
+
+
 def row(phase: str, latencies: list[float], errors: list[int], wall: float) -> str:
     late = sum(1 for x in latencies if x > ACK_DEADLINE)
     p50, p99 = percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000
@@ -95,21 +111,8 @@ def row(phase: str, latencies: list[float], errors: list[int], wall: float) -> s
     )
 
 
-def main() -> None:
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--reports", type=int, default=200)
-    parser.add_argument("--clicks", type=int, default=2000)
-    parser.add_argument("--backend", default="postgresql", choices=["sqlite", "postgresql"])
-    args = parser.parse_args()
-
-    context = multiprocessing.get_context("spawn")
-    out, stop = context.Queue(), context.Event()
-    process = context.Process(target=_serve_slack, args=(args.clicks + 10, out, stop))
-    process.start()
-    slack: RemoteSlack = out.get(timeout=120)
-    url, schema = migrated_url(args.backend, Path(tempfile.mkdtemp()))
-    settings = Settings(
+def bot_settings(slack: RemoteSlack, url: str) -> Settings:
+    return Settings(
         _env_file=None,  # type: ignore[call-arg]
         slack_bot_token=TOKEN,
         slack_signing_secret=SECRET,
@@ -118,21 +121,65 @@ def main() -> None:
         security_team=slack.team,
         triage_channel=slack.triage,
     )
-    services = build_services(settings, db=Database(url))
+
+
+def _serve_replica(slack: RemoteSlack, url: str, out: Any, stop: Any) -> None:
+    """Another bot process on the same database: a second replica."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    services = build_services(bot_settings(slack, url), db=Database(url))
     identify(services)
     app = build_app(services)
     server = BackgroundServer(build_wsgi(services, app)).start()
-    target = f"{server.url}/slack/events"
-    idle = rss_kib("VmRSS")
-    print(f"backend {args.backend}; idle bot RSS {idle / 1024:.1f} MiB")
+    out.put(server.url)
+    stop.wait()
+    services.background.wait(timeout=600)
+    server.stop()
+    drain(app)
+    services.db.dispose()
+
+
+def main() -> None:
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument("--clicks", type=int, default=2000)
+    parser.add_argument("--backend", default="postgresql", choices=["sqlite", "postgresql"])
+    parser.add_argument("--processes", type=int, default=1, help="bot replicas (PostgreSQL)")
+    args = parser.parse_args()
+    if args.processes > 1 and args.backend != "postgresql":
+        parser.error("several bot processes need the shared PostgreSQL database")
+
+    context = multiprocessing.get_context("spawn")
+    out, stop = context.Queue(), context.Event()
+    process = context.Process(target=_serve_slack, args=(args.clicks + 10, out, stop))
+    process.start()
+    slack: RemoteSlack = out.get(timeout=120)
+    url, schema = migrated_url(args.backend, Path(tempfile.mkdtemp()))
+    services = build_services(bot_settings(slack, url), db=Database(url))
+    identify(services)
+    app = build_app(services)
+    server = BackgroundServer(build_wsgi(services, app)).start()
+    replica_urls, replica_stop = context.Queue(), context.Event()
+    replicas = [
+        context.Process(target=_serve_replica, args=(slack, url, replica_urls, replica_stop))
+        for _ in range(args.processes - 1)
+    ]
+    for replica in replicas:
+        replica.start()
+    bots = [server.url, *(replica_urls.get(timeout=120) for _ in replicas)]
+    targets = [f"{bot}/slack/events" for bot in bots]
+    pids = ["self", *(str(replica.pid) for replica in replicas)]
+    idle = ", ".join(f"{rss_kib('VmRSS', pid) / 1024:.1f}" for pid in pids)
+    print(f"backend {args.backend}; {len(bots)} bot process(es); idle bot RSS {idle} MiB")
     print(
         f"{'phase':<22}{'reqs':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'>3s':>6}"
         f"{'errors':>7}{'wall s':>8}"
     )
     try:
-        latencies, errors, wall = send(target, submissions(slack, args.reports, "L"), args.reports)
+        latencies, errors, wall = send(targets, submissions(slack, args.reports, "L"), args.reports)
         print(row(f"{args.reports} reports", latencies, errors, wall), flush=True)
         assert services.background.wait(timeout=600), "set-ups did not finish"
+        wait_for_setups(services, args.reports)
         with services.db.transaction() as session:
             stored = list(session.scalars(select(Incident)))
             channels = session.scalar(select(func.count(func.distinct(Incident.channel_id))))
@@ -142,14 +189,18 @@ def main() -> None:
             f"incidents {len(stored)} (distinct IDs {len(set(ids))}), channels {channels}, "
             f"set-ups complete {complete}"
         )
-        latencies, errors, wall = send(target, clicks(slack, args.clicks, ids), args.clicks)
+        latencies, errors, wall = send(targets, clicks(slack, args.clicks, ids), args.clicks)
         print(row(f"{args.clicks} clicks", latencies, errors, wall), flush=True)
         time.sleep(1)
+        peak = ", ".join(f"{rss_kib('VmHWM', pid) / 1024:.1f}" for pid in pids)
         print(
-            f"peak bot RSS {rss_kib('VmHWM') / 1024:.1f} MiB "
-            "(this process: bot and its threads; Slack and the load generator run apart)"
+            f"peak bot RSS {peak} MiB "
+            "(bot processes and their threads; Slack and the load generator run apart)"
         )
     finally:
+        replica_stop.set()
+        for replica in replicas:
+            replica.join(timeout=600)
         server.stop()
         drain(app)
         services.background.wait()
