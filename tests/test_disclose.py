@@ -93,7 +93,9 @@ def test_disclose_opens_a_private_incident_channel_with_everything(bot: RunningB
             select(TimelineEvent.text).where(TimelineEvent.kind == "members_invited")
         )
     assert kinds[0] == "created"
-    assert {"channel_created", "members_invited", "headline_posted", "triage_notice"} <= set(kinds)
+    steps = ["channel_created", "members_invited", "headline_posted", "headline_pinned"]
+    steps += ["topic_set", "triage_notice"]
+    assert [kind for kind in kinds if kind in steps] == steps  # each step once, in order
     assert "incident.open" in actions and "slack.channel_created" in actions
     assert ws.erin in invite_note  # the deactivated member is reported, not fatal
 
@@ -243,6 +245,11 @@ def test_someone_outside_the_team_can_report_but_sees_nothing_else(bot: RunningB
     dm = slack.messages(slack.dm_channel(ws.dave))
     assert len(dm) == 1 and "SEC-2026-0001" in dm[0].text
     assert "Secret thing" not in dm[0].text and incident.channel_id not in dm[0].text
+    with bot.services.db.transaction() as session:
+        receipt = session.scalar(
+            select(TimelineEvent.text).where(TimelineEvent.kind == "receipt_sent")
+        )
+    assert receipt == f"Receipt sent to <@{ws.dave}>"
 
     bot.driver.slash("/disclose", "status", user_id=ws.dave, channel_id=incident.channel_id)
     refusal = wait_until(lambda: [e for e in slack.ephemerals if e.user == ws.dave], what="refusal")

@@ -314,13 +314,13 @@ class IncidentSetup:
         if incident.headline_pinned:
             return incident
         self.gateway.pin(incident.channel_id or "", incident.headline_ts or "")
-        return self._save(incident.id, "headline_pinned", headline_pinned=True)
+        return self._save(incident.id, "headline_pinned", "Headline pinned", headline_pinned=True)
 
     def _topic(self, incident: Incident) -> Incident:
         if incident.topic_set:
             return incident
         self.gateway.set_topic(incident.channel_id or "", views.topic(incident))
-        return self._save(incident.id, "topic_set", topic_set=True)
+        return self._save(incident.id, "topic_set", "Channel topic set", topic_set=True)
 
     def _triage_notice(self, incident: Incident) -> Incident:
         if incident.triage_ts:
@@ -342,7 +342,9 @@ class IncidentSetup:
             return incident
         text, blocks = views.received_for_reporter(incident)
         self.gateway.dm(opener, text, blocks)
-        return self._save(incident.id, "receipt_sent", opener_told=True)
+        return self._save(
+            incident.id, "receipt_sent", f"Receipt sent to <@{opener}>", opener_told=True
+        )
 
     def _pending_repair(self, incident: Incident) -> str:
         """What the runs since the last interruption repaired, if the team is not told yet."""
