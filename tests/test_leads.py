@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -343,3 +343,36 @@ def test_away_members_are_skipped_and_oncall_can_be_swapped(bot: RunningBot) -> 
     assert f"<@{ws.carol}>" in after[2] and "swapped" in after[2]
     assert "active member" in command(ws.carol, f"oncall swap <@{ws.dave}> next")
     assert command(ws.dave, "oncall") == NOT_ON_ROSTER
+
+
+def test_a_handoff_to_someone_away_is_refused_and_changes_nothing(bot: RunningBot) -> None:
+    ws, slack = bot.workspace, bot.slack
+    incident = report(bot)
+    click(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
+    assert "fix lead now" in last_ephemeral(bot, ws.alice)
+
+    def command(user: str, text: str) -> str:
+        before = len(slack.ephemerals_for(user))
+        bot.driver.slash("/disclose", text, user_id=user, channel_id=incident.channel_id)
+        return last_ephemeral(bot, user, before)
+
+    def lead_timeline() -> list[str]:
+        with bot.services.db.transaction() as session:
+            kinds = session.scalars(select(TimelineEvent.kind).order_by(TimelineEvent.id))
+            return [kind for kind in kinds if kind.startswith("lead_")]
+
+    command(ws.bob, "away 2026-03-04")
+    before = lead_timeline()
+    answer = command(ws.alice, f"lead <@{ws.bob}|bob>")
+    back = datetime(2026, 3, 5, tzinfo=UTC)  # the day after his last day away (team zone UTC)
+    assert answer.startswith(f"<@{ws.bob}> is away until <!date^{int(back.timestamp())}^")
+    assert f"nothing changed: <@{ws.alice}> stays lead" in answer
+    assert dm_offers(bot, ws.bob) == []
+    assert bot.incident().lead_id == ws.alice
+    assert [o.kind for o in offers(bot, incident.id)] == ["rotation"]
+    assert "Pending handoff" not in command(ws.carol, "lead")
+    assert lead_timeline() == before
+
+    command(ws.bob, "back")
+    assert "once they accept" in command(ws.alice, f"lead <@{ws.bob}|bob>")
+    assert len(dm_offers(bot, ws.bob)) == 1

@@ -44,6 +44,7 @@ class Outcome(enum.StrEnum):
     NOT_YOURS = "not_yours"  # the offer is for someone else
     NOT_OPEN = "not_open"  # the offer was answered or lapsed, or the incident closed
     NOT_FOUND = "not_found"
+    AWAY = "away"  # the person asked is away: nothing was offered
     OFFERED = "offered"
     NOTHING_TO_DO = "nothing_to_do"
 
@@ -58,6 +59,7 @@ class Result:
     candidate_id: str | None = None  # whom the offer was for
     repaint: list[int] = field(default_factory=list)  # answered offers to edit in place
     new_offer: int | None = None  # an offer made just now, still to be posted
+    back_at: datetime | None = None  # with AWAY: when the person asked is back
 
     @property
     def lead_changed(self) -> bool:
@@ -192,7 +194,8 @@ def first_offer(session: Session, incident_id: int, team: Team, now: datetime) -
 def request_handoff(
     session: Session, incident_id: int, target: str, by: str, team: Team, now: datetime
 ) -> Result:
-    """Offer the role to one person; the current lead stays lead until they accept."""
+    """Offer the role to one person; the current lead stays lead until they accept.
+    Someone away is not asked: the offer would lapse unanswered."""
     incident = incidents.lock(session, incident_id)
     if incident is None:
         return Result(Outcome.NOT_FOUND)
@@ -200,6 +203,11 @@ def request_handoff(
         return Result(Outcome.NOT_OPEN, incident_id)
     if incident.lead_id == target:
         return Result(Outcome.ALREADY_LED, incident_id, lead_id=target)
+    back = rotation.away_until(session, [target], now).get(target)
+    if back is not None:
+        return Result(
+            Outcome.AWAY, incident_id, lead_id=incident.lead_id, candidate_id=target, back_at=back
+        )
     repaint = []
     for earlier in pending_for(session, incident_id):
         if earlier.kind == OfferKind.HANDOFF.value:

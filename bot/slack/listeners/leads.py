@@ -248,6 +248,14 @@ def _lead(context: CommandContext) -> Reply:
         )
     if result.outcome == leads.Outcome.ALREADY_LED:
         return Reply(f"<@{target}> already leads this.")
+    if result.outcome == leads.Outcome.AWAY:
+        assert result.back_at is not None
+        stays = f": <@{result.lead_id}> stays lead" if result.lead_id else ""
+        return Reply(
+            f"<@{target}> is away until {slack_date(result.back_at)}, so they were not "
+            f"offered the fix-lead role and nothing changed{stays}. Ask someone else, or "
+            "ask again once they are back."
+        )
     if result.outcome != leads.Outcome.OFFERED:
         return Reply(views.answer_for_clicker(result))
     lead_offers.deliver(services, result)
