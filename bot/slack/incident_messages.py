@@ -8,19 +8,33 @@ and a note in the incident channel). Nothing here posts a new top-level message.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
 from bot.slack.blocks import incident as views
 from bot.slack.gateway import SlackError
+from bot.timeline.models import TimelineEvent
 
 log = logging.getLogger(__name__)
 Blocks = list[dict[str, Any]]
 
 
-def _load(services: Services, incident_id: int) -> tuple[Incident, str | None]:
+@dataclass(frozen=True)
+class IncidentState:
+    """What the headline, the triage parent and `/disclose status` show about an incident."""
+
+    incident: Incident
+    next_deadline: str | None
+    last_update_by: str | None
+
+
+def current_state(services: Services, incident_id: int) -> IncidentState:
     with services.db.transaction() as session:
         incident = incidents.get(session, incident_id)
         assert incident is not None, f"no incident {incident_id}"
@@ -29,12 +43,23 @@ def _load(services: Services, incident_id: int) -> tuple[Incident, str | None]:
             if services.hooks.next_deadline
             else None
         )
-        return incident, deadline
+        return IncidentState(incident, deadline, _last_update_author(session, incident_id))
+
+
+def _last_update_author(session: Session, incident_id: int) -> str | None:
+    query = (
+        select(TimelineEvent.actor)
+        .where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "update")
+        .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
 
 
 def refresh(services: Services, incident_id: int) -> None:
     """Edit the pinned headline, the triage parent and the topic to the current state."""
-    incident, next_deadline = _load(services, incident_id)
+    state = current_state(services, incident_id)
+    incident, next_deadline = state.incident, state.next_deadline
     gateway = services.gateway
     try:
         if incident.channel_id and incident.headline_ts:
@@ -49,7 +74,7 @@ def refresh(services: Services, incident_id: int) -> None:
                 services.triage.private_id(),
                 incident.triage_ts,
                 views.triage_notice_text(incident),
-                views.triage_notice_blocks(incident),
+                views.triage_notice_blocks(incident, next_deadline, state.last_update_by),
             )
         if incident.channel_id and incident.topic_set:
             gateway.set_topic(incident.channel_id, views.topic(incident))
@@ -67,7 +92,7 @@ def post_update(
     in_channel: bool = True,
 ) -> None:
     """A thread reply under the triage parent, and the same note in the incident channel."""
-    incident, _ = _load(services, incident_id)
+    incident = current_state(services, incident_id).incident
     gateway = services.gateway
     try:
         if incident.triage_ts:

@@ -216,8 +216,23 @@ def triage_notice_text(incident: Incident) -> str:
     )
 
 
-def triage_notice_blocks(incident: Incident) -> Blocks:
-    return [{"type": "section", "text": mrkdwn(triage_notice_text(incident))}]
+def triage_notice_blocks(
+    incident: Incident, next_deadline: str | None = None, last_update_by: str | None = None
+) -> Blocks:
+    """The one line, and under it when the team last posted an update and what is due next.
+
+    Only the time and author of the update: its text stays in the thread.
+    """
+    if incident.last_update_at is None:
+        last_update = "No update yet"
+    else:
+        author = f" by {user_mention(last_update_by)}" if last_update_by else ""
+        last_update = f"Last update {slack_date(incident.last_update_at)}{author}"
+    progress = f"{last_update} · Next deadline: {next_deadline or '_none planned_'}"
+    return [
+        {"type": "section", "text": mrkdwn(triage_notice_text(incident))},
+        {"type": "context", "elements": [mrkdwn(progress)]},
+    ]
 
 
 def topic(incident: Incident) -> str:

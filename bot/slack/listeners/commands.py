@@ -103,6 +103,10 @@ def _help(context: CommandContext) -> Reply:
 @subcommand("status", "status", "shows the incident's current state, only to you.")
 def _status(context: CommandContext) -> Reply:
     from bot.slack.blocks.incident import headline_blocks, headline_text
+    from bot.slack.incident_messages import current_state
 
     assert context.incident is not None
-    return Reply(headline_text(context.incident), headline_blocks(context.incident))
+    state = current_state(context.services, context.incident.id)
+    return Reply(
+        headline_text(state.incident), headline_blocks(state.incident, state.next_deadline)
+    )
