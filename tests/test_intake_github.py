@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,17 @@ from sqlalchemy import select
 from bot.bootstrap import build_services, identify
 from bot.clock import ManualClock
 from bot.database import Database
+from bot.deadline import IncidentFacts, plan_deadlines
 from bot.intake.github import read_advisory
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import START, RunningBot, Workspace
+from tests.intake_checks import (
+    assert_only_the_team_was_told,
+    assert_the_lead_was_offered,
+    wait_for_planned_deadlines,
+    wait_for_the_first_lead_offer,
+)
 from tests.intake_signing import GITHUB_SECRET, Reply, github_headers, intake_settings, post
 from tests.slack_api import FakeSlack
 
@@ -84,8 +92,55 @@ def test_a_reported_advisory_opens_a_complete_incident(intake_bot: RunningBot) -
 
     headline = json.dumps(slack.messages(incident.channel_id)[0].blocks)
     assert "Heap overflow when yaml-kit" in headline and ADVISORY_URL in headline
-    posted_to = {call.params.get("channel") for call in slack.calls_to("chat.postMessage")}
-    assert posted_to == {incident.channel_id, ws.triage}  # no thanks, no DMs, nothing public
+    offer = wait_for_the_first_lead_offer(bot, incident.id)
+    assert_the_lead_was_offered(bot, incident, offer)
+    assert_only_the_team_was_told(bot, incident)  # no thanks, nothing public
+    assert slack.messages(ws.general) == []
+
+
+def without_vectors(severity: str) -> dict[str, Any]:
+    """The fixture as GitHub sends a report whose severity was picked but not scored."""
+    document = payload()
+    advisory = document["repository_advisory"]
+    advisory["severity"] = severity
+    advisory["cvss"] = {"vector_string": None, "score": None}
+    advisory["cvss_severities"] = {
+        "cvss_v3": {"vector_string": None, "score": None},
+        "cvss_v4": {"vector_string": None, "score": None},
+    }
+    return document
+
+
+def planned_for(bot: RunningBot, severity: str | None) -> dict[str, datetime]:
+    facts = IncidentFacts(reported_at=START, severity=severity)
+    plan = plan_deadlines(facts, bot.services.policy, bot.services.calendar)
+    return {deadline.kind.value: deadline.due_at for deadline in plan}
+
+
+@pytest.mark.parametrize(("word", "band"), [("critical", "Critical"), ("low", "Low")])
+def test_a_severity_without_a_vector_sets_the_track_and_the_headline(
+    intake_bot: RunningBot, word: str, band: str
+) -> None:
+    bot, slack = intake_bot, intake_bot.slack
+    assert deliver(bot, without_vectors(word)).status == 201
+    (incident,) = bot.wait_for_setup()
+
+    assert (incident.severity, incident.cvss_vector, incident.cvss_score) == (band, None, None)
+    headline = json.dumps(slack.message(incident.channel_id, incident.headline_ts).blocks)
+    assert band in headline and "Not scored" not in headline
+    assert f"Severity: {band} |" in slack.channel(incident.channel_id).topic
+    # The policy's track for that band (fast for Critical, slow for Low), not the unscored one.
+    assert planned_for(bot, band) != planned_for(bot, None)
+    assert wait_for_planned_deadlines(bot, incident.id) == planned_for(bot, band)
+
+
+def test_a_vector_wins_over_the_severity_word(intake_bot: RunningBot) -> None:
+    bot = intake_bot
+    document = payload()
+    document["repository_advisory"]["severity"] = "low"  # the vector below scores High
+    assert deliver(bot, document).status == 201
+    (incident,) = bot.wait_for_setup()
+    assert (incident.cvss_vector, incident.severity) == (VECTOR, "High")
 
 
 def test_a_redelivery_opens_nothing(intake_bot: RunningBot) -> None:

@@ -22,6 +22,15 @@ DRAFT_FIELDS = {
     "external_ref": "html_url",
     "cvss_vector": "cvss",
 }
+# GitHub's severity words as the CVSS bands the incident stores ("moderate" is the word
+# of GitHub's older advisory API for "medium").
+SEVERITY_BANDS = {
+    "critical": "Critical",
+    "high": "High",
+    "medium": "Medium",
+    "moderate": "Medium",
+    "low": "Low",
+}
 
 
 @dataclass(frozen=True)
@@ -42,13 +51,18 @@ class Advisory:
     @property
     def incident_fields(self) -> dict[str, str | None]:
         """Incident columns beyond the draft, set in the transaction that opens it."""
-        return {
+        fields: dict[str, str | None] = {
             "cve_id": self.cve_id,
             "credits": self.credits,
             "package_ecosystem": self.package_ecosystem,
             "package_name": self.package_name,
             "fixed_versions": self.fixed_versions,
         }
+        band = SEVERITY_BANDS.get((self.severity or "").lower())
+        # A vector's score sets the severity when the incident opens; the word never overrides it.
+        if band is not None and not self.draft.cvss_vector:
+            fields["severity"] = band
+        return fields
 
 
 def _dict(value: Any) -> dict[str, Any]:
