@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +18,12 @@ from bot.intake.models import IntakeDelivery
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import START, RunningBot, Workspace, wait_until
+from tests.intake_checks import (
+    assert_only_the_team_was_told,
+    assert_the_lead_was_offered,
+    wait_for_planned_deadlines,
+    wait_for_the_first_lead_offer,
+)
 from tests.intake_signing import INTAKE_SECRET, Reply, intake_headers, intake_settings, post
 from tests.slack_api import FakeSlack
 
@@ -95,9 +101,11 @@ def test_a_signed_report_opens_a_private_incident(intake_bot: RunningBot) -> Non
     assert len(slack.messages(ws.triage)) == 1
     headline = json.dumps(slack.message(incident.channel_id, incident.headline_ts).blocks)
     assert "the report webhook" in headline and "<@intake>" not in headline
-    # Nobody is thanked or told anything outside the incident and triage channels.
-    posted_to = {call.params.get("channel") for call in slack.calls_to("chat.postMessage")}
-    assert posted_to == {incident.channel_id, ws.triage}
+    # Once the opening flow has run to its lead offer, nobody is thanked, and nothing
+    # went beyond the team: the offer's DM is the only message outside the two channels.
+    offer = wait_for_the_first_lead_offer(bot, incident.id)
+    assert_the_lead_was_offered(bot, incident, offer)
+    assert_only_the_team_was_told(bot, incident)
     assert slack.messages(ws.general) == []
     with bot.services.db.transaction() as session:
         kinds = session.scalars(select(TimelineEvent.kind).order_by(TimelineEvent.id)).all()
@@ -294,6 +302,38 @@ def test_slack_down_when_a_report_arrives(intake_bot: RunningBot, outage: str) -
     assert len(created) == 1 and created[0].params["name"] == incident.channel_name
     assert len(slack.messages(incident.channel_id)) == 1
     assert len(slack.messages(bot.workspace.triage)) == 1
+
+
+def acknowledge_due(bot: RunningBot, reported_at: datetime) -> datetime:
+    policy, calendar = bot.services.policy, bot.services.calendar
+    assert policy.deadlines.acknowledge is not None
+    return calendar.add(reported_at, policy.deadlines.acknowledge)
+
+
+@pytest.mark.parametrize("slack_down", [False, True], ids=["slack up", "slack down"])
+def test_the_acknowledge_deadline_counts_from_the_arrival(
+    intake_bot: RunningBot, slack_down: bool
+) -> None:
+    bot, slack = intake_bot, intake_bot.slack
+    arrival = bot.clock.now()
+    if slack_down:
+        slack.fail("conversations.create", status=503, times=None)
+    assert report(bot).status == 201
+    if slack_down:
+        wait_until(
+            lambda: bot.incident().setup_error and bot.incident().setup_lease_until is None,
+            what="the set-up to stop at the channel",
+        )
+        bot.clock.advance(timedelta(hours=6))  # Slack is back in the afternoon
+        slack.clear_faults()
+        assert reconcile(bot.services) == 1
+    (incident,) = bot.wait_for_setup()
+
+    due = wait_for_planned_deadlines(bot, incident.id)["acknowledge"]
+    assert incident.reported_at == arrival
+    assert due == acknowledge_due(bot, arrival)
+    if slack_down:
+        assert due != acknowledge_due(bot, bot.clock.now())
 
 
 def test_the_endpoints_are_off_without_their_secrets(bot: RunningBot) -> None:
