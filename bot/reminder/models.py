@@ -51,6 +51,9 @@ class DeadlineRow(Base):
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The incident's updated_at when this was planned: a newer one means re-plan first.
     planned_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The due time, once it passed with the deadline open: set at most once, by a
+    # conditional update, so two replicas (or a restart) record the miss only once.
+    missed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def is_open(self) -> bool:

@@ -4,6 +4,10 @@
 moved due times move pending reminders, deadlines that no longer apply or are met stop
 their reminders, and a deadline met is recorded once (on time or late, by how much) with
 a timeline event and an audit row. Running it twice with the same facts changes nothing.
+
+`record_missed` records, once per deadline, that its due time passed while it was open;
+the reminder tick calls it when it sends a reminder at or after the due time, and
+`replan` when it finds an open deadline past due or one met late.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.audit.service import BOT_ACTOR, record
@@ -84,10 +88,14 @@ def replan(
         if deadline.is_open:
             reminders = reminder_times(deadline, policy, calendar, now)
             _sync_reminders(session, row, reminders, now)
+            if deadline.due_at <= now:
+                record_missed(session, incident, row.id, now)
         else:
             result.reminders_cancelled += _stop(session, row, "met")
             if was_open:
                 result.met.append(deadline.kind.value)
+                if deadline.lateness is not None:  # missed first, even if no tick saw it
+                    record_missed(session, incident, row.id, now)
                 _record_met(session, incident, row, now)
     reason = "closed" if not incident.is_open else "dropped"
     for row in rows.values():
@@ -126,6 +134,49 @@ def _record_met(session: Session, incident: Incident, row: DeadlineRow, now: dat
     record(
         session, now, BOT_ACTOR, "deadline.met", incident.id, kind=row.kind, lateness_seconds=late
     )
+
+
+def record_missed(session: Session, incident: Incident, deadline_id: int, now: datetime) -> bool:
+    """Record that the deadline's due time passed unmet; True only for the first caller.
+
+    The caller holds the incident's row lock (taken before the deadline's, as `replan`
+    does). The conditional update is the guard against a second replica or a re-run: on
+    PostgreSQL a concurrent one waits for the first to commit, then matches nothing.
+    """
+    if not incident.is_open:
+        return False
+    open_or_late = (DeadlineState.OPEN.value, DeadlineState.MET_LATE.value)
+    marked = session.execute(
+        update(DeadlineRow)
+        .where(
+            DeadlineRow.id == deadline_id,
+            DeadlineRow.incident_id == incident.id,
+            DeadlineRow.missed_at.is_(None),
+            DeadlineRow.status.in_(open_or_late),
+            DeadlineRow.due_at <= now,
+        )
+        .values(missed_at=DeadlineRow.due_at)
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    kind, label, due_at = session.execute(
+        select(DeadlineRow.kind, DeadlineRow.label, DeadlineRow.due_at).where(
+            DeadlineRow.id == deadline_id
+        )
+    ).one()
+    # Dated at the due time, so the timeline shows when it was missed, not when noticed.
+    add_event(
+        session,
+        incident.id,
+        due_at,
+        BOT_ACTOR,
+        "deadline_missed",
+        f"{label}: not met by its due time",
+        {"kind": kind, "due_at": due_at.isoformat(), "noticed_at": now.isoformat()},
+    )
+    record(session, now, BOT_ACTOR, "deadline.missed", incident.id, kind=kind)
+    return True
 
 
 def _sync_reminders(

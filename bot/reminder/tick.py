@@ -5,7 +5,8 @@ right before the posts; then each place (triage thread, incident channel thread,
 owner's DM), each recorded as delivered the moment Slack confirms it; then "sent" with
 its timeline event and audit row. A rate limit puts back only that reminder (until
 Slack's Retry-After); other failures back off and, after a cap, are reported in the
-triage thread. See docs/reminders.md.
+triage thread. A reminder at or after its deadline's due time first records, once, that
+the deadline was missed. See docs/reminders.md.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.incident import service as incidents
 from bot.reminder import claim as claims
 from bot.reminder.claim import Claim
+from bot.reminder.plan import record_missed
 from bot.reminder.service import replan_incident
 from bot.services import Services
 from bot.slack.blocks import reminders as views
@@ -91,6 +94,7 @@ class Ticker:
         report.failed += len(result.gave_up)
         for incident_id in result.stale_incidents:
             self._replan(incident_id)
+        self._record_misses(result.claims, now)
         for claim in result.claims:
             self._deliver(claim, report)
         return len(result.claims) + result.cancelled + len(result.gave_up)
@@ -101,6 +105,24 @@ class Ticker:
             replan_incident(
                 session, incident_id, services.policy, services.calendar, services.clock.now()
             )
+
+    def _record_misses(self, claimed: list[Claim], now: datetime) -> None:
+        past_due: dict[int, list[int]] = {}
+        for claim in claimed:
+            if claim.due_at <= now:
+                past_due.setdefault(claim.incident_id, []).append(claim.deadline_id)
+        if not past_due:
+            return
+        # Its own transaction, after the claim's: each incident's lock before its deadline's
+        # (as a re-plan takes them), incidents in id order (as another replica does), so
+        # none of them deadlock.
+        with self.services.db.transaction() as session:
+            for incident_id in sorted(past_due):
+                incident = incidents.lock(session, incident_id)
+                if incident is None:
+                    continue
+                for deadline_id in sorted(past_due[incident_id]):
+                    record_missed(session, incident, deadline_id, now)
 
     # -- one reminder -------------------------------------------------------------------
     def _deliver(self, claim: Claim, report: TickReport) -> None:
