@@ -68,9 +68,11 @@ def load_policy_and_calendar(settings: Settings) -> tuple[Policy, BusinessCalend
 
 
 def identify(services: Services) -> None:
-    """Learn who the bot is in Slack (needed to recognise its own channels)."""
+    """Learn who the bot is in Slack (needed to recognise its own channels) and who the
+    team is (a user group's members may use the bot from the start)."""
     auth = services.gateway.auth_test()
     services.bot_user_id = auth.get("user_id")
+    services.roster.refresh(services.gateway, services.clock.now())
     if services.settings.triage_channel:
         services.triage.private_id()  # refuse to run with a public triage channel
 

@@ -97,7 +97,7 @@ def test_disclose_opens_a_private_incident_channel_with_everything(bot: RunningB
     steps += ["topic_set", "triage_notice"]
     assert [kind for kind in kinds if kind in steps] == steps  # each step once, in order
     assert "incident.open" in actions and "slack.channel_created" in actions
-    assert ws.erin in invite_note  # the deactivated member is reported, not fatal
+    assert ws.erin not in invite_note  # known to be deactivated: not invited at all
 
 
 def test_modal_opens_without_touching_the_database(bot: RunningBot) -> None:

@@ -1011,6 +1011,11 @@ def test_users_and_usergroups(slack: FakeSlack, client: WebClient, alice: str) -
     gone = slack.add_user("erin", deleted=True)
     group = slack.add_usergroup("security-team", [alice, gone])
     assert client.usergroups_users_list(usergroup=group)["users"] == [alice]
+    ci = slack.add_user("ci-bot", is_bot=True)
+    slack.set_usergroup_users(group, [ci, alice])
+    assert client.usergroups_users_list(usergroup=group)["users"] == [ci, alice]
+    bot_user = client.users_info(user=ci)["user"]
+    assert bot_user["is_bot"] and bot_user["profile"]["bot_id"].startswith("B")
     assert error_of(client.usergroups_users_list, usergroup="S0NOPE0000")["error"] == (
         "no_such_subteam"
     )

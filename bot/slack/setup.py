@@ -290,8 +290,11 @@ class IncidentSetup:
     def _invite(self, incident: Incident) -> Incident:
         if incident.members_invited:
             return incident
-        people = list(self.services.roster.members)
-        if self.services.roster.is_member(incident.opened_by):
+        roster = self.services.roster
+        roster.refresh_if_stale(self.gateway, self.services.clock.now())
+        # Not roster.members: a bot in the team's user group must not read the embargo.
+        people = list(roster.eligible)
+        if roster.is_member(incident.opened_by):
             people.append(incident.opened_by)
         outcome = self.gateway.invite(incident.channel_id or "", people)
         note = f"Invited {len(outcome.invited)} member(s)"

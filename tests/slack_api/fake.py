@@ -134,6 +134,8 @@ class FakeSlack:
         ws = self.workspace
         with ws.lock:
             user = User(ws.ids.new("U"), ws.team_id, name, real_name or name, deleted, is_bot, tz)
+            if is_bot:
+                user.bot_id = ws.ids.new("B")  # another app's bot user, as users.info shows it
             ws.users[user.id] = user
             return user.id
 
@@ -167,6 +169,11 @@ class FakeSlack:
             group = Usergroup(ws.ids.new("S"), handle, list(users), name or handle)
             ws.usergroups[group.id] = group
             return group.id
+
+    def set_usergroup_users(self, group_id: str, users: list[str]) -> None:
+        """Replace a user group's members, as an admin (or usergroups.users.update) does."""
+        with self.workspace.lock:
+            self.workspace.usergroups[group_id].users = list(users)
 
     def add_message(
         self,
