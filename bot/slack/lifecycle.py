@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,8 @@ from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
 from bot.services import Services
 from bot.slack.blocks import lifecycle as views
+from bot.slack.blocks.text import mrkdwn
+from bot.slack.disclosure_review import disclosure_date_warning
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
 
@@ -33,6 +36,7 @@ class Outcome:
     message: str = ""
     problems: list[str] = field(default_factory=list)
     later: list[Callable[[], None]] = field(default_factory=list)
+    blocks: list[dict[str, Any]] | None = None  # set when the message carries a button
 
     @property
     def ok(self) -> bool:
@@ -102,10 +106,17 @@ class Lifecycle:
         if incident is None:
             return Outcome(problems=problems)
         note = views.phase_changed(incident, old["phase"], target.value, actor, why)
-        return Outcome(
+        outcome = Outcome(
             f"{incident.human_id} is now in {target.value}.",
             later=[self._announce(incident_id, note, "phase")],
         )
+        if disclosure_planned_at is not None:
+            warning = disclosure_date_warning(self.services, incident, disclosure_planned_at)
+            if warning is not None:
+                text, blocks = warning
+                outcome.blocks = [{"type": "section", "text": mrkdwn(outcome.message)}, *blocks]
+                outcome.message = f"{outcome.message} {text}"
+        return outcome
 
     def close(
         self, incident_id: int, resolution: str, actor: str, why: str = "", duplicate_of: str = ""

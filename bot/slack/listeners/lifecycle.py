@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from bot.slack.gateway import SlackError
 from bot.slack.lifecycle import Lifecycle, Outcome
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
 
+log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|\b([UW][A-Z0-9]{6,})\b")
 DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{1,2}:\d{2}))?(?:\s*UTC)?(?:\s+(.*))?$", re.S)
 HUMAN_ID = re.compile(r"[A-Za-z][A-Za-z0-9]*-\d{4}-\d+")
@@ -89,7 +91,8 @@ def _lifecycle(context: CommandContext) -> tuple[Lifecycle, Incident]:
 
 def _done(outcome: Outcome) -> Reply:
     """Subcommands run after the ack, so the Slack side of a step follows at once."""
-    return Reply(answer(outcome.finish()))
+    outcome.finish()
+    return Reply(answer(outcome), outcome.blocks if outcome.ok else None)
 
 
 @subcommand("update", "update <text>", "posts a status update in the incident's thread.")
@@ -371,7 +374,18 @@ def register_submissions(
         outcome = steps.change_phase(
             incident.id, Phase.EMBARGO, user, why, disclosure_planned_at=planned
         )
-        return step(outcome, "planned")
+        if outcome.problems or outcome.blocks is None:
+            return step(outcome, "planned")
+
+        def after() -> None:
+            outcome.finish()
+            # The modal is closed by now, so the date warning and its offer go by DM.
+            try:
+                services.gateway.dm(user, outcome.message, outcome.blocks)
+            except SlackError as exc:
+                log.warning("could not send the disclosure date warning to %s: %s", user, exc.error)
+
+        return Submitted(after=after)
 
     @submission(views.RELEASED_CALLBACK, "fixed_versions")
     def released(incident: Incident, user: str, value: Callable[[str], Any]) -> Submitted:

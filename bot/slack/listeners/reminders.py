@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.deadline import DeadlineKind, review_disclosure_date
+from bot.deadline import DeadlineKind
 from bot.incident import service as incidents
 from bot.reminder import service as deadlines
 from bot.reminder.models import DeadlineRow
@@ -18,6 +18,7 @@ from bot.services import Services
 from bot.slack import reminder_hooks
 from bot.slack.blocks import reminders as views
 from bot.slack.blocks.home import DueItem
+from bot.slack.disclosure_review import disclosure_date_warning
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
@@ -100,17 +101,8 @@ def set_deadline(
     with services.db.transaction() as session:
         incident = incidents.get(session, incident_id)
         assert incident is not None
-    review = review_disclosure_date(
-        due_at,
-        reported_at=incident.reported_at,
-        now=now,
-        policy=services.policy,
-        calendar=services.calendar,
-        is_public=incident.is_public,
-    )
-    if review.ok:
-        return changed.text, None
-    return views.disclosure_warning(incident.human_id, due_at, review.warnings, review.suggestion)
+    warning = disclosure_date_warning(services, incident, due_at)
+    return warning if warning is not None else (changed.text, None)
 
 
 # -- subcommands ------------------------------------------------------------------------------
@@ -306,8 +298,8 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={"due": "That deadline no longer exists."})
             return
         ack()
-        text, _ = set_deadline(services, row.incident_id, Kind(row.kind), due_at, user)
+        text, blocks = set_deadline(services, row.incident_id, Kind(row.kind), due_at, user)
         try:
-            services.gateway.dm(user, text)
+            services.gateway.dm(user, text, blocks)
         except SlackError as exc:
             log.warning("could not confirm a reschedule to %s: %s", user, exc.error)
