@@ -30,7 +30,6 @@ class BackgroundServer:
             backlog=BACKLOG,
             asyncore_use_poll=True,
             ident="bot",
-            asyncore_loop_timeout=0.1,
             max_request_body_size=MAX_REQUEST_BODY,
         )
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="http")
