@@ -21,6 +21,7 @@ import multiprocessing
 import tempfile
 import time
 import urllib.parse
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,9 @@ def wait_for_setups(services: Any, expected: int, timeout: float = 600) -> None:
         if done >= expected:
             return
         time.sleep(0.5)
-    raise AssertionError(f"only {done} of {expected} set-ups finished")
+    with services.db.transaction() as session:
+        errors = Counter(i.setup_error for i in session.scalars(select(Incident)))
+    raise AssertionError(f"only {done} of {expected} set-ups finished: {dict(errors)}")
 
 
 def row(phase: str, latencies: list[float], errors: list[int], wall: float) -> str:

@@ -8,6 +8,7 @@ from bot.database.core import (
     DatabaseBusy,
     UTCDateTime,
     outage_reason,
+    patient_waits,
     utc,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "DatabaseBusy",
     "UTCDateTime",
     "outage_reason",
+    "patient_waits",
     "utc",
 ]

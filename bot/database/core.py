@@ -28,6 +28,25 @@ NAMING_CONVENTION = {
 # three seconds, so a request answers "try again" in time instead of timing out. psycopg
 # rounds connect timeouts below 2 seconds up to 2.
 WAIT_SECONDS = 2.0
+# Work that nobody waits on queues longer for SQLite's single writer.
+PATIENT_WAIT_SECONDS = 30.0
+
+_patience = threading.local()
+
+
+@contextmanager
+def patient_waits() -> Iterator[None]:
+    """Transactions of this thread, inside the block, wait PATIENT_WAIT_SECONDS for a turn."""
+    before = getattr(_patience, "seconds", None)
+    _patience.seconds = PATIENT_WAIT_SECONDS
+    try:
+        yield
+    finally:
+        _patience.seconds = before
+
+
+def _wait_budget() -> float:
+    return getattr(_patience, "seconds", None) or WAIT_SECONDS
 
 
 class DatabaseBusy(OperationalError):
@@ -154,10 +173,11 @@ class Database:
             with self._writer:  # type: ignore[union-attr]
                 yield
             return
-        deadline = time.monotonic() + WAIT_SECONDS
+        budget = _wait_budget()
+        deadline = time.monotonic() + budget
         assert self._writer is not None
-        if not self._writer.acquire(timeout=WAIT_SECONDS):
-            raise DatabaseBusy(WAIT_SECONDS)
+        if not self._writer.acquire(timeout=budget):
+            raise DatabaseBusy(budget)
         self._deadline.at = deadline
         try:
             yield
@@ -168,7 +188,7 @@ class Database:
     def _busy_ms(self) -> int:
         deadline = getattr(self._deadline, "at", None)
         if deadline is None:
-            return int(WAIT_SECONDS * 1000)
+            return int(_wait_budget() * 1000)
         return max(1, int((deadline - time.monotonic()) * 1000))
 
     def ping(self) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from bot.audit.models import AuditEntry
 from bot.audit.service import BOT_ACTOR, record
+from bot.database import patient_waits
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
@@ -141,6 +142,13 @@ class IncidentSetup:
 
     # -- the flow ---------------------------------------------------------------------
     def run(self, incident_id: int) -> SetupResult:
+        # Nobody waits on a set-up's answer, so it queues for the database as long as
+        # it must: under a burst of reports, a two-second cap would stop set-ups that
+        # only had to wait their turn.
+        with patient_waits():
+            return self._run(incident_id)
+
+    def _run(self, incident_id: int) -> SetupResult:
         claim = self._claim(incident_id)
         incident = self._load(incident_id)  # read after the claim: a run may just have ended
         if claim is None:
