@@ -157,6 +157,17 @@ def test_name_collisions_never_fail_the_flow(bot: RunningBot) -> None:
     assert bot.slack.channel(incident.channel_id).is_private
 
 
+def test_a_channel_the_bot_made_for_another_database_is_not_adopted(bot: RunningBot) -> None:
+    """The same bot on a reset database (or a second deployment) numbers from 1 again: the
+    old embargoed channel of that name stays the old incident's."""
+    old = bot.services.gateway.create_private_channel("sec-2026-0001-leak")
+    bot.slack.add_message(old["id"], bot.workspace.alice, "Old embargoed discussion")
+    report(bot, bot.workspace.alice, title="Leak")
+    (incident,) = bot.wait_for_setup()
+    assert incident.channel_id != old["id"]
+    assert incident.channel_name == "sec-2026-0001-leak-2"
+
+
 def test_titles_of_any_script_make_valid_names(bot: RunningBot) -> None:
     report(bot, bot.workspace.alice, title="🔥🔥 <!channel> Überlauf im Parser ✓")
     (incident,) = bot.wait_for_setup()

@@ -247,6 +247,8 @@ class IncidentSetup:
     def _channel(self, incident: Incident) -> Incident:
         if incident.channel_id:
             return incident
+        # A name recorded by an earlier run means that run may have created the channel.
+        tried_before = incident.channel_name is not None
         wanted = incident.channel_name or incident_channel_name(incident.human_id, incident.title)
         # Remember the name before asking Slack, so a crash right after creation can be
         # recognised on the next run and the channel adopted rather than duplicated.
@@ -258,7 +260,10 @@ class IncidentSetup:
             except SlackError as exc:
                 if exc.error != "name_taken":
                     raise
-                adopted = self._adoptable(name, wanted)
+                # Only a channel this incident's own runs may have made is adopted: one left
+                # by the same bot on another database (a reset, a second deployment) is not.
+                mine = tried_before or exc.after_lost_answer
+                adopted = self._adoptable(name, wanted) if mine else None
                 if adopted is None:
                     continue
                 if not exc.after_lost_answer:
