@@ -102,6 +102,15 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     assert "fix lead" in answer and phase_of(bot, incident) == "triage"
 
     set_lead(bot, incident, ws.bob)
+    # Phases never go back: the button asks first.
+    (start,) = [
+        element
+        for block in headline(bot, incident).blocks or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element.get("action_id") == "lifecycle_start_fixing"
+    ]
+    assert start["confirm"]["title"]["text"] == "Start fixing?"
     click(bot, ws.alice, incident, "lifecycle_start_fixing")
     wait_phase(bot, incident, "fixing")
 

@@ -173,7 +173,14 @@ def lifecycle_buttons(incident: Incident) -> Blocks:
         ]
     buttons = [_button("lifecycle_update", "Post update", incident)]
     if phase == Phase.TRIAGE.value:
-        buttons.append(_button("lifecycle_start_fixing", "Start fixing", incident))
+        buttons.append(
+            _button(
+                "lifecycle_start_fixing",
+                "Start fixing",
+                incident,
+                ("Start fixing?", "The incident leaves triage for good: phases only move on."),
+            )
+        )
     if phase == Phase.FIXING.value:
         if incident.fix_ready_at is None:
             buttons.append(
