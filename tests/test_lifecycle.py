@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.audit.models import AuditEntry
 from bot.incident.models import Incident
+from bot.reminder.models import DeadlineRow, DeadlineState
 from bot.timeline.models import TimelineEvent
 from tests.harness import RunningBot, wait_until
 from tests.slack_api import Message
@@ -374,3 +375,51 @@ def test_fix_team_members_get_the_embargo_rules_and_one_button_release(bot: Runn
     with bot.services.db.transaction() as session:
         assert incidents.fix_team(session, incident.id) == []
         assert len(incidents.fix_team(session, incident.id, active_only=False)) == 1
+
+
+def open_deadlines(bot: RunningBot, incident: Incident) -> dict[str, object]:
+    with bot.services.db.transaction() as session:
+        rows = session.scalars(
+            select(DeadlineRow).where(
+                DeadlineRow.incident_id == incident.id,
+                DeadlineRow.status == DeadlineState.OPEN.value,
+            )
+        )
+        return {row.kind: row.due_at for row in rows}
+
+
+def test_an_issue_that_goes_public_collapses_its_deadlines(bot: RunningBot) -> None:
+    ws, slack = bot.workspace, bot.slack
+    incident = open_incident(bot)
+    bot.services.background.wait()  # the first plan follows the set-up
+    before = open_deadlines(bot, incident)
+    assert before and not bot.incident().is_public
+
+    answer = command(bot, ws.bob, incident.channel_id, "public Posted to a public mailing list")
+    assert "is marked public" in answer
+    assert bot.incident().is_public
+    wait_until(
+        lambda: "Already public" in json.dumps(headline(bot, incident).blocks),
+        what="the public banner on the headline",
+    )
+    wait_until(
+        lambda: any("is public now" in t for t in thread_texts(bot, incident)),
+        what="the thread note",
+    )
+    after = wait_until(
+        lambda: (planned := open_deadlines(bot, incident)) != before and planned,
+        what="deadlines planned again",
+    )
+    # Public issues get the policy's as-soon-as-possible deadlines: none moves later,
+    # and at least one comes earlier.
+    shared = before.keys() & after.keys()
+    assert all(after[kind] <= before[kind] for kind in shared)
+    assert any(after[kind] < before[kind] for kind in shared) or after.keys() != before.keys()
+    with bot.services.db.transaction() as session:
+        event = session.scalar(select(TimelineEvent).where(TimelineEvent.kind == "made_public"))
+    assert event is not None and event.actor == ws.bob
+    assert "mailing list" in event.text
+
+    again = command(bot, ws.bob, incident.channel_id, "public")
+    assert "already marked public" in again
+    assert not any(slack.messages(ws.general))  # nothing of it outside the team's places

@@ -310,6 +310,24 @@ def mark_fix_ready(session: Session, incident_id: int, *, actor: str, now: datet
     return incident
 
 
+def mark_public(
+    session: Session, incident_id: int, *, actor: str, now: datetime, why: str = ""
+) -> Incident:
+    """The issue became public (a leak, a public report): there is no embargo left to keep,
+    and the policy collapses the deadlines. There is no way back to private."""
+    incident = _locked(session, incident_id)
+    if incident.phase == Phase.CLOSED.value:
+        raise StepRefused([f"{incident.human_id} is closed; reopen it first."])
+    if incident.is_public:
+        raise StepRefused([f"{incident.human_id} is already marked public."])
+    incident.is_public = True
+    incident.updated_at = now
+    note = f"Marked public: {why}" if why else "Marked public"
+    add_event(session, incident.id, now, actor, "made_public", note, {"why": why})
+    record(session, now, actor, "incident.public", incident.id, why=why)
+    return incident
+
+
 ADVISORY_FIELDS = (
     "cve_id",
     "advisory_summary",

@@ -171,6 +171,19 @@ class Lifecycle:
             later=[self._announce(incident_id, views.fix_ready(incident, actor), "fix_ready")],
         )
 
+    def make_public(self, incident_id: int, actor: str, why: str = "") -> Outcome:
+        incident, problems = self._step(
+            lambda session: incidents.mark_public(
+                session, incident_id, actor=actor, now=self._now(), why=why
+            )
+        )
+        if incident is None:
+            return Outcome(problems=problems)
+        return Outcome(
+            f"{incident.human_id} is marked public; its deadlines are planned again.",
+            later=[self._announce(incident_id, views.made_public(incident, actor, why), "public")],
+        )
+
     # -- updates and advisory fields ------------------------------------------------------
     def update(
         self, incident_id: int, text: str, actor: str, next_update_at: datetime | None = None

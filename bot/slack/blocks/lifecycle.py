@@ -293,6 +293,13 @@ def fix_ready(incident: Incident, actor: str) -> tuple[str, Blocks]:
     )
 
 
+def made_public(incident: Incident, actor: str, why: str) -> tuple[str, Blocks]:
+    text = f"*{incident.human_id}* is public now, says <@{actor}>"
+    if why:
+        text += f": {escape(why)}"
+    return _note(text + ". The deadlines follow the policy for public issues.", ":loudspeaker:")
+
+
 def advisory_edited(incident: Incident, actor: str, fields: list[str]) -> tuple[str, Blocks]:
     names = ", ".join(name.replace("_", " ") for name in fields)
     return _note(

@@ -166,6 +166,12 @@ def _fix_ready(context: CommandContext) -> Reply:
     return _done(steps.fix_ready(incident.id, context.user_id))
 
 
+@subcommand("public", "public [why]", "marks the issue as already public; the deadlines collapse.")
+def _public(context: CommandContext) -> Reply:
+    steps, incident = _lifecycle(context)
+    return _done(steps.make_public(incident.id, context.user_id, context.args))
+
+
 @subcommand("export", "export", "uploads timeline.md, advisory.md and osv.json to this channel.")
 def _export(context: CommandContext) -> Reply:
     steps, incident = _lifecycle(context)
