@@ -248,3 +248,38 @@ def test_after_a_crash_between_post_and_record_the_thread_post_is_found_not_repe
     assert posts_per_reminder(slack) == {(rid, "triage"): 1, (rid, "dm"): 1}
     with db.transaction() as session:
         assert session.get(ReminderRow, rid).lease_expiries == 1
+
+
+def test_a_reminder_whose_sending_is_cut_twice_is_given_up_and_said_in_triage(
+    db: Database, slack: FakeSlack, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (triage_ts,) = parents(slack, workspace.triage, 1)
+    (rid,) = seed_reminders(
+        db, incidents=1, per_incident=1, due_at=NOW, triage_ts=[triage_ts], lead_id=workspace.bob
+    )
+    services = services_for(db.url, slack, workspace, NOW)
+
+    class Crash(BaseException):
+        pass
+
+    def crash(*args: object) -> None:
+        raise Crash  # the process dies while sending, before anything is recorded
+
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr("bot.reminder.tick.Ticker._deliver", crash)
+            with pytest.raises(Crash):
+                Ticker(services).tick()
+            services.clock.set(NOW + timedelta(seconds=61))
+            with pytest.raises(Crash):
+                Ticker(services).tick()
+        services.clock.set(NOW + timedelta(seconds=122))
+        report = Ticker(services).tick()
+    finally:
+        services.db.dispose()
+    assert (report.sent, report.failed) == (0, 1)
+    assert states(db) == {"failed": 1}
+    (said,) = [m for m in slack.thread(workspace.triage, triage_ts) if m.ts != triage_ts]
+    assert "could not be delivered" in said.text or any(
+        "sending was interrupted twice" in block["text"]["text"] for block in said.blocks
+    )

@@ -57,7 +57,7 @@ class ClaimResult:
     claims: list[Claim] = field(default_factory=list)
     stale_incidents: set[int] = field(default_factory=set)  # re-plan these after the claim
     cancelled: int = 0
-    gave_up: list[int] = field(default_factory=list)  # reminders whose lease ran out twice
+    gave_up: list[Claim] = field(default_factory=list)  # reminders whose lease ran out twice
 
 
 def claim_due(
@@ -112,9 +112,11 @@ def claim_due(
         for older in siblings[:-1]:
             _settle_cancelled(older, "coalesced", result)
         latest = siblings[-1]
-        if _lease(session, latest, now, worker, lease, result):
-            deadline, incident = deadlines[latest.deadline_id], incidents[latest.incident_id]
+        deadline, incident = deadlines[latest.deadline_id], incidents[latest.incident_id]
+        if _lease(session, latest, now, worker, lease):
             result.claims.append(_claim(latest, deadline, incident))
+        else:
+            result.gave_up.append(_claim(latest, deadline, incident))
     return result
 
 
@@ -172,15 +174,15 @@ def _lease(
     now: datetime,
     worker: str,
     lease: timedelta,
-    result: ClaimResult,
 ) -> bool:
+    """Lease the row to this worker; False when its lease already ran out twice mid-send
+    (a crash or a hang each time): then it is given up, not sent a third time."""
     if row.state == SENDING:  # its worker's lease ran out mid-send: a crash, or a hang
         row.lease_expiries += 1
         if row.lease_expiries > 1:
             row.state = ReminderState.FAILED.value
             row.last_error = "lease ran out twice while sending"
             row.next_attempt_at = row.claimed_until = None
-            result.gave_up.append(row.id)
             return False
     row.state = SENDING
     row.claimed_by = worker

@@ -92,6 +92,8 @@ class Ticker:
         report.claimed += len(result.claims)
         report.cancelled += result.cancelled
         report.failed += len(result.gave_up)
+        for claim in result.gave_up:
+            self._report_failure(claim, "its sending was interrupted twice (a crash or a hang)")
         for incident_id in result.stale_incidents:
             self._replan(incident_id)
         self._record_misses(result.claims, now)
@@ -228,15 +230,21 @@ class Ticker:
             report.retried += 1
             return
         report.failed += 1
-        log.warning("reminder %s for %s failed: %s", claim.key, claim.human_id, exc.error)
-        if claim.triage_ts:
-            text, blocks = views.delivery_failed(claim, claim.attempts + 1, exc.error)
-            try:
-                services.gateway.post(
-                    services.triage.private_id(), text, blocks, thread_ts=claim.triage_ts
-                )
-            except SlackError as failure:
-                log.warning("could not report the failed reminder: %s", failure.error)
+        self._report_failure(claim, f"after {claim.attempts + 1} attempts ({exc.error})")
+
+    def _report_failure(self, claim: Claim, why: str) -> None:
+        """A reminder the bot gave up on is said in the triage thread, never dropped quietly."""
+        log.warning("reminder %s for %s given up: %s", claim.key, claim.human_id, why)
+        if not claim.triage_ts:
+            return
+        services = self.services
+        text, blocks = views.delivery_failed(claim, why)
+        try:
+            services.gateway.post(
+                services.triage.private_id(), text, blocks, thread_ts=claim.triage_ts
+            )
+        except SlackError as failure:
+            log.warning("could not report the failed reminder: %s", failure.error)
 
 
 def _is_marker(message: dict[str, Any], reminder_id: int) -> bool:

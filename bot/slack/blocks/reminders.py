@@ -109,10 +109,10 @@ def owner_of_step(claim: Claim) -> str | None:
     return {"fix_lead": claim.lead_id, "commander": claim.commander_id}.get(claim.owner)
 
 
-def delivery_failed(claim: Claim, attempts: int, error: str) -> tuple[str, Blocks]:
+def delivery_failed(claim: Claim, why: str) -> tuple[str, Blocks]:
     text = (
         f":x: A reminder for *{claim.human_id}* · {escape(claim.label)} could not be delivered "
-        f"after {attempts} attempts ({escape(error)}). It was due {slack_date(claim.due_at)}."
+        f"{escape(why)}. It was due {slack_date(claim.due_at)}."
     )
     return clip(f"Reminder for {claim.human_id} not delivered", 300), [
         {"type": "section", "text": mrkdwn(text)}
