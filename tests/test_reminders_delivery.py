@@ -278,7 +278,9 @@ def test_a_reminder_whose_sending_is_cut_twice_is_given_up_and_said_in_triage(
     finally:
         services.db.dispose()
     assert (report.sent, report.failed) == (0, 1)
-    assert states(db) == {"failed": 1}
+    with db.transaction() as session:
+        row = session.get(ReminderRow, rid)
+    assert (row.state, row.lease_expiries) == ("failed", 2)
     (said,) = [m for m in slack.thread(workspace.triage, triage_ts) if m.ts != triage_ts]
     assert "could not be delivered" in said.text or any(
         "sending was interrupted twice" in block["text"]["text"] for block in said.blocks
