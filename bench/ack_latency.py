@@ -91,6 +91,19 @@ def _serve_slack(requests: int, out: Any, stop: Any) -> None:
     slack.stop()
 
 
+def bot_settings(slack: RemoteSlack, url: str) -> Settings:
+    """The bot's settings against the local Slack of a benchmark run."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.base_url,
+        database_url=url,
+        security_team=slack.team,
+        triage_channel=slack.triage,
+    )
+
+
 def sign(body: bytes) -> dict[str, str]:
     timestamp = str(int(time.time()))
     digest = hmac.new(SECRET.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256)
@@ -163,16 +176,7 @@ def main() -> None:
     for backend in backends:
         url, schema = migrated_url(backend, Path(tempfile.mkdtemp()))
         db = Database(url)
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            slack_bot_token=TOKEN,
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.base_url,
-            database_url=url,
-            security_team=slack.team,
-            triage_channel=slack.triage,
-        )
-        services = build_services(settings, db=db)
+        services = build_services(bot_settings(slack, url), db=db)
         identify(services)
         if args.no_follow_up:
             services.background.defer = lambda job, *a: None  # type: ignore[method-assign]

@@ -27,10 +27,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bench.ack_latency import SECRET, TOKEN, RemoteSlack, _serve_slack, sign
+from bench.ack_latency import RemoteSlack, _serve_slack, bot_settings, sign
 from bench.load import PreparedRequest, percentile, send
 from bot.bootstrap import build_services, identify
-from bot.config import Settings
 from bot.database import Database
 from bot.incident.models import Incident
 from bot.server import BackgroundServer
@@ -111,18 +110,6 @@ def row(phase: str, latencies: list[float], errors: list[int], wall: float) -> s
     return (
         f"{phase:<22}{len(latencies):>6}{p50:>9.1f}{p99:>9.1f}{max(latencies) * 1000:>9.1f}"
         f"{late:>6}{len(errors):>7}{wall:>8.1f}"
-    )
-
-
-def bot_settings(slack: RemoteSlack, url: str) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.base_url,
-        database_url=url,
-        security_team=slack.team,
-        triage_channel=slack.triage,
     )
 
 
