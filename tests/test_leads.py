@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -85,6 +86,13 @@ def click(bot: RunningBot, user: str, action_id: str, message: Message | dict):
 def last_ephemeral(bot: RunningBot, user: str, after: int = 0) -> str:
     notes = wait_until(lambda: bot.slack.ephemerals_for(user)[after:], what=f"a reply to {user}")
     return notes[-1].text
+
+
+def answer_to(bot: RunningBot, user: str, text: str, *, channel: str) -> str:
+    """Run `/disclose <text>` as the user in the channel; the ephemeral answer they see."""
+    before = len(bot.slack.ephemerals_for(user))
+    bot.driver.slash("/disclose", text, user_id=user, channel_id=channel)
+    return last_ephemeral(bot, user, before)
 
 
 def lead_events(bot: RunningBot, incident_id: int) -> list[TimelineEvent]:
@@ -286,10 +294,7 @@ def test_handoff_waits_for_the_new_lead_and_a_decline_changes_nothing(bot: Runni
     click(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
 
-    def command(user: str, text: str) -> str:
-        before = len(slack.ephemerals_for(user))
-        bot.driver.slash("/disclose", text, user_id=user, channel_id=incident.channel_id)
-        return last_ephemeral(bot, user, before)
+    command = partial(answer_to, bot, channel=incident.channel_id)
 
     assert "No offer is pending" not in command(ws.bob, "lead")
     answer = command(ws.alice, f"lead <@{ws.bob}|bob>")
@@ -347,15 +352,12 @@ def test_away_members_are_skipped_and_oncall_can_be_swapped(bot: RunningBot) -> 
 
 
 def test_a_handoff_to_someone_away_is_refused_and_changes_nothing(bot: RunningBot) -> None:
-    ws, slack = bot.workspace, bot.slack
+    ws = bot.workspace
     incident = report(bot)
     click(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
 
-    def command(user: str, text: str) -> str:
-        before = len(slack.ephemerals_for(user))
-        bot.driver.slash("/disclose", text, user_id=user, channel_id=incident.channel_id)
-        return last_ephemeral(bot, user, before)
+    command = partial(answer_to, bot, channel=incident.channel_id)
 
     def lead_timeline() -> list[str]:
         with bot.services.db.transaction() as session:

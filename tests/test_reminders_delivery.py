@@ -32,6 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 
 
+class Crash(BaseException):
+    """The process dies here (BaseException: nothing in the bot catches it)."""
+
+
 def services_for(db_url: str, slack: FakeSlack, workspace: Workspace, now: datetime) -> Services:
     """A bot's services with an engine of its own, as another process would have."""
     settings = harness.test_settings(slack, workspace, db_url)
@@ -227,9 +231,6 @@ def test_after_a_crash_between_post_and_record_the_thread_post_is_found_not_repe
     )
     services = services_for(db.url, slack, workspace, NOW)
 
-    class Crash(BaseException):
-        pass
-
     def crash(*args: object) -> None:
         raise Crash  # the process dies after Slack took the post, before it was recorded
 
@@ -258,9 +259,6 @@ def test_a_reminder_whose_sending_is_cut_twice_is_given_up_and_said_in_triage(
         db, incidents=1, per_incident=1, due_at=NOW, triage_ts=[triage_ts], lead_id=workspace.bob
     )
     services = services_for(db.url, slack, workspace, NOW)
-
-    class Crash(BaseException):
-        pass
 
     def crash(*args: object) -> None:
         raise Crash  # the process dies while sending, before anything is recorded
