@@ -29,7 +29,7 @@ from tests.intake_checks import (
 from tests.intake_signing import GITHUB_SECRET, Reply, github_headers, intake_settings, post
 from tests.slack_api import FakeSlack
 
-FIXTURE = Path(__file__).parent / "fixtures" / "github_repository_advisory_reported.json"
+FIXTURE = Path(__file__).parent / "data" / "github_repository_advisory_reported.json"
 ADVISORY_URL = "https://github.com/octo-org/yaml-kit/security/advisories/GHSA-4x9r-hqv2-m7pc"
 VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"
 

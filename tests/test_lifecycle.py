@@ -18,7 +18,7 @@ from tests.harness import RunningBot, wait_until
 from tests.slack_api import Message
 from tests.test_disclose import report, texts
 
-OSV_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "osv" / "schema.json"
+OSV_SCHEMA = Path(__file__).resolve().parent / "data" / "osv-schema.json"
 
 
 def osv_validator() -> Draft202012Validator:

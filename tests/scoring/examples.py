@@ -1,10 +1,10 @@
-"""FIRST's published CVSS examples (ground truth), read from the shared folder beside the repo."""
+"""FIRST's published CVSS examples (ground truth), from tests/data (see SOURCES.md there)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[3] / "shared" / "cvss"
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "data"
 
 
 def _rows(name: str) -> list[list[str]]:
