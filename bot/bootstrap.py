@@ -70,11 +70,17 @@ def load_policy_and_calendar(settings: Settings) -> tuple[Policy, BusinessCalend
 def identify(services: Services) -> None:
     """Learn who the bot is in Slack (needed to recognise its own channels) and who the
     team is (a user group's members may use the bot from the start)."""
+    from bot.slack.triage import triage_problems
+
     auth = services.gateway.auth_test()
     services.bot_user_id = auth.get("user_id")
     services.roster.refresh(services.gateway, services.clock.now())
-    if services.settings.triage_channel:
-        services.triage.private_id()  # refuse to run with a public triage channel
+    channel = services.triage.channel_id
+    if channel:
+        # Refuse to run with a triage channel the bot cannot use or that is not private.
+        problems = triage_problems(services.gateway, channel, str(auth.get("user") or "bot"))
+        if problems:
+            raise ConfigError("The triage channel cannot be used:\n  " + "\n  ".join(problems))
 
 
 def reconcile(services: Services) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 from typing import TYPE_CHECKING
@@ -31,28 +32,51 @@ def _secrets(settings: Settings) -> list[str]:
 def run(settings: Settings) -> int:
     from bot import logs
     from bot.bootstrap import build_services, identify, reconcile_after_start
+    from bot.database.outage import OutageLog, wait_until_answering
     from bot.jobs import start_background
-    from bot.server import BackgroundServer, serve_forever
-    from bot.slack.app import build_app
+    from bot.server import BackgroundServer
+    from bot.shutdown import StopSignal, bounded, wind_down
+    from bot.slack.app import build_app, drain
     from bot.web import build_wsgi
 
     settings.require_slack()
-    logs.configure(_secrets(settings))
+    logs.configure(_secrets(settings), settings.log_level)
+    stop = StopSignal().install()
     services = build_services(settings)
     identify(services)
     bolt_app = build_app(services)
-    wsgi = build_wsgi(services, bolt_app)
-    threading.Thread(
-        target=reconcile_after_start, args=(services,), daemon=True, name="reconcile"
-    ).start()
-    start_background(services)
+    outage = OutageLog()
+
+    def reconcile_once_answering() -> None:
+        if wait_until_answering(services.db, outage, stop.event):
+            reconcile_after_start(services)
+
+    threading.Thread(target=reconcile_once_answering, daemon=True, name="reconcile").start()
+    scheduler = start_background(services, outage)
+    handler = None
     if settings.socket_mode:
-        BackgroundServer(build_wsgi(services, None), host="0.0.0.0", port=settings.port).start()
+        health = build_wsgi(services, None)
+        server = BackgroundServer(health, host="0.0.0.0", port=settings.port).start()
+        handler = socket_mode_handler(bolt_app, settings)
+        handler.connect()
         log.info("Socket Mode; health check on port %d", settings.port)
-        socket_mode_handler(bolt_app, settings).start()
     else:
+        wsgi = build_wsgi(services, bolt_app)
+        server = BackgroundServer(wsgi, host="0.0.0.0", port=settings.port).start()
         log.info("serving /slack/events and /healthz on port %d", settings.port)
-        serve_forever(wsgi, settings.port)
+    stop.wait()
+    steps = [
+        ("Socket Mode connection", bounded(handler.close if handler else lambda: None)),
+        ("HTTP requests", server.stop_gracefully),
+        ("scheduled jobs", bounded(lambda: scheduler.shutdown(wait=True))),
+        ("listeners", bounded(lambda: drain(bolt_app))),
+        ("background work", services.background.wait),
+    ]
+    if not wind_down(steps, stop.name):
+        # Threads still at work would hold the interpreter's exit; their leases cover them.
+        logging.shutdown()
+        os._exit(0)
+    services.db.dispose()
     return 0
 
 
@@ -89,23 +113,42 @@ def migrate(settings: Settings) -> int:
 
 
 def check(settings: Settings) -> int:
-    from bot.bootstrap import build_services
-    from bot.slack.gateway import SlackError
+    from bot.bootstrap import SLACK_API, build_services
+    from bot.slack.gateway import SlackError, SlackUnavailable
     from bot.slack.scopes import REQUIRED_SCOPES
+    from bot.slack.triage import triage_problems
 
     settings.require_slack()
     services = build_services(settings)
     problems = []
-    if not services.db.ping():
-        problems.append("the database does not answer (DATABASE_URL)")
+    reason = services.db.unavailable_reason()
+    if reason:
+        problems.append(f"the database does not answer (DATABASE_URL): {reason}")
+    else:
+        print(f"database: answers ({services.db.dialect})")
+    slack_at = settings.slack_api_url or SLACK_API
+    unanswered = f"check the network, or SLACK_API_URL if set (asked {slack_at})"
     try:
         auth = services.gateway.auth_test()
+        print(f"Slack: connected as {auth.get('user')} in {auth.get('team')}")
         missing = sorted(REQUIRED_SCOPES - set(auth["scopes"]))
         if missing:
-            problems.append("the bot token lacks scopes: " + ", ".join(missing))
-        print(f"Slack: connected as {auth.get('user')} in {auth.get('team')}")
+            problems.append(
+                "the bot token lacks scopes: " + ", ".join(missing) + " (add them to the app, "
+                "as manifest.yml lists them, and reinstall it to the workspace)"
+            )
+        if settings.triage_channel:
+            found = triage_problems(
+                services.gateway, settings.triage_channel, str(auth.get("user") or "bot")
+            )
+            problems.extend(found)
+            if not found:
+                print("triage channel: private, this workspace only, the bot is a member")
+    except SlackUnavailable as exc:
+        problems.append(f"Slack did not answer {exc.method}: {exc.plain}; {unanswered}")
     except SlackError as exc:
-        problems.append(f"Slack refused auth.test: {exc.plain}")
+        problems.append(f"Slack refused {exc.method}: {exc.plain} (SLACK_BOT_TOKEN)")
+    services.db.dispose()
     for problem in problems:
         print(f"problem: {problem}")
     print("all checks passed" if not problems else f"{len(problems)} problem(s)")
@@ -134,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.demo import main as demo_main
 
         return demo_main()
-    from bot.slack.gateway import SlackError
+    from bot.slack.gateway import SlackError, SlackUnavailable
 
     try:
         settings = load_settings()
@@ -143,6 +186,13 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    except SlackUnavailable as error:
+        print(
+            f"Slack did not answer {error.method} at start-up: {error.plain}. Check the "
+            "network (or SLACK_API_URL if set) and start again.",
+            file=sys.stderr,
+        )
+        return 2
     except SlackError as error:
-        print(f"Slack refused to start the bot: {error.plain}.", file=sys.stderr)
+        print(f"Slack refused {error.method} at start-up: {error.plain}.", file=sys.stderr)
         return 2

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 DEFAULT_DATABASE_URL = "sqlite:///disclosure-bot.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -54,6 +55,25 @@ class Settings(BaseSettings):
     # How long a set-up run holds an incident without finishing a step; after a crash the
     # next run waits this long at most before resuming.
     setup_lease_seconds: float = Field(default=30.0, gt=0, le=600)
+    # DEBUG adds the scheduler's line for every job run; WARNING keeps only what needs a look.
+    log_level: str = "INFO"
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "intake_secret",
+        "github_webhook_secret",
+    )
+    @classmethod
+    def _not_a_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        # .env.example marks every secret to fill in with "..." (xoxb-..., xapp-...).
+        if value is not None and value.get_secret_value().endswith("..."):
+            raise ValueError(
+                "still the placeholder from .env.example; paste the real value from the "
+                "Slack app's settings (or remove the line)"
+            )
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -160,6 +180,13 @@ class Settings(BaseSettings):
             raise ValueError(f"expected 3.1 or 4.0, not {value!r}")
         return value.strip()
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        return value.strip().upper()
+
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
@@ -170,7 +197,8 @@ class Settings(BaseSettings):
             name
             for name, value in (
                 ("SLACK_BOT_TOKEN", self.slack_bot_token),
-                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+                # Socket Mode requests come over Slack's websocket, never signed HTTP.
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret or self.socket_mode or None),
                 ("TRIAGE_CHANNEL", self.triage_channel),
             )
             if value is None

@@ -11,6 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.bootstrap import reconcile
 from bot.database import UNAVAILABLE, outage_reason
+from bot.database.outage import OutageLog
 from bot.reminder.tick import run_tick
 from bot.services import Services
 from bot.slack.lead_offers import expire_offers
@@ -23,68 +24,112 @@ ROSTER_EVERY = 15 * 60  # seconds between re-reads of the team's user group and 
 DEADLINE_SWEEP_EVERY = 60  # seconds between re-plans of incidents a change hook missed
 
 
-def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
+class GuardedJob:
+    """One periodic job, run so that a failure is told once, not at every interval: the
+    first failed run logs the job's name and the reason, later runs that fail the same way
+    stay quiet, and the first run that works again says so."""
+
+    def __init__(self, name: str, job: Callable[[], object], outage: OutageLog) -> None:
+        self.name = name
+        self.job = job
+        self.outage = outage
+        self.failing: str | None = None  # the reason of the failure being told about
+
+    def __call__(self) -> None:
         try:
-            job()
+            self.job()
         except UNAVAILABLE as error:
-            # Each job resumes from what the database holds at its next run; one line per
-            # run, not a traceback every few seconds while the outage lasts.
-            log.warning(
-                "job %s skipped, the database is unavailable: %s", name, outage_reason(error)
+            # Each job resumes from what the database holds at its next run; the outage
+            # is told once for every job.
+            self.outage.unavailable(
+                outage_reason(error), f"job {self.name!r} and the others wait for it"
             )
-        except Exception:
-            log.exception("job %s failed; it runs again at its next interval", name)
+        except Exception as error:
+            self._failed(f"{type(error).__name__}: {error}", error)
+        else:
+            self.outage.available()
+            if self.failing is not None:
+                log.info("job %r works again", self.name)
+                self.failing = None
 
-    return run
+    def _failed(self, reason: str, error: Exception | None = None) -> None:
+        if reason == self.failing:
+            log.debug("job %r failed again: %s", self.name, reason)
+            return
+        self.failing = reason
+        log.warning("job %r failed, it runs again at its next interval: %s", self.name, reason)
+        if error is not None:
+            log.debug("job %r failure", self.name, exc_info=error)
 
 
-def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
+def _add(
+    scheduler: BaseScheduler,
+    outage: OutageLog,
+    job_id: str,
+    name: str,
+    job: Callable[[], object],
+    every: float,
+) -> None:
     scheduler.add_job(
-        _guarded("reconcile", lambda: reconcile(services)),
+        GuardedJob(name, job, outage),
         "interval",
-        seconds=RECONCILE_EVERY,
-        id="reconcile",
+        seconds=every,
+        id=job_id,
+        name=name,
         max_instances=1,
         coalesce=True,
     )
-    scheduler.add_job(
-        _guarded("lead offers", lambda: expire_offers(services)),
-        "interval",
-        seconds=LEAD_OFFERS_EVERY,
-        id="lead_offers",
-        max_instances=1,
-        coalesce=True,
+
+
+def add_jobs(
+    scheduler: BaseScheduler, services: Services, outage: OutageLog | None = None
+) -> BaseScheduler:
+    outage = outage or OutageLog()
+    _add(
+        scheduler,
+        outage,
+        "reconcile",
+        "finish incident set-ups left unfinished",
+        lambda: reconcile(services),
+        RECONCILE_EVERY,
     )
-    scheduler.add_job(
-        _guarded("roster", lambda: services.roster.refresh(services.gateway, services.clock.now())),
-        "interval",
-        seconds=ROSTER_EVERY,
-        id="roster",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "lead_offers",
+        "move lapsed fix-lead offers on",
+        lambda: expire_offers(services),
+        LEAD_OFFERS_EVERY,
     )
-    scheduler.add_job(
-        _guarded("reminders", lambda: run_tick(services)),
-        "interval",
-        seconds=services.settings.reminder_tick_seconds,
-        id="reminders",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "roster",
+        "re-read the security team",
+        lambda: services.roster.refresh(services.gateway, services.clock.now()),
+        ROSTER_EVERY,
     )
-    scheduler.add_job(
-        _guarded("deadline sweep", lambda: sweep(services)),
-        "interval",
-        seconds=DEADLINE_SWEEP_EVERY,
-        id="deadline_sweep",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "reminders",
+        "send due reminders",
+        lambda: run_tick(services),
+        services.settings.reminder_tick_seconds,
+    )
+    _add(
+        scheduler,
+        outage,
+        "deadline_sweep",
+        "re-plan deadlines a change missed",
+        lambda: sweep(services),
+        DEADLINE_SWEEP_EVERY,
     )
     return scheduler
 
 
-def start_background(services: Services) -> BaseScheduler:
-    scheduler = add_jobs(BackgroundScheduler(timezone="UTC"), services)
+def start_background(services: Services, outage: OutageLog | None = None) -> BaseScheduler:
+    scheduler = add_jobs(BackgroundScheduler(timezone="UTC"), services, outage)
     scheduler.start()
     return scheduler
 

@@ -69,3 +69,81 @@ def test_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
     scopes = set(re.findall(r"^      - ([a-z:.]+)$", section, flags=re.MULTILINE))
     assert scopes == set(REQUIRED_SCOPES)
     assert "command: /disclose" in manifest and "command: /cvss" in manifest
+
+
+def triage_check(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["check"])
+    return code, capsys.readouterr().out
+
+
+def test_check_names_a_triage_channel_the_bot_is_not_in_and_the_fix(
+    environment, slack, workspace: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slack.workspace.channels[workspace.triage].members.remove(slack.bot_user_id)
+    code, out = triage_check(capsys)
+    assert code == 1
+    assert f"TRIAGE_CHANNEL {workspace.triage}: the bot cannot see this channel" in out
+    assert "invite the bot with `/invite @" in out
+    assert "all checks passed" not in out
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ("public", "is public, and incident details only ever go to private channels"),
+        ("shared", "is shared with another organisation (Slack Connect)"),
+    ],
+)
+def test_check_refuses_a_public_or_shared_triage_channel(
+    environment, slack, workspace: Workspace, capsys, change: str, expected: str
+) -> None:
+    channel = slack.workspace.channels[workspace.triage]
+    if change == "public":
+        channel.is_private = False
+    else:
+        channel.is_ext_shared = True
+    code, out = triage_check(capsys)
+    assert code == 1
+    assert f"TRIAGE_CHANNEL {workspace.triage} (#security-triage) {expected}" in out
+
+
+def test_check_passes_a_private_triage_channel_the_bot_is_in(environment, capsys) -> None:
+    code, out = triage_check(capsys)
+    assert code == 0
+    assert "triage channel: private, this workspace only, the bot is a member" in out
+
+
+def test_check_tells_slack_not_answering_from_slack_refusing(
+    environment, monkeypatch, capsys
+) -> None:
+    from tests.bot_process import free_port
+
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{free_port()}/api/")
+    code, out = triage_check(capsys)
+    assert code == 1
+    assert "Slack did not answer auth.test" in out
+    assert "refused" not in out
+
+
+def test_start_up_names_the_triage_channel_and_the_invite(
+    environment, slack, workspace: Workspace, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.bot_process import free_port
+
+    slack.workspace.channels[workspace.triage].members.remove(slack.bot_user_id)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PORT": str(free_port())},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert f"TRIAGE_CHANNEL {workspace.triage}: the bot cannot see this channel" in result.stderr
+    assert "/invite @" in result.stderr
+    assert "Traceback" not in result.stderr

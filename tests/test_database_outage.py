@@ -183,9 +183,10 @@ def test_a_database_outage_is_answered_and_recovered_from(
     timings["intake burst (slowest)"] = max(seconds for _, seconds in burst)
 
     bot.clock.set(DUE + timedelta(seconds=5))  # the reminders are due now
-    with caplog.at_level(logging.WARNING, logger="bot.jobs"):
+    with caplog.at_level(logging.WARNING, logger="bot.database"):
         _, timings["tick"] = timed(reminder_job)  # must not raise
-    assert "job reminders skipped, the database is unavailable" in caplog.text
+    assert "the database does not answer" in caplog.text
+    assert "job 'send due reminders' and the others wait for it" in caplog.text
     assert post_count(bot) == posts_before  # no reminder, no update, no headline edit
     bot.services.background.wait()
     for name, seconds in timings.items():

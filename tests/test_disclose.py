@@ -313,7 +313,7 @@ def test_health_check_follows_the_database(bot: RunningBot) -> None:
 
 def test_a_public_triage_channel_is_never_posted_to(bot: RunningBot) -> None:
     from bot.bootstrap import identify
-    from bot.slack.gateway import SlackError
+    from bot.config import ConfigError
 
     slack, ws = bot.slack, bot.workspace
     public = slack.add_channel("public-triage", is_private=False, members=[slack.bot_user_id])
@@ -326,5 +326,5 @@ def test_a_public_triage_channel_is_never_posted_to(bot: RunningBot) -> None:
     try:
         identify(bot.services)
         raise AssertionError("a public triage channel must stop start-up")
-    except SlackError as error:
-        assert error.error == "triage_not_private"
+    except ConfigError as error:
+        assert "is public, and incident details only ever go to private channels" in str(error)

@@ -66,6 +66,10 @@ PLAIN_WORDS = {
     "triage_not_private": (
         "the triage channel is public, and incident details only ever go to private channels"
     ),
+    "triage_ext_shared": (
+        "the triage channel is shared with another organisation, and incident details only "
+        "ever go to channels of this workspace"
+    ),
 }
 
 
@@ -99,6 +103,12 @@ class SlackUnavailable(SlackError):
     def __init__(self, method: str, error: str, retry_after: float | None = None) -> None:
         super().__init__(method, error)
         self.retry_after = retry_after
+
+    @property
+    def plain(self) -> str:
+        if self.error.startswith("http_"):
+            return f"Slack did not answer (HTTP {self.error.removeprefix('http_')})"
+        return super().plain
 
 
 @dataclass
@@ -254,6 +264,9 @@ class SlackGateway:
         try:
             response = self.client.api_call("auth.test")
         except SlackApiError as exc:
+            status = exc.response.status_code
+            if status in RETRYABLE_STATUS or status == 429:
+                raise SlackUnavailable("auth.test", f"http_{status}") from None
             raise SlackError("auth.test", _error_code(exc), _data(exc)) from None
         except OSError as exc:
             raise SlackUnavailable("auth.test", "unavailable") from exc

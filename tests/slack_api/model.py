@@ -133,6 +133,7 @@ class Channel:
     messages: list[Message] = field(default_factory=list)  # top level, oldest first
     by_ts: dict[str, Message] = field(default_factory=dict)  # every message, replies too
     im_user: str | None = None
+    is_ext_shared: bool = False  # shared with another organisation (Slack Connect)
 
     @property
     def kind(self) -> str:
@@ -169,7 +170,7 @@ class Channel:
             "is_general": False,
             "unlinked": 0,
             "is_shared": False,
-            "is_ext_shared": False,
+            "is_ext_shared": self.is_ext_shared,
             "is_org_shared": False,
             "is_pending_ext_shared": False,
             "pending_shared": [],
