@@ -93,14 +93,25 @@ def worker(settings: Settings) -> int:
     """Scheduled jobs only, for deployments that scale the web process separately."""
     from bot import logs
     from bot.bootstrap import build_services, identify
-    from bot.jobs import run_blocking
+    from bot.jobs import start_background
+    from bot.shutdown import StopSignal, bounded, wind_down
 
     settings.require_slack()
-    logs.configure(_secrets(settings))
+    logs.configure(_secrets(settings), settings.log_level)
+    stop = StopSignal().install()
     services = build_services(settings)
     identify(services)
+    scheduler = start_background(services)
     log.info("worker running scheduled jobs")
-    run_blocking(services)
+    stop.wait()
+    steps = [
+        ("scheduled jobs", bounded(lambda: scheduler.shutdown(wait=True))),
+        ("background work", services.background.wait),
+    ]
+    if not wind_down(steps, stop.name):
+        logging.shutdown()
+        os._exit(0)
+    services.db.dispose()
     return 0
 
 

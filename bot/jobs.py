@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.bootstrap import reconcile
 from bot.database import UNAVAILABLE, outage_reason
@@ -132,7 +131,3 @@ def start_background(services: Services, outage: OutageLog | None = None) -> Bas
     scheduler = add_jobs(BackgroundScheduler(timezone="UTC"), services, outage)
     scheduler.start()
     return scheduler
-
-
-def run_blocking(services: Services) -> None:
-    add_jobs(BlockingScheduler(timezone="UTC"), services).start()

@@ -185,3 +185,18 @@ def test_a_failing_job_is_logged_once_with_its_name_and_reason(
         "job 're-plan deadlines' failed, it runs again at its next interval: KeyError: 'policy'",
         "job 're-plan deadlines' works again",
     ]
+
+
+def test_the_worker_stops_on_sigterm_with_one_line_and_exit_0(
+    db: Database,
+    slack: FakeSlack,
+    workspace: Workspace,
+    processes: list[BotProcess],
+    tmp_path: Path,
+) -> None:
+    worker = BotProcess(process_env(db.url, slack, workspace), tmp_path / "worker.log", "worker")
+    processes.append(worker)
+    worker.wait_logged("worker running scheduled jobs")
+    worker.signal(signal.SIGTERM)
+    assert worker.exit_code() == 0
+    assert worker.output().count("stopped on SIGTERM: work in progress finished") == 1
