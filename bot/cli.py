@@ -168,6 +168,10 @@ def check(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "demo":
+        from bot.demo import main as demo_main
+
+        return demo_main(argv[1:])
     if argv and argv[0] == "cvss":
         from bot.scoring.cli import main as cvss_main
 
@@ -184,10 +188,6 @@ def main(argv: list[str] | None = None) -> int:
         "cvss: score vectors",
     )
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        from bot.demo import main as demo_main
-
-        return demo_main()
     from bot.slack.gateway import SlackError, SlackUnavailable
 
     try:
