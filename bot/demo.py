@@ -26,6 +26,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,10 @@ def _buttons(message: Any) -> dict[str, str]:
     return found
 
 
+def _answers_since(demo: Demo, user: str, before: int) -> list[Any]:
+    return list(demo.slack.ephemerals_for(user)[before:])
+
+
 def _changed_answer(demo: Demo, user: str, before: str) -> Any:
     """The person's newest ephemeral once a button's answer replaced or followed it."""
     notes = [note for note in demo.slack.ephemerals_for(user) if not note.deleted]
@@ -210,7 +215,7 @@ def act_reminders(demo: Demo) -> None:
         if ours and any("Acknowledge" in m.text for m in ours[-1:]) and seen >= 2:
             before = len(demo.slack.ephemerals_for(alice))
             demo.driver.block_action(alice, "reminder_done", message=ours[-1])
-            note = demo.wait(lambda b=before: demo.slack.ephemerals_for(alice)[b:])[-1]
+            note = demo.wait(partial(_answers_since, demo, alice, before))[-1]
             demo.say(f"  Alice presses Done: {note.text}")
             done = True
         time.sleep(0.25)
@@ -258,7 +263,7 @@ def act_scoring(demo: Demo) -> None:
         demo.say(f"{name}: /cvss {vector}  →  {note.text}")
         asked = note.text  # the answer replaces the question in place
         demo.driver.block_action(person, "cvss_record", message=note)
-        recorded = demo.wait(lambda p=person, t=asked: _changed_answer(demo, p, t))
+        recorded = demo.wait(partial(_changed_answer, demo, person, asked))
         demo.say(f"  {name} presses Record  →  {recorded.text}")
     compared = demo.answer(bob, "/cvss", "compare")
     picks = {k: v for k, v in _buttons(compared).items() if k.startswith("cvss_pick:")}

@@ -192,4 +192,6 @@ def render_personal(ws: Workspace, user_id: str, people: list[str]) -> str:
     lines += _stray_ephemerals(ws, r, user_id)
     lines += _modals(ws, r, user_id)
     lines += _homes(ws, r, user_id)
+    if not lines:
+        return "(nothing beyond the shared conversations)\n"
     return "\n".join(lines).lstrip("\n") + "\n"
