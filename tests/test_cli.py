@@ -147,3 +147,27 @@ def test_start_up_names_the_triage_channel_and_the_invite(
     assert f"TRIAGE_CHANNEL {workspace.triage}: the bot cannot see this channel" in result.stderr
     assert "/invite @" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_socket_mode_manifest_is_the_http_one_without_urls() -> None:
+    http = (ROOT / "manifest.yml").read_text()
+    socket = (ROOT / "manifest.socket-mode.yml").read_text()
+
+    def body(text: str) -> list[str]:
+        lines = [line for line in text.splitlines() if not line.startswith("#")]
+        return [line for line in lines if "https://bot.example.com" not in line]
+
+    assert "https://" not in "\n".join(body(socket))
+    assert "socket_mode_enabled: true" in socket and "socket_mode_enabled: false" in http
+    expected = [
+        line.replace("socket_mode_enabled: false", "socket_mode_enabled: true")
+        for line in body(http)
+    ]
+    assert body(socket) == expected
+
+
+def test_the_messages_tab_is_read_only_since_the_bot_reads_no_dm() -> None:
+    for name in ("manifest.yml", "manifest.socket-mode.yml"):
+        manifest = (ROOT / name).read_text()
+        assert "messages_tab_read_only_enabled: true" in manifest
+        assert "message.im" not in manifest
