@@ -166,6 +166,59 @@ def check(settings: Settings) -> int:
     return 1 if problems else 0
 
 
+SETTINGS_FROM = (
+    "Settings are read from environment variables, then from a .env file in the working "
+    "directory (see .env.example for every variable)."
+)
+# Each command, what it does, and the settings it needs.
+COMMANDS = {
+    "run": (
+        "serve the bot (the default)",
+        "Serve Slack's requests (HTTP on PORT at /slack/events, or Socket Mode when "
+        "SLACK_APP_TOKEN is set), /healthz and the intake endpoints, and run the scheduled "
+        "jobs. Needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (not in Socket Mode), "
+        "SECURITY_TEAM and TRIAGE_CHANNEL. Stops gracefully on SIGTERM or SIGINT.",
+    ),
+    "worker": (
+        "run the scheduled jobs only",
+        "Reminders, lead offers, set-up sweeps and roster refreshes, for deployments that "
+        "scale the web process separately. Needs the same settings as run.",
+    ),
+    "migrate": (
+        "upgrade the database",
+        "Upgrade DATABASE_URL to the latest schema (SQLite upgrades itself on start).",
+    ),
+    "check": (
+        "validate the settings, database, Slack token and triage channel",
+        "Check the settings, that the database answers, that the token works and has every "
+        "scope, and that TRIAGE_CHANNEL is private, not shared with another organisation, "
+        "and has the bot as a member. Each problem is named with its fix; exit status 1 "
+        "if there is any.",
+    ),
+    "demo": (
+        "play a disclosure against the local Slack API server",
+        "Needs no settings and no Slack account; see `python -m bot demo --help`.",
+    ),
+    "cvss": (
+        "score CVSS vectors",
+        "Needs no settings; see `python -m bot cvss --help`.",
+    ),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="A Slack bot for private vulnerability disclosures.",
+        epilog=SETTINGS_FROM,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (summary, details) in COMMANDS.items():
+        commands.add_parser(name, help=summary, description=details, epilog=SETTINGS_FROM)
+    parser.set_defaults(command="run")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "demo":
@@ -176,18 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.scoring.cli import main as cvss_main
 
         return cvss_main(argv[1:])
-    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument(
-        "command",
-        nargs="?",
-        default="run",
-        choices=["run", "worker", "demo", "migrate", "check", "cvss"],
-        help="run (default): serve the bot; worker: scheduled jobs only; "
-        "demo: play a disclosure locally; "
-        "migrate: upgrade the database; check: validate settings and Slack access; "
-        "cvss: score vectors",
-    )
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     from bot.slack.gateway import SlackError, SlackUnavailable
 
     try:

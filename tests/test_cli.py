@@ -171,3 +171,18 @@ def test_the_messages_tab_is_read_only_since_the_bot_reads_no_dm() -> None:
         manifest = (ROOT / name).read_text()
         assert "messages_tab_read_only_enabled: true" in manifest
         assert "message.im" not in manifest
+
+
+@pytest.mark.parametrize("command", ["run", "worker", "migrate", "check"])
+def test_help_describes_each_command_and_where_settings_come_from(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import COMMANDS
+
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"usage: python -m bot {command}" in out
+    assert " ".join(COMMANDS[command][1].split()) in out
+    assert "then from a .env file in the working directory" in out
