@@ -184,18 +184,10 @@ def test_slack_failure_keeps_the_incident_and_retry_finishes_once(bot: RunningBo
     ws, slack = bot.workspace, bot.slack
     slack.fail("pins.add", status=500, times=100)
     report(bot, ws.alice)
-    dm = wait_until(
-        lambda: (
-            [
-                m
-                for m in slack.messages(slack.dm_channel(ws.alice) or "")
-                if "Retry" in texts(m.blocks)
-            ]
-            if slack.dm_channel(ws.alice)
-            else None
-        ),
-        what="the retry offer",
-    )
+    bot.wait_idle()  # the set-up ran until the pin failed and Alice was told
+    assert slack.dm_channel(ws.alice)
+    dm = [m for m in slack.messages(slack.dm_channel(ws.alice) or "") if "Retry" in texts(m.blocks)]
+    assert dm, "no retry offer"
     incident = bot.incident()
     assert incident.channel_id and incident.headline_ts and not incident.headline_pinned
     assert "pin" in (incident.setup_error or "")
@@ -208,7 +200,9 @@ def test_slack_failure_keeps_the_incident_and_retry_finishes_once(bot: RunningBo
         message=dm[-1],
         channel_id=slack.dm_channel(ws.alice),
     )
-    (incident,) = bot.wait_for_setup()
+    bot.wait_idle()  # the retry's set-up finished
+    (incident,) = bot.incidents()
+    assert incident.setup_complete and incident.opener_told
     assert incident.setup_error is None
     assert len(slack.calls_to("conversations.create")) == 1
     assert len(slack.messages(incident.channel_id)) == 1  # one headline, now pinned
