@@ -34,6 +34,7 @@ SIGNING_SECRET = "demo-signing-secret"
 BOT_TOKEN = "xoxb-demo-token"
 INTAKE_SECRET = "demo-intake-secret-0123456789"
 TITLE = "Path traversal in the artifact uploader"
+OUTSIDE_TITLE = "Admin panel reachable without login"
 # Deadlines seconds long, so the reminders of the story arrive while you watch.
 DEMO_POLICY = """
 preset = "kubernetes"
@@ -92,9 +93,9 @@ class Demo:
     slack: Any
     driver: Any
     services: Any
-    bot_url: str
     people: dict[str, str]
     channels: dict[str, str]
+    bot_url: str = ""  # where the intake endpoint is served
 
     def say(self, text: str) -> None:
         """Narrate, with Slack markup rendered as a person reads it (dates in UTC)."""
@@ -131,7 +132,12 @@ class Demo:
         before = len(self.slack.ephemerals_for(user))
         where = channel or self.incident().channel_id
         self.driver.slash(command, text, user_id=user, channel_id=where)
-        return self.wait(lambda: self.slack.ephemerals_for(user)[before:])[-1]
+
+        def answered() -> list[Any]:
+            # Only in that channel: an answer to an earlier click may still arrive elsewhere.
+            return [n for n in self.slack.ephemerals_for(user)[before:] if n.channel == where]
+
+        return self.wait(answered)[-1]
 
     def disclose(self, user: str, text: str) -> None:
         note = self.answer(user, "/disclose", text)
@@ -156,7 +162,8 @@ def _answers_since(demo: Demo, user: str, before: int) -> list[Any]:
 
 def _changed_answer(demo: Demo, user: str, before: str) -> Any:
     """The person's newest ephemeral once a button's answer replaced or followed it."""
-    notes = [note for note in demo.slack.ephemerals_for(user) if not note.deleted]
+    where = demo.incident().channel_id
+    notes = [n for n in demo.slack.ephemerals_for(user) if not n.deleted and n.channel == where]
     return notes[-1] if notes and notes[-1].text != before else None
 
 
@@ -196,29 +203,46 @@ def act_report(demo: Demo) -> None:
 
 @act("reminders", "second-long deadlines: reminders in the thread, Done stops them")
 def act_reminders(demo: Demo) -> None:
+    from bot.clock import ManualClock
+    from bot.policy import BusinessCalendar, load_policy
     from bot.reminder.tick import MARKER, Ticker
 
     services, alice, incident = demo.services, demo.people["alice"], demo.incident()
-    demo.heading("Reminders (this demo's policy makes the acknowledgement due in 3 seconds)")
+    demo.heading("Reminders, on a policy whose acknowledgement is due 3 seconds after the report")
     demo.say(
         "They go to the triage thread and the headline, and by DM to whoever owes the step: "
         "here this week's incident commander."
     )
-    ticker, started, seen, done = Ticker(services), time.monotonic(), 0, False
-    while time.monotonic() - started < 6 and not done:
-        ticker.tick()
-        thread = demo.slack.thread(demo.channels["triage"], incident.triage_ts)
-        ours = [m for m in thread if (m.metadata or {}).get("event_type") == MARKER]
-        for message in ours[seen:]:
-            demo.say(f"  +{time.monotonic() - started:3.1f} s, triage thread: {message.text}")
-        seen = len(ours)
-        if ours and any("Acknowledge" in m.text for m in ours[-1:]) and seen >= 2:
-            before = len(demo.slack.ephemerals_for(alice))
-            demo.driver.block_action(alice, "reminder_done", message=ours[-1])
-            note = demo.wait(partial(_answers_since, demo, alice, before))[-1]
-            demo.say(f"  Alice presses Done: {note.text}")
-            done = True
-        time.sleep(0.25)
+    saved = services.policy, services.calendar
+    with tempfile.TemporaryDirectory(prefix="demo-policy-") as folder:
+        path = Path(folder) / "policy.toml"
+        path.write_text(DEMO_POLICY)
+        services.policy = load_policy(path)
+    services.calendar = BusinessCalendar.for_policy(
+        services.policy, services.settings.team_timezone
+    )
+    try:
+        services.hooks.changed(services, incident.id, "policy")  # re-planned on this policy
+        ticker, started, seen = Ticker(services), services.clock.now(), 0
+        while (elapsed := (services.clock.now() - started).total_seconds()) < 8:
+            ticker.tick()
+            thread = demo.slack.thread(demo.channels["triage"], incident.triage_ts)
+            ours = [m for m in thread if (m.metadata or {}).get("event_type") == MARKER]
+            for message in ours[seen:]:
+                demo.say(f"  +{elapsed:3.1f} s, triage thread: {message.text}")
+            seen = len(ours)
+            if seen >= 2:  # a reminder before the deadline and one at it
+                before = len(demo.slack.ephemerals_for(alice))
+                demo.driver.block_action(alice, "reminder_done", message=ours[-1])
+                note = demo.wait(partial(_answers_since, demo, alice, before))[-1]
+                demo.say(f"  Alice presses Done: {note.text}")
+                break
+            if isinstance(services.clock, ManualClock):
+                services.clock.advance(0.25)
+            else:
+                time.sleep(0.25)
+    finally:
+        services.policy, services.calendar = saved
 
 
 @act("lead", "the fix-lead offer goes round-robin: a pass, then an accept")
@@ -310,7 +334,7 @@ def act_timeline(demo: Demo) -> None:
     demo.say(f"Carol pins her message with 📌; the timeline records it at {row.at:%H:%M:%S} UTC.")
 
 
-@act("fix", "fixing: the fix team gets the embargo rules by DM; fixed and released")
+@act("fix", "fixing: a fix-team member gets the embargo rules by DM; the fix is ready")
 def act_fix(demo: Demo) -> None:
     bob, frank = demo.people["bob"], demo.people["frank"]
     demo.heading(f"Bob runs {demo.incident().human_id} through fixing")
@@ -319,8 +343,8 @@ def act_fix(demo: Demo) -> None:
     demo.disclose(bob, f"fixteam add <@{frank}> review the patch to the uploader")
     embargo = demo.wait(lambda: demo.slack.messages(demo.slack.dm_channel(frank) or "") or None)
     demo.say(f"Frank, a maintainer outside the team, gets a DM: {embargo[-1].text}")
+    demo.say("(A button on the fix-team note in the thread releases him once his part is done.)")
     demo.disclose(bob, "fixready")
-    demo.disclose(bob, f"fixteam release <@{frank}>")
 
 
 @act("embargo", "the embargo with a planned date, the release and the Advisory fields form")
@@ -342,7 +366,7 @@ def act_embargo(demo: Demo) -> None:
         "advisory_summary": "An attacker who can upload an archive may write files anywhere "
         "the uploader can",
         "mitigation": "Reject archives whose entry names contain `..` at the proxy.",
-        "credits": "Sam Scanner (found the same issue independently)",
+        "credits": "Quinn Auditor (confirmed the fix)",
     }
     labels = [b["label"]["text"] for b in form["blocks"] if b["type"] == "input"]
     demo.say(f"Bob opens the '{form['title']['text']}' form ({', '.join(labels)}) and fills in:")
@@ -384,15 +408,22 @@ def act_home(demo: Demo) -> None:
 @act("intake", "an outside report through the signed intake endpoint", needs_incident=False)
 def act_intake(demo: Demo) -> None:
     demo.heading("A report from outside Slack, through POST /intake/report")
+    secret = demo.services.settings.intake_secret
+    if secret is None or not demo.bot_url:
+        _outside_report_in_slack(demo)
+        return
     body = json.dumps(
         {
-            "title": "Admin panel reachable without login",
+            "title": OUTSIDE_TITLE,
             "description": "The /admin route skips the session check behind the proxy.",
+            "reporter_name": "Sam Scanner",
             "reporter_contact": "sam@example.net",
+            "component": "admin-panel",
+            "affected_versions": "< 3.0.1",
         }
     ).encode()
-    stamp = int(time.time())
-    digest = hmac.new(INTAKE_SECRET.encode(), b"v1:%d:" % stamp + body, hashlib.sha256)
+    stamp = int(demo.services.clock.now().timestamp())
+    digest = hmac.new(secret.get_secret_value().encode(), b"v1:%d:" % stamp + body, hashlib.sha256)
     request = urllib.request.Request(
         f"{demo.bot_url}/intake/report",
         data=body,
@@ -412,6 +443,20 @@ def act_intake(demo: Demo) -> None:
     )[-1]
     notice = demo.slack.message(demo.channels["triage"], incident.triage_ts)
     demo.say(f"The bot opened {incident.human_id}; the triage notice: {notice.text}")
+
+
+def _outside_report_in_slack(demo: Demo) -> None:
+    """Without INTAKE_SECRET the endpoint is off: someone outside the team uses /disclose."""
+    from tests.forms import disclose_values
+
+    frank = demo.people["frank"]
+    demo.say("(The endpoint is off without INTAKE_SECRET; Frank reports through /disclose.)")
+    demo.driver.slash("/disclose", "", user_id=frank, channel_id=demo.channels["general"])
+    view = demo.wait(lambda: demo.slack.open_view_for(frank))
+    before = len(demo.incidents())
+    demo.driver.submit_view(view["id"], frank, values=disclose_values(title=OUTSIDE_TITLE))
+    demo.wait(lambda: len([i for i in demo.incidents() if i.setup_complete]) > before)
+    demo.say("Frank gets a receipt with a reference, and sees nothing else of the incident.")
 
 
 # -- running -----------------------------------------------------------------------------
@@ -470,7 +515,6 @@ def play(names: list[str]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="disclosure-demo-"))
     server = None
     try:
-        (workdir / "policy.toml").write_text(DEMO_POLICY)
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             slack_bot_token=SecretStr(BOT_TOKEN),
@@ -479,7 +523,6 @@ def play(names: list[str]) -> int:
             database_url=f"sqlite:///{workdir / 'demo.sqlite3'}",
             security_team=[people["alice"], people["bob"], people["carol"]],
             triage_channel=channels["triage"],
-            policy_file=workdir / "policy.toml",
             intake_secret=SecretStr(INTAKE_SECRET),
         )
         services = build_services(settings)
@@ -488,7 +531,7 @@ def play(names: list[str]) -> int:
         driver = local_slack.SlackDriver(
             bot_url=f"{server.url}/slack/events", signing_secret=SIGNING_SECRET, slack=slack
         )
-        demo = Demo(slack, driver, services, server.url, people, channels)
+        demo = Demo(slack, driver, services, people, channels, server.url)
         print(f"Local Slack API at {slack.base_url}; the bot at {server.url}. All times UTC.")
         for name in names:
             ACTS[name].play(demo)
