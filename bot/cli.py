@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import socket
 import sys
 import threading
 from typing import TYPE_CHECKING
@@ -66,13 +68,16 @@ def run(settings: Settings) -> int:
         log.info("serving /slack/events and /healthz on port %d", settings.port)
     stop.wait()
     steps = [
-        ("Socket Mode connection", bounded(handler.close if handler else lambda: None)),
+        (
+            "Socket Mode connection",
+            bounded(lambda: close_socket_mode(handler) if handler else None),
+        ),
         ("HTTP requests", server.stop_gracefully),
         ("scheduled jobs", bounded(lambda: scheduler.shutdown(wait=True))),
         ("listeners", bounded(lambda: drain(bolt_app))),
         ("background work", services.background.wait),
     ]
-    if not wind_down(steps, stop.name):
+    if not wind_down(steps, stop.name, settings.stop_within_seconds):
         # Threads still at work would hold the interpreter's exit; their leases cover them.
         logging.shutdown()
         os._exit(0)
@@ -87,6 +92,20 @@ def socket_mode_handler(bolt_app: App, settings: Settings) -> SocketModeHandler:
 
     assert settings.slack_app_token is not None
     return SocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
+
+
+def close_socket_mode(handler: SocketModeHandler) -> None:
+    """Close the websocket now. slack_sdk's client closes its socket under the lock its
+    reader holds through each read, and a read ends only at its timeout (seconds); shutting
+    the socket down first ends the read at once."""
+    client = handler.client
+    client.auto_reconnect_enabled = False  # the ended read must not look like a drop
+    client.closed = True
+    sock = getattr(client.current_session, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    handler.close()
 
 
 def worker(settings: Settings) -> int:
@@ -108,7 +127,7 @@ def worker(settings: Settings) -> int:
         ("scheduled jobs", bounded(lambda: scheduler.shutdown(wait=True))),
         ("background work", services.background.wait),
     ]
-    if not wind_down(steps, stop.name):
+    if not wind_down(steps, stop.name, settings.stop_within_seconds):
         logging.shutdown()
         os._exit(0)
     services.db.dispose()

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     setup_lease_seconds: float = Field(default=30.0, gt=0, le=600)
     # DEBUG adds the scheduler's line for every job run; WARNING keeps only what needs a look.
     log_level: str = "INFO"
+    # How long a stop (SIGTERM, SIGINT) waits for work in progress; keep it below the
+    # platform's grace period (Kubernetes: 30 s, Heroku: 30 s).
+    stop_within_seconds: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator(
         "slack_bot_token",

@@ -86,7 +86,8 @@ def test_work_that_outlasts_the_bound_is_left_to_its_lease_and_the_exit_is_0(
     tmp_path: Path,
 ) -> None:
     ws = workspace
-    bot = start(processes, process_env(db.url, slack, ws), tmp_path / "bot.log")
+    env = {**process_env(db.url, slack, ws), "STOP_WITHIN_SECONDS": "2"}
+    bot = start(processes, env, tmp_path / "bot.log")
     bot.wait_serving()
     held = slack.hold("conversations.create")
     try:
@@ -98,6 +99,7 @@ def test_work_that_outlasts_the_bound_is_left_to_its_lease_and_the_exit_is_0(
         held.cancel()
     output = bot.output()
     assert "still running: listeners" in output or "still running: background work" in output
+    assert "stopped on SIGTERM after 2.0 s" in output
     assert "their leases let the next start finish them" in output
     (incident,) = incidents(db)
     assert not incident.setup_complete and incident.setup_lease_until is not None
