@@ -11,6 +11,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from bot.bootstrap import reconcile
 from bot.database import UNAVAILABLE, outage_reason
 from bot.database.outage import OutageLog
+from bot.mail.worker import run_outbox
 from bot.reminder.tick import run_tick
 from bot.services import Services
 from bot.slack.lead_offers import expire_offers
@@ -123,6 +124,14 @@ def add_jobs(
         "re-plan deadlines a change missed",
         lambda: sweep(services),
         DEADLINE_SWEEP_EVERY,
+    )
+    _add(
+        scheduler,
+        outage,
+        "mail",
+        "send queued email",
+        lambda: run_outbox(services),
+        services.settings.mail_tick_seconds,
     )
     return scheduler
 
