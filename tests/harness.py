@@ -177,7 +177,8 @@ class RunningBot:
             ready = [i for i in found if i.setup_complete and i.opener_told]
             return found if len(ready) >= count else None
 
-        return wait_until(done, what=f"{count} incident set-up(s)")
+        # The bound only catches a hang: on a loaded machine a set-up takes seconds.
+        return wait_until(done, timeout=30.0, what=f"{count} incident set-up(s)")
 
     def stop(self) -> None:
         self.server.stop()
