@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
-from bot.database import Database
+from bot.database import UNAVAILABLE, Database, outage_reason
 from bot.database.migrate import upgrade
 from bot.incident import service as incidents
 from bot.mail import build_gateway
@@ -32,7 +32,13 @@ def build_services(
     if db is None:
         db = Database(settings.database_url)
     if db.dialect == "sqlite":
-        upgrade(settings.database_url)  # the embedded default looks after itself
+        try:
+            upgrade(settings.database_url)  # the embedded default looks after itself
+        except UNAVAILABLE as error:
+            # A file that cannot be opened is a setting to fix, not an outage to wait out.
+            raise ConfigError(
+                f"DATABASE_URL: SQLite cannot use {settings.database_url}: {outage_reason(error)}"
+            ) from None
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = WebClient(token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15)
     gateway = SlackGateway(client)

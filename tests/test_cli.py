@@ -186,3 +186,13 @@ def test_help_describes_each_command_and_where_settings_come_from(
     assert f"usage: python -m bot {command}" in out
     assert " ".join(COMMANDS[command][1].split()) in out
     assert "then from a .env file in the working directory" in out
+
+
+def test_an_sqlite_file_that_cannot_be_opened_is_named_without_a_traceback(
+    environment, monkeypatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no-such-folder' / 'bot.sqlite3'}")
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err
+    assert "DATABASE_URL: SQLite cannot use sqlite:///" in err
+    assert "unable to open database file" in err

@@ -58,7 +58,9 @@ def test_a_stop_signal_lets_the_set_up_in_progress_finish_and_exits_0(
     tmp_path: Path,
 ) -> None:
     ws = workspace
-    bot = start(processes, process_env(db.url, slack, ws), tmp_path / "bot.log")
+    # Reminder ticks every 0.1 s: the scheduler runs jobs all along, and must not say so.
+    env = {**process_env(db.url, slack, ws), "REMINDER_TICK_SECONDS": "0.1"}
+    bot = start(processes, env, tmp_path / "bot.log")
     bot.wait_serving()
     held = slack.hold("conversations.create")
     report(bot, slack, ws.alice, ws.general)
@@ -76,6 +78,9 @@ def test_a_stop_signal_lets_the_set_up_in_progress_finish_and_exits_0(
     assert output.count(f"stopped on {name}") == 1, output
     assert f"stopped on {name}: work in progress finished" in output
     assert "Traceback" not in output
+    # A quiet start and run: no Bolt notice about the token, no line per job run.
+    assert "`token`" not in output and "Running job" not in output, output
+    assert "WARNING" not in output, output
 
 
 def test_work_that_outlasts_the_bound_is_left_to_its_lease_and_the_exit_is_0(
