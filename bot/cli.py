@@ -175,7 +175,7 @@ def check(settings: Settings) -> int:
             if not found:
                 print("triage channel: private, this workspace only, the bot is a member")
     except SlackUnavailable as exc:
-        problems.append(f"Slack did not answer {exc.method}: {exc.plain}; {unanswered}")
+        problems.append(f"Slack did not answer {exc.method} ({_why(exc)}); {unanswered}")
     except SlackError as exc:
         problems.append(f"Slack refused {exc.method}: {exc.plain} (SLACK_BOT_TOKEN)")
     services.db.dispose()
@@ -238,6 +238,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _why(error: Exception) -> str:
+    """The network's reason for an unanswered call (connection refused, timed out...)."""
+    cause = error.__cause__
+    reason = getattr(cause, "reason", None) or cause
+    return str(reason) if reason else getattr(error, "plain", str(error))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "demo":
@@ -260,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SlackUnavailable as error:
         print(
-            f"Slack did not answer {error.method} at start-up: {error.plain}. Check the "
+            f"Slack did not answer {error.method} at start-up ({_why(error)}). Check the "
             "network (or SLACK_API_URL if set) and start again.",
             file=sys.stderr,
         )

@@ -50,6 +50,8 @@ def configure(secrets: Iterable[str], level: int | str = logging.INFO) -> None:
     # slack_sdk logs request bodies at DEBUG; keep it quiet whatever the level.
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    # It also logs every failed request as an ERROR; the gateway retries and tells.
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
     bolt = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, BoltTokenNotices) for f in bolt.filters):
         bolt.addFilter(BoltTokenNotices())

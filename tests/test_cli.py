@@ -121,8 +121,8 @@ def test_check_tells_slack_not_answering_from_slack_refusing(
     monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{free_port()}/api/")
     code, out = triage_check(capsys)
     assert code == 1
-    assert "Slack did not answer auth.test" in out
-    assert "refused" not in out
+    assert "Slack did not answer auth.test (" in out
+    assert "Slack refused" not in out
 
 
 def test_start_up_names_the_triage_channel_and_the_invite(
@@ -196,3 +196,30 @@ def test_an_sqlite_file_that_cannot_be_opened_is_named_without_a_traceback(
     err = capsys.readouterr().err
     assert "DATABASE_URL: SQLite cannot use sqlite:///" in err
     assert "unable to open database file" in err
+
+
+def test_start_up_says_slack_did_not_answer_when_it_did_not(environment, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.bot_process import free_port
+
+    nobody = f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "PORT": str(free_port()),
+            "SLACK_API_URL": nobody,
+        },
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Slack did not answer auth.test at start-up (" in result.stderr
+    assert "Slack refused" not in result.stderr and "Traceback" not in result.stderr
+    assert "ERROR" not in result.stderr  # one message, not slack_sdk's log line too
