@@ -169,7 +169,8 @@ class RunningBot:
 
     def wait_idle(self, timeout: float = 60.0) -> None:
         """Wait until every request sent so far has been fully handled (see `wait_idle`)."""
-        wait_idle(self.services, self.listeners, timeout)
+        # A subclass that builds its own app (Socket Mode) has no listener count.
+        wait_idle(self.services, getattr(self, "listeners", None), timeout)
 
     def wait_for_setup(self, count: int = 1) -> list[Incident]:
         def done() -> list[Incident] | None:
