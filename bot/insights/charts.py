@@ -74,9 +74,7 @@ def fix_time_chart(insights: Insights) -> Chart:
         ax.set_ylabel("days from report to fix")
         ax.legend()
 
-    return Chart(
-        "time-to-fix.png", title, _render(title, draw), WIDTH, HEIGHT, categories, series
-    )
+    return Chart("time-to-fix.png", title, _render(title, draw), WIDTH, HEIGHT, categories, series)
 
 
 def hit_rate_chart(insights: Insights) -> Chart:
@@ -97,9 +95,7 @@ def hit_rate_chart(insights: Insights) -> Chart:
         positions = list(range(len(categories)))[::-1]  # the policy's order, top down
         left = [0.0] * len(categories)
         for name in ("on time", "late", "missed"):
-            ax.barh(
-                positions, series[name], left=left, label=name, color=COLOURS[name]
-            )
+            ax.barh(positions, series[name], left=left, label=name, color=COLOURS[name])
             left = [a + b for a, b in zip(left, series[name], strict=True)]
         ax.set_yticks(positions, categories)
         ax.set_xlim(0, 100)

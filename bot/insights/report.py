@@ -180,9 +180,7 @@ def compute(
         )
     )
     milestones = _Milestones.load(session, [incident.id for incident in cohort])
-    measures = {
-        name: _spread(cohort, period, calendar, milestones, name) for name in MEASURES
-    }
+    measures = {name: _spread(cohort, period, calendar, milestones, name) for name in MEASURES}
     groups: dict[str, list[Incident]] = defaultdict(list)
     for incident in cohort:
         groups[severity_group(incident)].append(incident)

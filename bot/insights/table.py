@@ -124,8 +124,7 @@ def measure_line(name: str, spread: Spread, business_day: timedelta) -> str:
     )
     if spread.pending:
         line += (
-            f", {spread.pending} still waiting "
-            f"(longest {calendar_text(spread.longest_pending)})"
+            f", {spread.pending} still waiting (longest {calendar_text(spread.longest_pending)})"
         )
     return line
 
@@ -150,7 +149,7 @@ def summary_lines(insights: Insights) -> list[str]:
     ]
     lines += ["", "Time to a fix by severity:"]
     lines += [
-        "  " + measure_line(group, spread, insights.business_day).replace("Fix: ", "")
+        "  " + measure_line(group, spread, insights.business_day)
         for group, spread in insights.fix_by_severity.items()
     ] or ["  none"]
     lines += ["", "Deadlines due in the period (on time / late / missed, hit rate):"]

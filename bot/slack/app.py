@@ -19,6 +19,7 @@ from bot.slack.listeners import (
     leads,
     lifecycle,
     reminders,
+    stats,
     timeline_capture,
 )
 from bot.slack.setup import IncidentSetup
@@ -50,6 +51,7 @@ def build_app(services: Services) -> App:
     home.register(app, services)
     cvss.register(app, services)
     reminders.register(app, services)
+    stats.register(app, services)
 
     app.error(outage.error_handler(services))
 
