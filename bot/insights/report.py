@@ -31,7 +31,8 @@ Deadline hit rates: every deadline row *due* in the period, by kind. Met on time
 `met_at` at or before `due_at`; met late: after it; missed: not met by the end of the
 period (whether or not it was met since). A deadline dropped from the plan before it was
 missed (the incident closed, the step stopped applying) does not count. How late: `met_at
-- due_at` for a late one, the end of the period minus `due_at` for a missed one.
+- due_at` for a late one; for a missed one, from `due_at` to the end of the period, or to
+the incident's closing if it closed first.
 
 Lead load, per member: lead roles taken (accepted offers and volunteers answered in the
 period), offers passed and offers left to expire in it, and time spent leading, i.e. the
@@ -327,14 +328,14 @@ def _spread(
 
 
 def hit_rates(session: Session, period: Period) -> list[HitRate]:
-    rows = session.scalars(
-        select(DeadlineRow).where(
-            DeadlineRow.due_at >= period.since, DeadlineRow.due_at < period.until
-        )
-    )
+    rows = session.execute(
+        select(DeadlineRow, Incident.closed_at)
+        .join(Incident, Incident.id == DeadlineRow.incident_id)
+        .where(DeadlineRow.due_at >= period.since, DeadlineRow.due_at < period.until)
+    ).all()
     tallies: dict[str, dict[str, int]] = defaultdict(Counter)
     lateness: dict[str, list[timedelta]] = defaultdict(list)
-    for row in rows:
+    for row, closed_at in rows:
         met = row.met_at
         if met is not None and met < period.until:
             if met <= row.due_at:
@@ -346,7 +347,8 @@ def hit_rates(session: Session, period: Period) -> list[HitRate]:
             continue  # stopped applying before it was due: not owed
         else:
             tallies[row.kind]["missed"] += 1
-            lateness[row.kind].append(period.until - row.due_at)
+            ended = min(closed_at, period.until) if closed_at is not None else period.until
+            lateness[row.kind].append(max(ended - row.due_at, timedelta(0)))
     order = {kind: index for index, kind in enumerate(KIND_ORDER)}
     return [
         HitRate(
