@@ -46,10 +46,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.database import utc
 from bot.deadline.model import LABELS, DeadlineKind
 from bot.incident.models import SOURCE_LABELS, Incident, Source
 from bot.insights.business_time import working_day_length, working_time_between
@@ -152,7 +154,40 @@ class Insights:
         return behind[:WORST_LISTED]
 
 
-def severity_group(incident: Incident) -> str:
+@dataclass(frozen=True)
+class Dates:
+    """The columns of an incident a report reads: never its words or its people."""
+
+    id: int
+    severity: str | None
+    source: str
+    reported_at: datetime
+    fix_ready_at: datetime | None
+    released_at: datetime | None
+    distributors_notified_at: datetime | None
+    disclosed_at: datetime | None
+    closed_at: datetime | None
+
+
+DATE_COLUMNS = (
+    Incident.id,
+    Incident.severity,
+    Incident.source,
+    Incident.reported_at,
+    Incident.fix_ready_at,
+    Incident.released_at,
+    Incident.distributors_notified_at,
+    Incident.disclosed_at,
+    Incident.closed_at,
+)
+
+
+def _dates(session: Session, *where: Any) -> list[Dates]:
+    query = select(*DATE_COLUMNS).where(*where).order_by(Incident.id)
+    return [Dates(*row) for row in session.execute(query)]
+
+
+def severity_group(incident: Dates) -> str:
     return incident.severity if incident.severity in SEVERITY_ORDER else UNSCORED
 
 
@@ -166,23 +201,13 @@ def source_label(source: str) -> str:
 def compute(
     session: Session, period: Period, calendar: BusinessCalendar, members: Sequence[str]
 ) -> Insights:
-    cohort = list(
-        session.scalars(
-            select(Incident)
-            .where(Incident.reported_at >= period.since, Incident.reported_at < period.until)
-            .order_by(Incident.id)
-        )
+    cohort = _dates(
+        session, Incident.reported_at >= period.since, Incident.reported_at < period.until
     )
-    closed = list(
-        session.scalars(
-            select(Incident).where(
-                Incident.closed_at >= period.since, Incident.closed_at < period.until
-            )
-        )
-    )
-    milestones = _Milestones.load(session, [incident.id for incident in cohort])
+    closed = _dates(session, Incident.closed_at >= period.since, Incident.closed_at < period.until)
+    milestones = _Milestones.load(session, period)
     measures = {name: _spread(cohort, period, calendar, milestones, name) for name in MEASURES}
-    groups: dict[str, list[Incident]] = defaultdict(list)
+    groups: dict[str, list[Dates]] = defaultdict(list)
     for incident in cohort:
         groups[severity_group(incident)].append(incident)
     fix_by_severity = {
@@ -223,53 +248,55 @@ class _Milestones:
     made_public: dict[int, datetime]
 
     @classmethod
-    def load(cls, session: Session, ids: list[int]) -> _Milestones:
+    def load(cls, session: Session, period: Period) -> _Milestones:
+        """The cohort's facts, joined on the cohort's own condition (no list of IDs)."""
+        cohort = (Incident.reported_at >= period.since, Incident.reported_at < period.until)
         acknowledged: dict[int, datetime] = {}
         lead_deadline_met: dict[int, datetime] = {}
-        lead_taken: dict[int, datetime] = {}
-        made_public: dict[int, datetime] = {}
-        if not ids:
-            return cls(acknowledged, lead_taken, lead_deadline_met, made_public)
-        rows = session.scalars(
-            select(DeadlineRow).where(
-                DeadlineRow.incident_id.in_(ids),
+        marks = session.execute(
+            select(
+                DeadlineRow.incident_id, DeadlineRow.kind, DeadlineRow.met_at, DeadlineRow.done_at
+            )
+            .join(Incident, Incident.id == DeadlineRow.incident_id)
+            .where(
+                *cohort,
                 DeadlineRow.kind.in_(
                     [DeadlineKind.ACKNOWLEDGE.value, DeadlineKind.LEAD_ASSIGNED.value]
                 ),
             )
         )
-        for row in rows:
-            met = row.met_at or row.done_at
+        for incident_id, kind, met_at, done_at in marks:
+            met = met_at or done_at
             if met is None:
                 continue
-            if row.kind == DeadlineKind.ACKNOWLEDGE.value:
-                acknowledged[row.incident_id] = met
+            if kind == DeadlineKind.ACKNOWLEDGE.value:
+                acknowledged[incident_id] = met
             else:
-                lead_deadline_met[row.incident_id] = met
-        offers = session.scalars(
-            select(LeadOffer).where(
-                LeadOffer.incident_id.in_(ids),
+                lead_deadline_met[incident_id] = met
+        taken = session.execute(
+            select(LeadOffer.incident_id, func.min(LeadOffer.answered_at))
+            .join(Incident, Incident.id == LeadOffer.incident_id)
+            .where(
+                *cohort,
                 LeadOffer.status == OfferStatus.ACCEPTED.value,
                 LeadOffer.answered_at.is_not(None),
             )
+            .group_by(LeadOffer.incident_id)
         )
-        for offer in offers:
-            assert offer.answered_at is not None
-            known = lead_taken.get(offer.incident_id)
-            if known is None or offer.answered_at < known:
-                lead_taken[offer.incident_id] = offer.answered_at
-        events = session.scalars(
-            select(TimelineEvent).where(
-                TimelineEvent.incident_id.in_(ids), TimelineEvent.kind == "made_public"
-            )
+        public = session.execute(
+            select(TimelineEvent.incident_id, func.min(TimelineEvent.at))
+            .join(Incident, Incident.id == TimelineEvent.incident_id)
+            .where(*cohort, TimelineEvent.kind == "made_public")
+            .group_by(TimelineEvent.incident_id)
         )
-        for event in events:
-            known = made_public.get(event.incident_id)
-            if known is None or event.at < known:
-                made_public[event.incident_id] = event.at
-        return cls(acknowledged, lead_taken, lead_deadline_met, made_public)
+        return cls(
+            acknowledged,
+            {incident_id: utc(moment) for incident_id, moment in taken if moment},
+            lead_deadline_met,
+            {incident_id: utc(moment) for incident_id, moment in public if moment},
+        )
 
-    def span(self, incident: Incident, name: str) -> tuple[datetime | None, datetime | None]:
+    def span(self, incident: Dates, name: str) -> tuple[datetime | None, datetime | None]:
         """(start, milestone) of one measure; a None start means the measure does not apply."""
         reported = incident.reported_at
         if name == "acknowledge":
@@ -295,7 +322,7 @@ class _Milestones:
 
 
 def _spread(
-    incidents: Iterable[Incident],
+    incidents: Iterable[Dates],
     period: Period,
     calendar: BusinessCalendar,
     milestones: _Milestones,
@@ -329,26 +356,32 @@ def _spread(
 
 def hit_rates(session: Session, period: Period) -> list[HitRate]:
     rows = session.execute(
-        select(DeadlineRow, Incident.closed_at)
+        select(
+            DeadlineRow.kind,
+            DeadlineRow.due_at,
+            DeadlineRow.met_at,
+            DeadlineRow.status,
+            DeadlineRow.missed_at,
+            Incident.closed_at,
+        )
         .join(Incident, Incident.id == DeadlineRow.incident_id)
         .where(DeadlineRow.due_at >= period.since, DeadlineRow.due_at < period.until)
     ).all()
     tallies: dict[str, dict[str, int]] = defaultdict(Counter)
     lateness: dict[str, list[timedelta]] = defaultdict(list)
-    for row, closed_at in rows:
-        met = row.met_at
+    for kind, due_at, met, status, missed_at, closed_at in rows:
         if met is not None and met < period.until:
-            if met <= row.due_at:
-                tallies[row.kind]["on_time"] += 1
+            if met <= due_at:
+                tallies[kind]["on_time"] += 1
             else:
-                tallies[row.kind]["late"] += 1
-                lateness[row.kind].append(met - row.due_at)
-        elif row.status == DeadlineState.DROPPED.value and row.missed_at is None:
+                tallies[kind]["late"] += 1
+                lateness[kind].append(met - due_at)
+        elif status == DeadlineState.DROPPED.value and missed_at is None:
             continue  # stopped applying before it was due: not owed
         else:
-            tallies[row.kind]["missed"] += 1
+            tallies[kind]["missed"] += 1
             ended = min(closed_at, period.until) if closed_at is not None else period.until
-            lateness[row.kind].append(max(ended - row.due_at, timedelta(0)))
+            lateness[kind].append(max(ended - due_at, timedelta(0)))
     order = {kind: index for index, kind in enumerate(KIND_ORDER)}
     return [
         HitRate(
@@ -366,19 +399,19 @@ def hit_rates(session: Session, period: Period) -> list[HitRate]:
 
 
 def lead_load(session: Session, period: Period, members: Sequence[str]) -> list[LeadLoad]:
-    answered = session.scalars(
-        select(LeadOffer).where(
-            LeadOffer.answered_at >= period.since, LeadOffer.answered_at < period.until
+    answered = session.execute(
+        select(LeadOffer.candidate_id, LeadOffer.status, func.count())
+        .where(
+            LeadOffer.answered_at >= period.since,
+            LeadOffer.answered_at < period.until,
+            LeadOffer.candidate_id.is_not(None),
         )
+        .group_by(LeadOffer.candidate_id, LeadOffer.status)
     )
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for offer in answered:
-        if offer.candidate_id and offer.status in (
-            OfferStatus.ACCEPTED.value,
-            OfferStatus.PASSED.value,
-            OfferStatus.EXPIRED.value,
-        ):
-            counts[offer.candidate_id][offer.status] += 1
+    for member, status, count in answered:
+        if member is not None:
+            counts[member][status] += int(count)
     leading = _time_leading(session, period)
     people = list(dict.fromkeys([*members, *sorted(set(counts) | set(leading))]))
     return [
@@ -395,21 +428,25 @@ def lead_load(session: Session, period: Period, members: Sequence[str]) -> list[
 
 def _time_leading(session: Session, period: Period) -> dict[str, timedelta]:
     accepted = session.execute(
-        select(LeadOffer, Incident.closed_at)
+        select(
+            LeadOffer.incident_id, LeadOffer.candidate_id, LeadOffer.answered_at, Incident.closed_at
+        )
         .join(Incident, Incident.id == LeadOffer.incident_id)
         .where(
             LeadOffer.status == OfferStatus.ACCEPTED.value,
             LeadOffer.answered_at < period.until,
             LeadOffer.candidate_id.is_not(None),
+            (Incident.closed_at.is_(None)) | (Incident.closed_at >= period.since),
         )
         .order_by(LeadOffer.incident_id, LeadOffer.answered_at, LeadOffer.id)
     ).all()
     stretches: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
     closed_at: dict[int, datetime | None] = {}
-    for offer, closed in accepted:
-        assert offer.answered_at is not None and offer.candidate_id is not None
-        stretches[offer.incident_id].append((offer.candidate_id, offer.answered_at))
-        closed_at[offer.incident_id] = closed
+    for incident_id, member, answered, closed in accepted:
+        if member is None or answered is None:
+            continue
+        stretches[incident_id].append((member, answered))
+        closed_at[incident_id] = closed
     totals: dict[str, timedelta] = defaultdict(timedelta)
     for incident_id, takes in stretches.items():
         closed = closed_at[incident_id]
