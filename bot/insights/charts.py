@@ -100,7 +100,7 @@ def hit_rate_chart(insights: Insights) -> Chart:
         ax.set_yticks(positions, categories)
         ax.set_xlim(0, 100)
         ax.set_xlabel("% of the deadlines due in the period")
-        ax.legend(loc="lower right")
+        ax.legend(ncol=3, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False)
 
     return Chart(
         "deadline-hit-rates.png", title, _render(title, draw), WIDTH, HEIGHT, categories, series
@@ -119,7 +119,7 @@ def _render(title: str, draw: Callable[[Axes], None]) -> bytes:
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    axes.set_title(title, fontsize=11)
+    axes.set_title(title, fontsize=11, pad=22)
     draw(axes)
     figure.tight_layout()  # the layout inside the canvas; the canvas keeps its size
     buffer = io.BytesIO()
