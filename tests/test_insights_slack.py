@@ -140,3 +140,21 @@ def test_a_bad_period_says_what_is_allowed_and_sends_nothing(bot: RunningBot) ->
     assert "`fortnight` is not a period. Allowed:" in answer and "last-quarter" in answer
     assert bot.services.background.wait()
     assert bot.slack.files == []
+
+
+def test_files_that_cannot_be_sent_are_reported_by_dm(bot: RunningBot) -> None:
+    ws = bot.workspace
+    incidents = seed(bot)
+    bot.slack.fail("files.getUploadURLExternal", status=503, times=None)
+    try:
+        answer = ask(bot, ws.alice, "stats last-year", ws.general)
+        assert "Insights: 2025" in answer  # the figures themselves still arrive
+        dm = wait_until(lambda: bot.slack.dm_channel(ws.alice), what="a DM")
+        notes = wait_until(lambda: bot.slack.messages(dm), what="the failure notice")
+    finally:
+        bot.slack.clear_faults()
+    assert bot.services.background.wait()
+    assert "The insights charts could not be sent" in notes[-1].text
+    assert "/disclose stats" in notes[-1].text
+    assert bot.slack.files == []
+    assert_nothing_names_an_incident(bot, incidents)
