@@ -31,9 +31,6 @@ class Period:
     until: datetime  # exclusive
     label: str
 
-    def __contains__(self, moment: datetime | None) -> bool:
-        return moment is not None and self.since <= moment < self.until
-
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
