@@ -70,9 +70,12 @@ def stats_reply(insights: Insights) -> tuple[str, Blocks]:
             f"{calendar_text(rate.worst_lateness)} late)"
             for rate in worst
         )
-    leads = "*Lead load* (roles taken, offers passed, expired; time leading)\n" + (
+    taken = sum(load.taken for load in insights.leads)
+    leads = "*Lead load* (roles taken and their share, offers passed, expired; time leading)\n" + (
         "\n".join(
-            f"• {user_mention(load.member)}: {load.taken} taken, {load.passed} passed, "
+            f"• {user_mention(load.member)}: {load.taken} taken"
+            + (f" ({percent(load.taken / taken)})" if taken else "")
+            + f", {load.passed} passed, "
             f"{load.expired} expired; {calendar_text(load.leading) if load.leading else '0 h'}"
             for load in insights.leads
         )
