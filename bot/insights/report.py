@@ -9,10 +9,11 @@ whose `closed_at` is in the period (a reopened incident has none until closed ag
 
 The measures, each from a start to a milestone, for the cohort:
 
-- acknowledge: `reported_at` -> the `acknowledge` deadline met (`met_at`, set when the
-  team marks it done);
+- acknowledge: `reported_at` -> the `acknowledge` deadline met (its `met_at`, else the
+  team's Done mark, `done_at`);
 - lead: `reported_at` -> the first accepted lead offer (`answered_at`; a volunteer's record
-  counts), or the `lead_assigned` deadline's `met_at` when no offer is on record;
+  counts), or the `lead_assigned` deadline's `met_at` (or `done_at`) when no offer is on
+  record;
 - fix: `reported_at` -> `fix_ready_at` (fix merged privately), or `released_at` when the
   fixed versions shipped without that mark;
 - embargo: `distributors_notified_at` (entering the embargo phase) -> the first of
