@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from PIL import Image
 
 from bot.incident.models import Incident
+from bot.reminder.tick import Ticker
 from bot.slack.listeners.commands import NOT_ON_ROSTER
 from tests.crash.leaks import details, sent_by_calls, sent_in_workspace
-from tests.harness import RunningBot, wait_until
+from tests.harness import START, RunningBot, wait_until
 from tests.insights_history import seed_history
+from tests.reminder_helpers import press, tick_at
 from tests.slack_api import UploadedFile
 from tests.test_disclose import texts
 from tests.test_home import open_home
+from tests.test_leads import click, dm_offers, offers
+from tests.test_lifecycle import command
+from tests.test_reminders import TUESDAY_9, opened
 
 
 def seed(bot: RunningBot) -> list[Incident]:
@@ -163,3 +169,54 @@ def test_files_that_cannot_be_sent_are_reported_by_dm(bot: RunningBot) -> None:
     assert "/disclose stats" in notes[-1].text
     assert bot.slack.files == []
     assert_nothing_names_an_incident(bot, incidents)
+
+
+def test_figures_follow_a_disclosure_played_through_the_bot(bot: RunningBot) -> None:
+    """No seeded rows: the report, the lead's accept, the reminder's Done and the fix mark
+    all go through Slack, so the figures rest on the rows the bot itself writes."""
+    ws = bot.workspace
+    incident = opened(bot)  # reported through the form on Monday 2 March 09:00
+    offer = offers(bot, incident.id)[0]
+    assert offer.candidate_id is not None
+    bot.clock.set(START + timedelta(hours=2))
+    click(bot, offer.candidate_id, "lead_accept", dm_offers(bot, offer.candidate_id)[0])
+    wait_until(lambda: bot.incident(incident.human_id).lead_id, what="the lead")
+
+    ticker = Ticker(bot.services)
+    sent = tick_at(bot, ticker, TUESDAY_9 - timedelta(hours=1))  # the hour-ahead nudges
+    ack = next(m for m in sent if m.kind == "acknowledge" and m.place == "triage")
+    bot.clock.set(TUESDAY_9 - timedelta(minutes=30))
+    press(bot, ws.carol, ack, "reminder_done")
+    command(bot, ws.alice, incident.channel_id, "phase fixing")
+    bot.clock.set(START + timedelta(days=3))  # Thursday 09:00
+    command(bot, ws.alice, incident.channel_id, "fixready")
+    bot.services.background.wait()
+
+    bot.clock.set(START + timedelta(days=3, hours=1))
+    before = set(sent_by_calls(bot.slack)) | set(sent_in_workspace(bot.slack))
+    answer = ask(bot, ws.bob, "stats 7d", ws.general)
+    # Acknowledged Tuesday 08:30: 23.5 h, of which Monday 09:00-17:00 are working hours
+    # (8 h, one business day). The lead accepted at 11:00: 2 h. The fix was marked ready
+    # on Thursday 09:00: 72 h = 3 days, working hours Monday, Tuesday, Wednesday = 3 days.
+    assert "*Opened* 1 (Unscored 1)" in answer and "by source: HackerOne 1" in answer
+    assert (
+        "Acknowledge the reporter: median 23.5 h (1.0 business days), "
+        "90th percentile 23.5 h (1.0 business days), n=1"
+    ) in answer
+    assert "Fix lead: median 2.0 h (2.0 business h)" in answer
+    assert "Fix: median 3.0 days (3.0 business days)" in answer
+    # Due in the week: the acknowledgement and the lead, both Tuesday 09:00, both on time.
+    assert "2 of 2 met on time" in answer
+    assert f"<@{offer.candidate_id}>: 1 taken (100%)" in answer
+
+    files = wait_until(lambda: len(files_in_dm(bot, ws.bob)) == 3 and files_in_dm(bot, ws.bob))
+    assert bot.services.background.wait()
+    rows = {tuple(r[:3]): r[3] for r in csv.reader(io.StringIO(files[2].content.decode()))}
+    assert rows[("time", "fix", "business_median")] == "24.00"
+    # Bob may read the incident's channel, yet nothing the command sent names it.
+    after = set(sent_by_calls(bot.slack)) | set(sent_in_workspace(bot.slack))
+    secrets = [*details(bot.incident(incident.human_id)).values(), incident.human_id]
+    new = after - before
+    assert len(new) >= 4  # the answer and three files at least
+    for item in new:
+        assert all(secret not in item.content for secret in secrets), item.source
