@@ -12,6 +12,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -318,6 +319,20 @@ def test_nothing_names_an_incident(db: Database, year: Insights) -> None:
 def test_periods(words: str, since: datetime, until: datetime, label: str) -> None:
     period = parse_period(words, NOW)
     assert (period.since, period.until, period.label) == (since, until, label)
+
+
+def test_periods_are_the_teams_days() -> None:
+    berlin = ZoneInfo("Europe/Berlin")  # UTC+1 in winter
+    year = parse_period("2025", NOW, berlin)
+    assert (year.since, year.until) == (
+        datetime(2024, 12, 31, 23, tzinfo=UTC),
+        datetime(2025, 12, 31, 23, tzinfo=UTC),
+    )
+    # At 09:00 UTC on 2 March it is Monday in Berlin, still Sunday 23:00 in Honolulu
+    # (UTC-10): a period "since 2026-03-02" has begun in Berlin only.
+    assert parse_period("2026-03-02", NOW, berlin).since == datetime(2026, 3, 1, 23, tzinfo=UTC)
+    with pytest.raises(PeriodError):
+        parse_period("2026-03-02", NOW, ZoneInfo("Pacific/Honolulu"))
 
 
 @pytest.mark.parametrize(

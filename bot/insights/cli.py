@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 from bot.insights.period import FORMS, Period, PeriodError, between, parse_date, parse_period
@@ -15,10 +15,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot stats",
         description="How the team does against its policy, in aggregate (no incident named).",
     )
-    parser.add_argument("--since", metavar="DATE", help="first day, YYYY-MM-DD (UTC)")
     parser.add_argument(
-        "--until", metavar="DATE", help="last day, YYYY-MM-DD (UTC, included; default today)"
+        "--since", metavar="DATE", help="first day, YYYY-MM-DD (the team's time zone)"
     )
+    parser.add_argument("--until", metavar="DATE", help="last day, included (default today)")
     parser.add_argument(
         "--period", metavar="WORDS", help="instead of dates: " + FORMS.replace("`", "")
     )
@@ -29,17 +29,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def period_from(args: argparse.Namespace, now: datetime) -> Period:
+def period_from(args: argparse.Namespace, now: datetime, zone: tzinfo = UTC) -> Period:
     if args.period and (args.since or args.until):
         raise PeriodError("Give either --period or --since/--until, not both.")
     if args.period:
-        return parse_period(args.period, now)
+        return parse_period(args.period, now, zone)
     if args.until and not args.since:
         raise PeriodError("--until needs --since.")
     if not args.since:
-        return parse_period("", now)
-    last = parse_date(args.until) if args.until else now.date()
-    return between(parse_date(args.since), last, now)
+        return parse_period("", now, zone)
+    last = parse_date(args.until) if args.until else now.astimezone(zone).date()
+    return between(parse_date(args.since), last, now, zone=zone)
 
 
 def main(argv: list[str], now: datetime | None = None) -> int:
@@ -54,9 +54,9 @@ def main(argv: list[str], now: datetime | None = None) -> int:
     args = build_parser().parse_args(argv)
     moment = now or datetime.now(UTC)
     try:
-        period = period_from(args, moment)
         settings = load_settings()
         _, calendar = load_policy_and_calendar(settings)
+        period = period_from(args, moment, calendar.tz)
     except (PeriodError, ConfigError) as error:
         print(error, file=sys.stderr)
         return 2

@@ -10,11 +10,12 @@ from typing import Any
 
 from bot.insights.report import MEASURES, Insights, source_label
 from bot.insights.table import business_text, calendar_text, measure_line, percent
-from bot.slack.blocks.text import mrkdwn, plain, user_mention
+from bot.slack.blocks.text import mrkdwn, plain, slack_date, user_mention
 
 Blocks = list[dict[str, Any]]
 FILES_ON_THE_WAY = "The charts and the CSV are on their way to you by DM."
 HOME_MEASURES = ("acknowledge", "lead", "fix")
+SPAN = "{date_short} {time}"  # each reader's own time zone
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -88,7 +89,7 @@ def stats_reply(insights: Insights) -> tuple[str, Blocks]:
             "type": "context",
             "elements": [
                 mrkdwn(
-                    f"{period.since:%Y-%m-%d %H:%M} to {period.until:%Y-%m-%d %H:%M} UTC · "
+                    f"{slack_date(period.since, SPAN)} to {slack_date(period.until, SPAN)} · "
                     "incidents reported in the period; aggregates only"
                 )
             ],

@@ -73,7 +73,7 @@ def send_files(services: Services, user_id: str, insights: Insights) -> None:
 def stats(context: CommandContext) -> Reply:
     services = context.services
     try:
-        period = parse_period(context.args, services.clock.now())
+        period = parse_period(context.args, services.clock.now(), services.calendar.tz)
     except PeriodError as exc:
         return Reply(str(exc))
     insights = insights_for(services, period)
@@ -85,7 +85,7 @@ def stats(context: CommandContext) -> Reply:
 def home_section(services: Services, user_id: str) -> list[dict[str, Any]]:
     """The App Home's headline figures over the default period (members only: the tab
     shows outsiders nothing before it gets here)."""
-    period = parse_period("", services.clock.now())
+    period = parse_period("", services.clock.now(), services.calendar.tz)
     return views.home_section(insights_for(services, period))
 
 
