@@ -135,6 +135,8 @@ class Milestones:
             return reported, incident.fix_ready_at or incident.released_at
         if name == "disclosure":
             return reported, incident.disclosed_at
+        if name != "embargo":
+            raise ValueError(f"unknown measure {name!r}; known: {', '.join(MEASURES)}")
         start = incident.distributors_notified_at
         if start is None:
             return None, None
