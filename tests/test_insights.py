@@ -15,6 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from bot.database import Database
@@ -22,7 +24,7 @@ from bot.insights import charts, table
 from bot.insights.business_time import working_time_between
 from bot.insights.period import PeriodError, between, parse_period
 from bot.insights.report import Insights, compute
-from bot.policy import BusinessCalendar
+from bot.policy import BusinessCalendar, Duration
 from tests.insights_history import seed_history
 
 h = timedelta(hours=1)
@@ -31,6 +33,7 @@ PEOPLE = {"alice": "UALICE01", "bob": "UBOB0002", "carol": "UCAROL03"}
 MEMBERS = ["UALICE01", "UBOB0002", "UCAROL03", "UDAN0004"]  # Dan never led
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 UNTIL = datetime(2026, 1, 1, tzinfo=UTC)
+BERLIN_WITH_HOLIDAYS = BusinessCalendar("Europe/Berlin", holidays_country="DE")
 
 
 @pytest.fixture
@@ -404,3 +407,20 @@ def test_the_command_line_refuses_a_bad_date(monkeypatch, tmp_path: Path, capsys
     assert "`2025-13-01` is not a date; write it as YYYY-MM-DD." in capsys.readouterr().err
     assert main(["--until", "2025-12-31"], now=NOW) == 2
     assert "--until needs --since." in capsys.readouterr().err
+
+
+@given(
+    start=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
+    ),
+    minutes=st.integers(min_value=1, max_value=60 * 8 * 30),
+)
+@settings(max_examples=200, deadline=None)
+def test_business_time_is_the_inverse_of_the_calendars_own_arithmetic(
+    start: datetime, minutes: int
+) -> None:
+    """What the planner adds as business hours, this counts back, across weekends,
+    holidays and daylight saving time."""
+    calendar = BERLIN_WITH_HOLIDAYS
+    end = calendar.add(start, Duration.hours_of_business(minutes / 60))
+    assert working_time_between(calendar, start, end) == timedelta(minutes=minutes)
