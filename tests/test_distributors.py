@@ -425,3 +425,66 @@ def test_the_announcement_waits_for_its_time_then_goes_out_once_and_is_the_only_
     click(bot, ws.bob, incident, "announce_open")
     again = wait_until(lambda: bot.slack.ephemerals_for(ws.bob)[before:], what="the refusal")
     assert "announced already" in again[-1].text
+
+
+def test_leak_scan_nothing_of_the_embargo_reaches_a_public_channel_or_a_stranger(
+    mailbot: MailBot,
+) -> None:
+    """Every Slack message, view and ephemeral of a whole embargo (notices, acknowledgement,
+    silent reminder and re-send, final notice, a leak) stays in the incident's channel, the
+    triage channel or its members' DMs; every email goes to a distributor. Then the
+    announcement is the one thing in the public channel, with the advisory's fields only."""
+    from tests.crash.leaks import find_leaks
+
+    bot, smtp = mailbot.bot, mailbot.smtp
+    ws = bot.workspace
+    add_distributors(bot)
+    incident = fixing_incident(bot)
+    planned = START + timedelta(days=14, hours=7)
+    assert not notify(mailbot, incident, {"planned": {"value": at(planned)}})["errors"]
+    mailbot.send_mail()
+    first, _ = smtp.wait_for(2)
+    confirm_link(ack_link(first))
+    bot.clock.advance(timedelta(days=3))
+    assert sweep(bot.services) == 1
+    reminder = wait_until(
+        lambda: next((m for m in dms(bot, ws.bob) if "no acknowledgement" in m.text), None)
+    )
+    bot.driver.block_action(ws.bob, "distributors_resend", message=reminder)
+    assert not submit(bot, ws.bob, wait_for_view(bot, ws.bob, "distributors_notice_submit"), {})
+    command(bot, ws.bob, incident.channel_id, "distributors status")
+    bot.clock.set(planned - timedelta(hours=20))
+    click(bot, ws.bob, incident, "distributors_final")
+    assert not submit(bot, ws.bob, wait_for_view(bot, ws.bob, "distributors_notice_submit"), {})
+    click(bot, ws.bob, incident, "embargo_leak")
+    assert not submit(
+        bot,
+        ws.bob,
+        wait_for_view(bot, ws.bob, "embargo_leak_submit"),
+        {
+            "what": {"value": "The release date"},
+            "to_whom": {"value": "a vendor's customer"},
+        },
+    )
+    wait_until(lambda: events(bot, "embargo_leak"), what="the leak")
+    mailbot.send_mail()
+    bot.services.background.wait()
+    stored = incident_now(bot, incident)
+    leaks, read = find_leaks(bot.slack, [stored], ws.triage)
+    assert read > 50 and not leaks, leaks
+    distributors = {ACME, BETA, "alt@beta-os.example"}
+    assert all(set(r.recipients) <= distributors for r in smtp.messages)
+    assert len(smtp.messages) == 2 + 1 + 2  # notices, one re-send, two final notices
+
+    command(bot, ws.bob, incident.channel_id, "phase released 1.2.4")
+    bot.clock.set(planned)
+    click(bot, ws.bob, incident, "announce_open")
+    view = wait_for_view(bot, ws.bob, "announce_submit")
+    assert not submit(bot, ws.bob, view, {"confirm": {"value": ["yes"]}})
+    wait_until(lambda: incident_now(bot, incident).phase == "disclosed", what="disclosed")
+    bot.services.background.wait()
+    leaks, _ = find_leaks(bot.slack, [incident_now(bot, incident)], ws.triage)
+    assert leaks and {leak.place for leak in leaks} == {ws.general}
+    assert {leak.detail for leak in leaks} <= {"title", "vector"}  # the advisory's fields
+    (post,) = [m for m in bot.slack.messages(ws.general) if m.user == bot.slack.bot_user_id]
+    assert "[Security Advisory]" in post.text
