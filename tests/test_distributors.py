@@ -65,6 +65,16 @@ def distributor_ids(mailbot: MailBot) -> dict[str, int]:
         return {d.organisation: d.id for d in session.scalars(select(Distributor))}
 
 
+def chan(incident: Incident) -> str:
+    assert incident.channel_id is not None
+    return incident.channel_id
+
+
+def headline_blocks(bot: RunningBot, incident: Incident) -> list:
+    assert incident.channel_id and incident.headline_ts
+    return bot.slack.message(incident.channel_id, incident.headline_ts).blocks or []
+
+
 def dms(bot: RunningBot, user: str) -> list:
     channel = bot.slack.dm_channel(user)
     return bot.slack.messages(channel) if channel else []
@@ -210,7 +220,7 @@ def test_notify_sends_one_message_each_and_acknowledgements_come_back(mailbot: M
     with pytest.raises(Exception, match="404"):
         open_link(bad)
 
-    status_text = command(bot, ws.bob, incident.channel_id, "distributors status")
+    status_text = command(bot, ws.bob, chan(incident), "distributors status")
     assert "1 of 2 acknowledged" in status_text and "acknowledged" in status_text
     assert "Gamma" not in status_text
     acked = "Acme Linux" if first.recipients == (ACME,) else "Beta OS"
@@ -219,10 +229,7 @@ def test_notify_sends_one_message_each_and_acknowledgements_come_back(mailbot: M
     assert ":white_check_mark: acknowledged" in lines[acked]
     assert "not acknowledged" in lines[silent] and ":email: sent" in lines[silent]
     wait_until(
-        lambda: (
-            "1 of 2 acknowledged"
-            in texts(bot.slack.message(incident.channel_id, incident.headline_ts).blocks)
-        ),
+        lambda: "1 of 2 acknowledged" in texts(headline_blocks(bot, incident)),
         what="the headline showing the acknowledgement",
     )
 
@@ -237,7 +244,9 @@ def test_short_notice_is_warned_with_the_shortfall_and_a_past_date_refused(
     assert "in the past" in result["errors"]["planned"]
     # A date three days out is allowed; the form said what the policy asks.
     with bot.services.db.transaction() as session:
-        session.get(Incident, incident.id).disclosure_planned_at = START + timedelta(days=3)
+        stored = session.get(Incident, incident.id)
+        assert stored is not None
+        stored.disclosure_planned_at = START + timedelta(days=3)
     click(bot, bot.workspace.bob, incident, "distributors_notify")
     view = wait_until(
         lambda: (
@@ -292,9 +301,7 @@ def test_final_notice_and_a_moved_date(mailbot: MailBot) -> None:
     smtp.wait_for(2)
 
     # The date moves: the distributors told the old one are offered an update.
-    answer = command(
-        bot, ws.bob, incident.channel_id, "deadline public_disclosure 2026-03-17 16:00"
-    )
+    answer = command(bot, ws.bob, chan(incident), "deadline public_disclosure 2026-03-17 16:00")
     assert "2026" in answer or answer
     offer = wait_until(
         lambda: next((m for m in dms(bot, ws.bob) if "moved from" in m.text), None),
@@ -384,7 +391,7 @@ def test_the_announcement_waits_for_its_time_then_goes_out_once_and_is_the_only_
     assert not notify(mailbot, incident, {"planned": {"value": at(planned)}})["errors"]
     mailbot.send_mail()
     notices = smtp.wait_for(2)
-    command(bot, ws.bob, incident.channel_id, "phase released 1.2.4")
+    command(bot, ws.bob, chan(incident), "phase released 1.2.4")
     wait_until(lambda: incident_now(bot, incident).phase == "released", what="released")
     before = len(bot.slack.ephemerals_for(ws.bob))
     click(bot, ws.bob, incident, "announce_open")
@@ -452,7 +459,7 @@ def test_leak_scan_nothing_of_the_embargo_reaches_a_public_channel_or_a_stranger
     )
     bot.driver.block_action(ws.bob, "distributors_resend", message=reminder)
     assert not submit(bot, ws.bob, wait_for_view(bot, ws.bob, "distributors_notice_submit"), {})
-    command(bot, ws.bob, incident.channel_id, "distributors status")
+    command(bot, ws.bob, chan(incident), "distributors status")
     bot.clock.set(planned - timedelta(hours=20))
     click(bot, ws.bob, incident, "distributors_final")
     assert not submit(bot, ws.bob, wait_for_view(bot, ws.bob, "distributors_notice_submit"), {})
@@ -476,7 +483,7 @@ def test_leak_scan_nothing_of_the_embargo_reaches_a_public_channel_or_a_stranger
     assert all(set(r.recipients) <= distributors for r in smtp.messages)
     assert len(smtp.messages) == 2 + 1 + 2  # notices, one re-send, two final notices
 
-    command(bot, ws.bob, incident.channel_id, "phase released 1.2.4")
+    command(bot, ws.bob, chan(incident), "phase released 1.2.4")
     bot.clock.set(planned)
     click(bot, ws.bob, incident, "announce_open")
     view = wait_for_view(bot, ws.bob, "announce_submit")
