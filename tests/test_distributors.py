@@ -495,3 +495,73 @@ def test_leak_scan_nothing_of_the_embargo_reaches_a_public_channel_or_a_stranger
     assert {leak.detail for leak in leaks} <= {"title", "vector"}  # the advisory's fields
     (post,) = [m for m in bot.slack.messages(ws.general) if m.user == bot.slack.bot_user_id]
     assert "[Security Advisory]" in post.text
+
+
+def test_a_refused_address_shows_against_that_distributor_and_in_the_triage_thread(
+    mailbot: MailBot,
+) -> None:
+    bot, smtp = mailbot.bot, mailbot.smtp
+    ws = bot.workspace
+    add_distributors(bot)
+    incident = fixing_incident(bot)
+    smtp.refuse_recipient(ACME, "550 5.1.1 No such user here")
+    assert not notify(mailbot, incident, {"planned": {"value": at(START + timedelta(days=14))}})[
+        "errors"
+    ]
+    mailbot.send_mail()
+    (delivered,) = smtp.wait_for(1)
+    assert delivered.recipients == (BETA, "alt@beta-os.example")
+    status = command(bot, ws.bob, chan(incident), "distributors status")
+    (acme_line,) = [line for line in status.splitlines() if "Acme Linux" in line]
+    assert ":x: refused" in acme_line and "550 5.1.1 No such user here" in acme_line
+    told = wait_until(
+        lambda: [
+            m
+            for m in bot.slack.thread(ws.triage, incident.triage_ts or "")
+            if "refused for good" in m.text
+        ],
+        what="the refusal in the triage thread",
+    )
+    assert ACME in told[0].text
+    wait_until(
+        lambda: "not delivered to Acme Linux" in texts(headline_blocks(bot, incident)),
+        what="the headline naming the refused distributor",
+    )
+
+
+def test_the_final_notice_is_offered_once_when_the_policy_says_it_is_due(
+    mailbot: MailBot,
+) -> None:
+    bot = mailbot.bot
+    ws = bot.workspace
+    add_distributors(bot)
+    incident = fixing_incident(bot)
+    planned = START + timedelta(days=14, hours=7)
+    assert not notify(mailbot, incident, {"planned": {"value": at(planned)}})["errors"]
+    mailbot.send_mail()
+    bot.clock.set(planned - timedelta(hours=25))
+    sweep(bot.services)
+    assert not [m for m in dms(bot, ws.bob) if "final notice" in m.text]
+    bot.clock.set(planned - timedelta(hours=23))
+    sweep(bot.services)
+    sweep(bot.services)
+    offers = [m for m in dms(bot, ws.bob) if "final notice" in m.text]
+    assert len(offers) == 1 and "2 distributors" in offers[0].text
+    bot.driver.block_action(ws.bob, "distributors_final", message=offers[0])
+    view = wait_for_view(bot, ws.bob, "distributors_notice_submit")
+    assert view["title"]["text"] == "Final notice"
+
+
+def test_notice_four_weeks_early_is_warned(mailbot: MailBot) -> None:
+    bot = mailbot.bot
+    add_distributors(bot)
+    incident = fixing_incident(bot)
+    with bot.services.db.transaction() as session:
+        stored = session.get(Incident, incident.id)
+        assert stored is not None
+        stored.disclosure_planned_at = START + timedelta(days=40)
+    click(bot, bot.workspace.bob, incident, "distributors_notify")
+    view = wait_for_view(bot, bot.workspace.bob, "distributors_notice_submit")
+    assert "Early notice: the kubernetes policy tells distributors at most 28 days" in texts(
+        view["blocks"]
+    )

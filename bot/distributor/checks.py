@@ -47,13 +47,21 @@ def review_notice(
             "may not be needed."
         )
     if kind in (NoticeKind.NOTICE, NoticeKind.RESEND):
-        minimum = policy.deadlines_for(incident.severity).distributor_notice
+        steps = policy.deadlines_for(incident.severity)
+        ahead = describe((planned_at - now).total_seconds())
+        minimum = steps.distributor_notice
         if minimum is not None:
             due = calendar.subtract(planned_at, minimum)
             if now > due:
                 review.warnings.append(
-                    f"Short notice: distributors get {describe((planned_at - now).total_seconds())}"
-                    f" before the disclosure, and the {policy.name} policy asks for at least "
-                    f"{minimum.describe()}: {describe((now - due).total_seconds())} short."
+                    f"Short notice: distributors get {ahead} before the disclosure, and the "
+                    f"{policy.name} policy asks for at least {minimum.describe()}: "
+                    f"{describe((now - due).total_seconds())} short."
                 )
+        earliest = steps.distributor_notice_earliest
+        if earliest is not None and now < calendar.subtract(planned_at, earliest):
+            review.warnings.append(
+                f"Early notice: the {policy.name} policy tells distributors at most "
+                f"{earliest.describe()} before the disclosure; this is {ahead} before it."
+            )
     return review

@@ -45,6 +45,7 @@ from bot.slack.incident_messages import post_update, refresh
 from bot.timeline.service import add_event
 
 log = logging.getLogger(__name__)
+OFFERED = "distributor_offer"  # timeline marker: an update or final notice was offered
 NOTICE_PURPOSES = {"distributor_notice", "distributor_final", "distributor_update"}
 
 
@@ -327,7 +328,7 @@ def headline_note(session: Any, incident: Incident) -> str | None:
 def on_incident_changed(services: Services, incident_id: int, reason: str) -> None:
     """A disclosure date that moved after distributors were told: offer an update notice."""
     with services.db.transaction() as session:
-        incident = incidents.get(session, incident_id)
+        incident = incidents.lock(session, incident_id)  # one offer, even from two replicas
         if incident is None or incident.phase != Phase.EMBARGO.value:
             return
         statuses = [s for s in notice_store.notice_status(session, incident_id) if s.sent_at]
@@ -335,35 +336,89 @@ def on_incident_changed(services: Services, incident_id: int, reason: str) -> No
         if not statuses or planned is None:
             return
         told = max(statuses, key=lambda s: s.last_notice_id).planned_at
-        if told == planned:
-            return
         marker = f"update_offer:{planned.isoformat()}"
-        offered = session.scalar(
-            select(DistributorNotice.id)
-            .where(DistributorNotice.incident_id == incident_id)
-            .limit(1)
-        )
-        if offered is None or _offered_before(session, incident_id, marker):
+        if told == planned or _offered_before(session, incident_id, marker):
             return
         add_event(
             session,
             incident_id,
             services.clock.now(),
             "bot",
-            "distributor_update_offered",
+            OFFERED,
             "The disclosure date moved after distributors were told",
             {"marker": marker},
         )
         human_id, channel, thread = incident.human_id, incident.channel_id, incident.headline_ts
         lead = incident.lead_id
     text, blocks = views.date_changed_offer(human_id, told, planned, len(statuses), human_id)
+    _offer(services, human_id, lead, channel, thread, text, blocks)
+
+
+def _offer(
+    services: Services,
+    human_id: str,
+    lead: str | None,
+    channel: str | None,
+    thread: str | None,
+    text: str,
+    blocks: list[dict[str, Any]],
+) -> None:
     try:
         if channel:
             services.gateway.post(channel, text, blocks, thread_ts=thread)
         if lead:
             services.gateway.dm(lead, text, blocks)
     except SlackError as exc:
-        log.warning("could not offer the update notice for %s: %s", human_id, exc.error)
+        log.warning("could not make an offer for %s: %s", human_id, exc.error)
+
+
+def offer_final_notices(services: Services) -> int:
+    """Once the policy's final notice is due (its offset before the disclosure), offer the
+    lead the drafted final notice, once per disclosure date."""
+    final = services.policy.deadlines.final_notice
+    if final is None:
+        return 0
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        candidates = list(
+            session.scalars(
+                select(Incident.id).where(
+                    Incident.phase == Phase.EMBARGO.value,
+                    Incident.disclosure_planned_at.is_not(None),
+                    Incident.is_public.is_(False),
+                )
+            )
+        )
+    offered = 0
+    for incident_id in candidates:
+        with services.db.transaction() as session:
+            incident = incidents.lock(session, incident_id)
+            if incident is None or incident.disclosure_planned_at is None:
+                continue
+            planned = incident.disclosure_planned_at
+            due = services.calendar.subtract(planned, final)
+            marker = f"final_offer:{planned.isoformat()}"
+            if now < due or now >= planned or _offered_before(session, incident_id, marker):
+                continue
+            statuses = notice_store.notice_status(session, incident_id)
+            told = [s for s in statuses if s.sent_at]
+            if not told or all(s.final_sent_at for s in told):
+                continue
+            add_event(
+                session,
+                incident_id,
+                now,
+                "bot",
+                OFFERED,
+                "The final notice to distributors is due",
+                {"marker": marker},
+            )
+            human_id, channel, thread = incident.human_id, incident.channel_id, incident.headline_ts
+            lead = incident.lead_id
+        text, blocks = views.final_notice_offer(human_id, planned, len(told), human_id)
+        _offer(services, human_id, lead, channel, thread, text, blocks)
+        offered += 1
+    return offered
 
 
 def _offered_before(session: Any, incident_id: int, marker: str) -> bool:
@@ -372,7 +427,7 @@ def _offered_before(session: Any, incident_id: int, marker: str) -> bool:
     rows = session.scalars(
         select(TimelineEvent.data).where(
             TimelineEvent.incident_id == incident_id,
-            TimelineEvent.kind == "distributor_update_offered",
+            TimelineEvent.kind == OFFERED,
         )
     )
     return any((data or {}).get("marker") == marker for data in rows)
@@ -401,6 +456,7 @@ def sweep(services: Services) -> int:
         )
     for incident_id in missing:
         _record_first_delivery(services, incident_id)
+    offer_final_notices(services)
     told = 0
     for incident_id, notice_ids in by_incident.items():
         with services.db.transaction() as session:

@@ -353,6 +353,23 @@ def date_changed_offer(
     ]
 
 
+def final_notice_offer(
+    human_id: str, planned: datetime, count: int, incident_value: str
+) -> tuple[str, Blocks]:
+    text = (
+        f":alarm_clock: The final notice for *{human_id}* is due: the public disclosure is "
+        f"{slack_date(planned)}. It goes to the {count} distributor"
+        f"{'s' if count != 1 else ''} told so far."
+    )
+    return clip(text, 3000), [
+        _section(text),
+        {
+            "type": "actions",
+            "elements": [button(FINAL_ACTION, "Draft the final notice", incident_value)],
+        },
+    ]
+
+
 # -- leaks ------------------------------------------------------------------------------------
 
 
