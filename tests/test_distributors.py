@@ -565,3 +565,29 @@ def test_notice_four_weeks_early_is_warned(mailbot: MailBot) -> None:
     assert "Early notice: the kubernetes policy tells distributors at most 28 days" in texts(
         view["blocks"]
     )
+
+
+def test_a_short_date_picked_in_the_form_is_warned_before_anything_is_sent(
+    mailbot: MailBot,
+) -> None:
+    bot, smtp = mailbot.bot, mailbot.smtp
+    ws = bot.workspace
+    add_distributors(bot)
+    incident = fixing_incident(bot)
+    soon = START + timedelta(days=2, hours=7)
+    first = notify(mailbot, incident, {"planned": {"value": at(soon)}})
+    assert not first["errors"]
+    view = wait_until(
+        lambda: (
+            (v := bot.slack.open_view_for(ws.bob)) and "Short notice" in texts(v["blocks"]) and v
+        ),
+        what="the form shown again with the warning",
+    )
+    assert "distributors get 2 days 7 hours" in texts(view["blocks"])
+    assert "7 days: 4 days 17 hours short" in texts(view["blocks"])
+    assert incident_now(bot, incident).phase == "fixing"  # nothing happened yet
+    assert not submit(bot, ws.bob, view, {})  # Send again: sent, with the date kept
+    wait_until(lambda: incident_now(bot, incident).phase == "embargo", what="the embargo")
+    assert incident_now(bot, incident).disclosure_planned_at == soon
+    mailbot.send_mail()
+    assert len(smtp.wait_for(2)) == 2

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from bot.distributor import notices as notice_store
 from bot.distributor import roster
-from bot.distributor.checks import review_notice
+from bot.distributor.checks import NoticeReview, review_notice
 from bot.distributor.models import Distributor, DistributorNotice, NoticeKind
 from bot.distributor.notice import (
     DEFAULT_TERMS,
@@ -129,18 +129,13 @@ def notice_form(
     review = review_notice(
         incident, planned, kind, now=now, policy=services.policy, calendar=services.calendar
     )
-    warnings = list(review.warnings)
-    if kind == NoticeKind.NOTICE:
-        # The date is chosen in the form: a missing one is refused when it is submitted.
-        warnings = [w for w in warnings]
-    elif review.refusals:
+    # For a first notice the date is chosen in the form: a missing one is refused on submit.
+    if kind != NoticeKind.NOTICE and review.refusals:
         return None, " ".join(review.refusals)
-    if not services.settings.public_url:
-        warnings.append(
-            "PUBLIC_URL is not set: the acknowledgement links point at localhost and will not "
-            "work for distributors."
-        )
-    previous = statuses[-1].planned_at if statuses and kind == NoticeKind.UPDATE else None
+    warnings = review.warnings + _setting_warnings(services)
+    told = [st for st in statuses if st.sent_at]
+    latest = max(told, key=lambda st: st.last_notice_id) if told else None
+    previous = latest.planned_at if latest and kind == NoticeKind.UPDATE else None
     view = views.notice_modal(
         incident,
         kind,
@@ -157,10 +152,41 @@ def notice_form(
     return view, None
 
 
+def _new_warnings(
+    services: Services,
+    incident: Incident,
+    metadata: dict[str, Any],
+    review: NoticeReview,
+    now: datetime,
+) -> bool:
+    """Does the date chosen in the form bring warnings the form did not show?"""
+    reviewed = metadata.get("reviewed")
+    shown_for = datetime.fromtimestamp(int(reviewed), tz=UTC) if reviewed else None
+    shown = review_notice(
+        incident,
+        shown_for,
+        NoticeKind.NOTICE,
+        now=now,
+        policy=services.policy,
+        calendar=services.calendar,
+    )
+    return any(warning not in shown.warnings for warning in review.warnings)
+
+
+def _setting_warnings(services: Services) -> list[str]:
+    if services.settings.public_url:
+        return []
+    return [
+        "PUBLIC_URL is not set: the acknowledgement links point at localhost and will not "
+        "work for distributors."
+    ]
+
+
 @dataclass
 class Submitted:
     errors: dict[str, str] = field(default_factory=dict)
     after: Callable[[], Any] | None = None
+    update: dict[str, Any] | None = None  # the form again, with what to know first
 
 
 def _selected(element: dict[str, Any]) -> list[str]:
@@ -212,6 +238,25 @@ def submit_notice(services: Services, user: str, view: dict[str, Any]) -> Submit
     if not chosen:
         return Submitted({"recipients": "Choose at least one distributor."})
     flags = set(values.get("flags") or [])
+    if kind == NoticeKind.NOTICE and _new_warnings(services, incident, metadata, review, now):
+        # A date other than the one the form warned about: show what to know for this one
+        # first; pressing Send again sends.
+        with services.db.transaction() as session:
+            recipients = roster.distributors(session)
+        again = views.notice_modal(
+            incident,
+            kind,
+            recipients=recipients,
+            selected=set(chosen),
+            planned_at=planned,
+            warnings=review.warnings + _setting_warnings(services),
+            subject=values.get("subject") or notice_subject(incident, kind),
+            details=values.get("details") or "",
+            terms=values.get("terms") or DEFAULT_TERMS,
+            when_text=None,
+            flags=flags,
+        )
+        return Submitted(update=again)
     previous = metadata.get("previous")
     options = NoticeOptions(
         planned_at=planned,

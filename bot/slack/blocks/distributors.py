@@ -187,7 +187,10 @@ def notice_modal(
     terms: str,
     when_text: str | None,
     previous_planned_at: datetime | None = None,
+    flags: set[str] | None = None,
 ) -> dict[str, Any]:
+    """`planned_at` is also the date the warnings were reviewed for (kept in the metadata,
+    so a different date chosen in the form is reviewed again before anything is sent)."""
     title, submit = KIND_TITLES[kind]
     blocks: Blocks = [
         {
@@ -232,17 +235,15 @@ def notice_modal(
             "Remove any that should not get this one.",
         )
     )
-    flags = [
+    flag_options = [
         _option("The patch may be deployed before the disclosure", "early_deploy"),
         _option("The patch itself is under embargo", "patch_embargoed"),
     ]
-    blocks.append(
-        _input(
-            "flags",
-            "Embargo conditions",
-            {"type": "checkboxes", "options": flags, "initial_options": [flags[1]]},
-        )
-    )
+    ticked = [o for o in flag_options if o["value"] in (flags or {"patch_embargoed"})]
+    checkboxes: dict[str, Any] = {"type": "checkboxes", "options": flag_options}
+    if ticked:
+        checkboxes["initial_options"] = ticked
+    blocks.append(_input("flags", "Embargo conditions", checkboxes))
     blocks.append(_text("terms", "Embargo terms", terms, multiline=True, optional=False))
     blocks.append(_text("subject", "Subject", subject, optional=False, max_length=250))
     blocks.append(
@@ -257,6 +258,8 @@ def notice_modal(
         )
     )
     metadata: dict[str, Any] = {"incident": incident.human_id, "kind": kind.value}
+    if planned_at is not None:
+        metadata["reviewed"] = int(planned_at.timestamp())
     if previous_planned_at is not None:
         metadata["previous"] = previous_planned_at.isoformat()
     return _modal(NOTICE_CALLBACK, title, submit, metadata, blocks)

@@ -330,6 +330,9 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={"recipients": NOT_ON_ROSTER})
             return
         result = flow.submit_notice(services, user, view)
+        if result.update is not None:
+            ack(response_action="update", view=result.update)
+            return
         if result.errors:
             ack(response_action="errors", errors=result.errors)
             return
