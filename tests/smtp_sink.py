@@ -23,7 +23,8 @@ class _Session(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         self.reply("220 localhost demo SMTP sink")
-        sender, recipients = "", []
+        sender: str = ""
+        recipients: list[str] = []
         while True:
             raw = self.rfile.readline(65536)
             if not raw:
@@ -57,7 +58,7 @@ class _Session(socketserver.StreamRequestHandler):
                 self.reply("502 Command not implemented")
 
     def _data(self) -> bytes:
-        lines = []
+        lines: list[bytes] = []
         while True:
             line = self.rfile.readline(65536)
             if not line or line in (b".\r\n", b".\n"):
