@@ -591,3 +591,47 @@ def test_a_short_date_picked_in_the_form_is_warned_before_anything_is_sent(
     assert incident_now(bot, incident).disclosure_planned_at == soon
     mailbot.send_mail()
     assert len(smtp.wait_for(2)) == 2
+
+
+def test_the_acknowledgement_page_refuses_what_is_not_a_genuine_link(mailbot: MailBot) -> None:
+    import urllib.error
+    import urllib.request
+
+    bot, smtp = mailbot.bot, mailbot.smtp
+    add_distributors(bot)
+    incident = fixing_incident(bot)
+    assert not notify(mailbot, incident, {"planned": {"value": at(START + timedelta(days=14))}})[
+        "errors"
+    ]
+    mailbot.send_mail()
+    link = ack_link(smtp.wait_for(2)[0])
+    base = bot.server.url
+    for url, data in (
+        (f"{base}/ack?t=ack1.999.AAAAAAAAAAAAAAAAAAAAAAAA", None),
+        (f"{base}/ack", b"t=ack1.1.forged"),
+        (f"{base}/ack", b"t=" + b"x" * 5000),
+    ):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, data=data, timeout=5)
+        assert refused.value.code in (404, 413)
+        page = refused.value.read().decode()
+        assert "CVE" not in page and incident.title not in page
+    assert not events(bot, "distributor_acknowledged")
+    confirm_link(link)
+    status, page = open_link(link)
+    assert status == 200 and "Already acknowledged" in page
+
+
+def test_only_the_team_can_open_or_send_a_notice(mailbot: MailBot) -> None:
+    bot = mailbot.bot
+    ws = bot.workspace
+    add_distributors(bot)
+    incident = fixing_incident(bot)
+    headline = bot.slack.message(chan(incident), incident.headline_ts or "")
+    before = len(bot.slack.ephemerals_for(ws.dave))
+    bot.driver.block_action(ws.dave, "distributors_notify", message=headline)
+    refusal = wait_until(lambda: bot.slack.ephemerals_for(ws.dave)[before:], what="a refusal")
+    assert "Only the security team" in refusal[-1].text
+    assert bot.slack.open_view_for(ws.dave) is None
+    answer = command(bot, ws.bob, ws.triage, "distributors status")
+    assert "Run this in an incident's channel" in answer
