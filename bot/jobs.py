@@ -103,7 +103,7 @@ def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
 
 def distributor_sweep(services: Services) -> None:
     """Silent distributors to the lead; announcement posts a crash left unmade."""
-    from bot.slack.distributor_flow import sweep
+    from bot.slack.distributor_hooks import sweep
     from bot.slack.listeners.embargo import post_announcement, unposted_announcements
 
     sweep(services)

@@ -17,7 +17,7 @@ from bot.config import ConfigError
 from bot.database import Database
 from bot.distributor.models import Distributor
 from bot.incident.models import Incident
-from bot.slack.distributor_flow import sweep
+from bot.slack.distributor_hooks import sweep
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.distributor_helpers import (

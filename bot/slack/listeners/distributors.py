@@ -26,6 +26,7 @@ from bot.mail import mail_domain
 from bot.mail.outbox import enqueue_mail
 from bot.services import Services
 from bot.slack import distributor_flow as flow
+from bot.slack import distributor_hooks
 from bot.slack.blocks import distributors as views
 from bot.slack.gateway import SlackError
 from bot.slack.listeners.commands import (
@@ -256,14 +257,14 @@ def submit_removal(services: Services, user: str, view: dict[str, Any]) -> dict[
 
 def register(app: App, services: Services) -> None:
     hooks = services.hooks
-    if flow.on_mail_settled not in hooks.mail_settled:
-        hooks.mail_settled.append(flow.on_mail_settled)
-    if flow.on_incident_changed not in hooks.incident_changed:
-        hooks.incident_changed.append(flow.on_incident_changed)
+    if distributor_hooks.on_mail_settled not in hooks.mail_settled:
+        hooks.mail_settled.append(distributor_hooks.on_mail_settled)
+    if distributor_hooks.on_incident_changed not in hooks.incident_changed:
+        hooks.incident_changed.append(distributor_hooks.on_incident_changed)
     from bot.slack import incident_messages
 
-    if flow.headline_note not in incident_messages.HEADLINE_NOTES:
-        incident_messages.HEADLINE_NOTES.append(flow.headline_note)
+    if distributor_hooks.headline_note not in incident_messages.HEADLINE_NOTES:
+        incident_messages.HEADLINE_NOTES.append(distributor_hooks.headline_note)
 
     def roster_only(body: dict[str, Any], respond: Respond) -> bool:
         if services.roster.is_member(body["user"]["id"]):
