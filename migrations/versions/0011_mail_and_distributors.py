@@ -81,7 +81,9 @@ def upgrade() -> None:
         sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("silence_reported_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["incident_id"], ["incident.id"], name=op.f("fk_distributor_notice_incident_id_incident")
+            ["incident_id"],
+            ["incident.id"],
+            name=op.f("fk_distributor_notice_incident_id_incident"),
         ),
         sa.ForeignKeyConstraint(
             ["distributor_id"],
@@ -89,7 +91,9 @@ def upgrade() -> None:
             name=op.f("fk_distributor_notice_distributor_id_distributor"),
         ),
         sa.ForeignKeyConstraint(
-            ["mail_id"], ["outbound_mail.id"], name=op.f("fk_distributor_notice_mail_id_outbound_mail")
+            ["mail_id"],
+            ["outbound_mail.id"],
+            name=op.f("fk_distributor_notice_mail_id_outbound_mail"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_distributor_notice")),
         sa.UniqueConstraint("mail_id", name=op.f("uq_distributor_notice_mail_id")),
