@@ -1,5 +1,5 @@
-"""The disclosure time as distributors read it, across both changes of the clocks in a
-year, and the acknowledgement tokens."""
+"""Distributor rules without the bot: the disclosure time across both changes of the clocks
+in a year, acknowledgement tokens, and the settings."""
 
 from __future__ import annotations
 
@@ -97,3 +97,37 @@ def test_tokens_name_one_notice_and_cannot_be_altered() -> None:
     for junk in ("", "ack1", "ack1.x.y", "ack2.42." + mac, "ack1.1234567890123." + mac):
         assert read_token("secret-a", junk) is None
     assert make_token("secret-a", 42) == token  # stable: a resent link still works
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("public_url", "bot.example.org", "PUBLIC_URL: expected the bot's public base URL"),
+        (
+            "announce_to",
+            "announce@example.org, not an address",
+            "ANNOUNCE_TO: expected comma-separated addresses",
+        ),
+        ("announce_channel", "#announce", "ANNOUNCE_CHANNEL: expected a channel ID"),
+        ("announce_timezone", "Pacific", "ANNOUNCE_TIMEZONE: expected an IANA time zone"),
+        ("distributor_ack_window", "two days", "DISTRIBUTOR_ACK_WINDOW:"),
+    ],
+)
+def test_bad_distributor_settings_say_what_is_wrong(setting: str, value: str, message: str) -> None:
+    from bot.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError, match=message):
+        load_settings(_env_file=None, **{setting: value})
+
+
+def test_distributor_settings_are_read() -> None:
+    from bot.config import load_settings
+
+    settings = load_settings(
+        _env_file=None,
+        public_url="https://bot.example.org/",
+        announce_to="announce@example.org, oss-security@lists.openwall.com",
+        announce_channel="C0ANNOUNCE",
+    )
+    assert settings.public_url == "https://bot.example.org"
+    assert settings.announce_to == ["announce@example.org", "oss-security@lists.openwall.com"]
