@@ -363,6 +363,8 @@ def test_a_leak_is_recorded_counted_and_the_removal_notice_drafted(mailbot: Mail
         what="the public path offered",
     )
     assert "/disclose public" in texts(told.blocks)
+    bot.driver.block_action(ws.bob, "embargo_leak_public", message=told)
+    wait_until(lambda: incident_now(bot, incident).is_public, what="the issue marked public")
     listing = command(bot, ws.alice, ws.triage, "distributors")
     assert "1 leak" in listing
     command(bot, ws.alice, ws.triage, "distributors remove Beta OS repeated embargo breaks")

@@ -28,6 +28,7 @@ RESEND_ACTION = "distributors_resend"
 LEAK_ACTION = "embargo_leak"
 ANNOUNCE_ACTION = "announce_open"
 ADD_ACTION = "distributors_add"
+PUBLIC_ACTION = "embargo_leak_public"
 
 KIND_TITLES = {
     NoticeKind.NOTICE: ("Notify distributors", "Send notices"),
@@ -438,10 +439,19 @@ def leak_recorded(
     if public:
         blocks.append(
             _section(
-                "The leak made the issue public: run `/disclose public` in the incident channel "
-                "so every deadline becomes as soon as possible, and the announcement may go out."
+                "The leak made the issue public: mark it public (or run `/disclose public` in "
+                "the incident channel) so every deadline becomes as soon as possible and the "
+                "announcement may go out."
             )
         )
+        make_public = button(PUBLIC_ACTION, "Mark the issue public", human_id, "danger")
+        make_public["confirm"] = {
+            "title": plain("Mark it public?", 100),
+            "text": plain("Every deadline becomes as soon as possible. No undo.", 300),
+            "confirm": plain("Yes", 30),
+            "deny": plain("Cancel", 30),
+        }
+        blocks.append({"type": "actions", "elements": [make_public]})
     return text, blocks
 
 

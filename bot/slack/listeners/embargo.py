@@ -36,6 +36,7 @@ from bot.slack.blocks import distributors as views
 from bot.slack.blocks.lifecycle import phase_changed
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
+from bot.slack.lifecycle import Lifecycle
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
 
 log = logging.getLogger(__name__)
@@ -314,6 +315,19 @@ def register(app: App, services: Services) -> None:
             ack()
             if after is not None:
                 services.background.defer(after)
+
+    @app.action(views.PUBLIC_ACTION)
+    def public_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        incident = incident_of(body, respond)
+        if incident is None:
+            return
+        outcome = Lifecycle(services).make_public(
+            incident.id, body["user"]["id"], "an embargo break made it public"
+        )
+        outcome.finish()
+        text = " ".join(outcome.problems) if outcome.problems else outcome.message
+        respond(text=text, response_type="ephemeral", replace_original=False)
 
     form(views.LEAK_CALLBACK, submit_leak, "what")
     form(views.ANNOUNCE_CALLBACK, submit_announcement, "subject")
