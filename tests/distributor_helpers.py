@@ -76,10 +76,10 @@ def mailbot(
 
 def _no_mail_kick(defer):  # type: ignore[no-untyped-def]
     """Tests send mail when they choose (MailBot.send_mail), not whenever a form asks."""
-    from bot.mail.worker import run_outbox
+    from bot.mail.worker import send_now
 
     def deferred(job, *args):  # type: ignore[no-untyped-def]
-        if job is run_outbox:
+        if job is send_now:
             return None
         return defer(job, *args)
 

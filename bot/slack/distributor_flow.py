@@ -32,7 +32,7 @@ from bot.distributor.tokens import make_token
 from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
 from bot.mail import mail_domain
-from bot.mail.worker import run_outbox
+from bot.mail.worker import send_now
 from bot.services import Services
 from bot.slack.blocks import distributors as views
 from bot.slack.blocks.lifecycle import phase_changed
@@ -74,7 +74,7 @@ def ack_link(services: Services, notice_id: int) -> str:
 
 def kick_mail(services: Services) -> None:
     """Send now rather than at the next run of the mail job."""
-    services.background.defer(run_outbox, services)
+    services.background.defer(send_now, services)
 
 
 # -- the form ---------------------------------------------------------------------------------
