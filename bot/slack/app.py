@@ -15,6 +15,8 @@ from bot.slack import outage
 from bot.slack.listeners import (
     cvss,
     disclose,
+    distributors,
+    embargo,
     home,
     leads,
     lifecycle,
@@ -52,6 +54,8 @@ def build_app(services: Services) -> App:
     cvss.register(app, services)
     reminders.register(app, services)
     stats.register(app, services)
+    distributors.register(app, services)
+    embargo.register(app, services)
 
     app.error(outage.error_handler(services))
 
