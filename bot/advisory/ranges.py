@@ -120,6 +120,7 @@ def read_ranges_text(ecosystem: str, text: str) -> ReadRange:
 
 def affects(ecosystem: str, events: Events, version: str) -> bool:
     """OSV's evaluation of one range for one version (the schema's algorithm)."""
+
     def key(event: dict[str, str]) -> object:
         return sort_key(ecosystem, next(iter(event.values())))
 
@@ -133,9 +134,7 @@ def affects(ecosystem: str, events: Events, version: str) -> bool:
         bound = sort_key(ecosystem, value)
         if kind == "introduced" and target >= bound:
             affected = True
-        elif kind == "fixed" and target >= bound:
-            affected = False
-        elif kind == "last_affected" and target > bound:
+        elif (kind == "fixed" and target >= bound) or (kind == "last_affected" and target > bound):
             affected = False
     return affected
 
