@@ -11,7 +11,6 @@ from bot.exports.advisory import advisory_markdown
 from bot.exports.context import ExportContext
 from bot.exports.osv import osv_record
 from bot.exports.timeline import duration, timeline_markdown
-from bot.exports.versions import range_events
 from bot.incident.models import Incident
 from bot.timeline.models import TimelineEvent
 from tests.test_lifecycle import osv_validator
@@ -93,23 +92,40 @@ def test_osv_ranges_and_severity_types() -> None:
         )
     )
     assert record["severity"] == [{"type": "CVSS_V4", "score": v4}]
-    ranges = record["affected"][0]["ranges"]
-    assert ranges == [{"type": "ECOSYSTEM", "events": [{"introduced": "1.2"}, {"fixed": "1.3"}]}]
+    # "1.2" names one version: it is listed, never stretched into a range up to the fix.
+    (entry,) = record["affected"]
+    assert entry["versions"] == ["1.2"] and "ranges" not in entry
+    assert entry["package"] == {
+        "ecosystem": "Maven",
+        "name": "org.example:lib",
+        "purl": "pkg:maven/org.example/lib",
+    }
     assert record["id"] == "x_SEC-2026-0007"
 
 
-def test_version_text_becomes_branch_ranges() -> None:
-    assert range_events(">= 2.0.0, < 2.4.2", "2.4.2") == [
-        {"introduced": "2.0.0"},
-        {"fixed": "2.4.2"},
+def test_free_text_of_older_incidents_reads_as_exact_ranges() -> None:
+    def events(affected: str, fixed: str = "", ecosystem: str = "PyPI") -> object:
+        ctx = ExportContext(
+            incident(
+                affected_versions=affected,
+                fixed_versions=fixed,
+                package_ecosystem=ecosystem,
+                package_name="pkg",
+            ),
+            [],
+            NOW,
+        )
+        return [r["events"] for r in osv_record(ctx)["affected"][0].get("ranges", [])]
+
+    assert events(">= 2.0.0, < 2.4.2", "2.4.2") == [[{"introduced": "2.0.0"}, {"fixed": "2.4.2"}]]
+    # An open range closed by the one fix recorded for it.
+    assert events(">= 2.0.0", "2.4.2") == [[{"introduced": "2.0.0"}, {"fixed": "2.4.2"}]]
+    assert events("<= 2.4.1") == [[{"introduced": "0"}, {"last_affected": "2.4.1"}]]
+    assert events("< 3.0") == [[{"introduced": "0"}, {"fixed": "3.0"}]]
+    assert events(">= 1.27.0, < 1.27.10; >= 1.28.0, < 1.28.4", "", "Go") == [
+        [{"introduced": "1.27.0"}, {"fixed": "1.27.10"}],
+        [{"introduced": "1.28.0"}, {"fixed": "1.28.4"}],
     ]
-    assert range_events("1.27.0 - 1.27.9, 1.28.0-1.28.3", "1.27.10, 1.28.4") == [
-        {"introduced": "1.27.0"},
-        {"fixed": "1.27.10"},
-        {"introduced": "1.28.0"},
-        {"fixed": "1.28.4"},
-    ]
-    assert range_events("<= 2.4.1", "") == [{"introduced": "0"}, {"last_affected": "2.4.1"}]
 
 
 def test_an_empty_advisory_marks_every_missing_field_todo() -> None:

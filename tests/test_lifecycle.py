@@ -171,18 +171,17 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     osv_validator().validate(record)
     assert record["aliases"] == ["CVE-2026-4242"]
     assert record["severity"] == [{"type": "CVSS_V3", "score": incident.cvss_vector}]
-    assert record["affected"][0]["package"] == {"ecosystem": "Go", "name": "example.org/yaml"}
-    assert record["affected"][0]["ranges"] == [
-        {
-            "type": "SEMVER",
-            "events": [
-                {"introduced": "0"},
-                {"fixed": "1.28.4"},
-                {"introduced": "1.29.0"},
-                {"fixed": "1.29.1"},
-            ],
-        }
+    (affected,) = record["affected"]
+    assert affected["package"] == {
+        "ecosystem": "Go",
+        "name": "example.org/yaml",
+        "purl": "pkg:golang/example.org/yaml",
+    }
+    # "<= 1.28.3, 1.29.0" says exactly this: up to 1.28.3, and 1.29.0 itself.
+    assert affected["ranges"] == [
+        {"type": "SEMVER", "events": [{"introduced": "0"}, {"last_affected": "1.28.3"}]}
     ]
+    assert affected["versions"] == ["1.29.0"]
     assert {"name": "Rita Reporter", "type": "REPORTER"} in record["credits"]
     assert {"name": "Bob Okafor", "type": "COORDINATOR"} in record["credits"]
     assert "published" in record

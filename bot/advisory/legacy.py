@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.advisory.ecosystems import osv_ecosystem
 from bot.advisory.model import AffectedPackage
 from bot.advisory.ordering import check, compare
-from bot.advisory.ranges import RANGE_SEPARATORS, read_github_range
+from bot.advisory.ranges import RANGE_SEPARATORS, clean_version, read_github_range
 
 
 def _pieces(text: str) -> list[str]:
@@ -34,7 +34,8 @@ def package_from_text(
             unread.append(piece)
         package.ranges += read.ranges
         package.versions += read.versions
-    package.fixed = [v.strip() for v in fixed.replace(";", ",").split(",") if v.strip()]
+    written = [v.strip() for v in fixed.replace(";", ",").split(",") if v.strip()]
+    package.fixed = list(dict.fromkeys(clean_version(ecosystem, v) for v in written))
     bad_fixed = [v for v in package.fixed if check(ecosystem, v)]
     # An open range (">= 2.0") closed by the one fix recorded for it: the old export read it so.
     open_ranges = [r for r in package.ranges if len(r) == 1]

@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.advisory.legacy import package_from_text
 from bot.advisory.model import AffectedPackage, Credit
 from bot.advisory.records import AdvisoryCreditRow, AffectedPackageRow
+from bot.incident.models import Incident
 
 
 def packages(session: Session, incident_id: int) -> list[AffectedPackage]:
@@ -77,3 +79,22 @@ def replace_credits(session: Session, incident_id: int, found: list[Credit]) -> 
             )
         )
     session.flush()
+
+
+def follow_text_fields(session: Session, incident: Incident) -> bool:
+    """Re-read the single package the free-text fields describe (the form's old fields).
+
+    Only while the incident has at most one package: several packages are edited as
+    packages, never overwritten from one line of text. Returns whether it re-read.
+    """
+    if len(packages(session, incident.id)) > 1:
+        return False
+    package, note = package_from_text(
+        incident.package_ecosystem or "",
+        incident.package_name or incident.component or "",
+        incident.affected_versions or "",
+        incident.fixed_versions or "",
+    )
+    replace_packages(session, incident.id, [package] if package else [])
+    incident.advisory_note = note
+    return True

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.advisory import store
 from bot.exports.advisory import advisory_markdown
 from bot.exports.context import ExportContext
 from bot.exports.osv import osv_json
@@ -27,7 +28,15 @@ def load_context(
     incident = incidents.get(session, incident_id)
     assert incident is not None, f"no incident {incident_id}"
     team = [m.user_id for m in incidents.fix_team(session, incident_id, active_only=False)]
-    return ExportContext(incident, events_for(session, incident_id), now, team, names or {})
+    return ExportContext(
+        incident,
+        events_for(session, incident_id),
+        now,
+        team,
+        names or {},
+        packages=store.packages(session, incident_id),
+        credits=store.credits(session, incident_id),
+    )
 
 
 def people_in(ctx: ExportContext) -> set[str]:

@@ -188,7 +188,11 @@ def change_phase(
     if disclosure_planned_at is not None:
         incident.disclosure_planned_at = disclosure_planned_at
     if fixed_versions is not None and fixed_versions.strip():
+        from bot.advisory.store import follow_text_fields
+
         incident.fixed_versions = fixed_versions.strip()
+        incident.advisory_modified_at = now
+        follow_text_fields(session, incident)
     problems = check_transition(incident, target, now)
     if problems:
         raise StepRefused(problems)
@@ -342,6 +346,9 @@ ADVISORY_FIELDS = (
 )
 
 
+PACKAGE_TEXT_FIELDS = {"affected_versions", "fixed_versions", "package_ecosystem", "package_name"}
+
+
 def set_advisory_fields(
     session: Session, incident_id: int, values: dict[str, str], *, actor: str, now: datetime
 ) -> list[str]:
@@ -357,7 +364,12 @@ def set_advisory_fields(
             setattr(incident, name, value or (None if name == "cve_id" else ""))
             changed.append(name)
     if changed:
+        from bot.advisory.store import follow_text_fields
+
         incident.updated_at = now
+        incident.advisory_modified_at = now
+        if set(changed) & PACKAGE_TEXT_FIELDS:
+            follow_text_fields(session, incident)
         add_event(
             session,
             incident.id,
