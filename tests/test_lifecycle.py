@@ -163,8 +163,13 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     wait_phase(bot, incident, "disclosed")
 
     click(bot, ws.bob, incident, "lifecycle_export")
-    files = wait_until(lambda: len(slack.files) == 3 and slack.files, what="three exports")
-    assert {f.filename for f in files} == {"timeline.md", "advisory.md", "osv.json"}
+    files = wait_until(lambda: len(slack.files) == 4 and slack.files, what="four exports")
+    assert {f.filename for f in files} == {
+        "timeline.md",
+        "advisory.md",
+        "osv.json",
+        "tracking-issue.md",
+    }
     assert {f.channel for f in files} == {channel}
     by_name = {f.filename: f.content.decode() for f in files}
     record = json.loads(by_name["osv.json"])
@@ -189,7 +194,7 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     for expected in (
         "CVE-2026-4242",
         "Disable YAML uploads.",
-        "- 1.28.4",
+        "- example.org/yaml (Go) 1.28.4",
         "first.org/cvss/calculator/3.1#CVSS:3.1/AV:N",
         "reported by Rita Reporter",
         "coordinated by Bob Okafor",

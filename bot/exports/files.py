@@ -1,4 +1,4 @@
-"""The three export files of an incident, from the database to text."""
+"""The export files of an incident, from the database to text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.advisory import store
-from bot.exports.advisory import advisory_markdown
+from bot.exports.advisory import advisory_markdown, tracking_issue_markdown
 from bot.exports.context import ExportContext
 from bot.exports.osv import osv_json
 from bot.exports.timeline import timeline_markdown
@@ -19,6 +19,7 @@ BUILDERS: dict[str, Callable[[ExportContext], str]] = {
     "timeline.md": timeline_markdown,
     "advisory.md": advisory_markdown,
     "osv.json": osv_json,
+    "tracking-issue.md": tracking_issue_markdown,
 }
 
 

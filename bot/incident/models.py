@@ -110,6 +110,11 @@ class Incident(Base):
     # The last change to a field an export carries (OSV `modified`).
     advisory_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     github_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sections of the announcement that only a person can write (TODO until they do).
+    am_i_vulnerable: Mapped[str] = mapped_column(Text, default="")
+    upgrade_steps: Mapped[str] = mapped_column(Text, default="")  # steps after upgrading
+    fix_impact: Mapped[str] = mapped_column(Text, default="")
+    tracking_issue_url: Mapped[str] = mapped_column(String(500), default="")
 
     # Progress of the Slack set-up, step by step, so a retry finishes only what is left.
     channel_name: Mapped[str | None] = mapped_column(String(80))

@@ -343,6 +343,11 @@ ADVISORY_FIELDS = (
     "credits",
     "package_ecosystem",
     "package_name",
+    "am_i_vulnerable",
+    "upgrade_steps",
+    "fix_impact",
+    "tracking_issue_url",
+    "cwe_ids",
 )
 
 
@@ -359,6 +364,14 @@ def set_advisory_fields(
         if name not in values:
             continue
         value = values[name].strip()
+        if name == "cwe_ids":
+            from bot.advisory.model import clean_cwes
+
+            cwes, _ = clean_cwes(value.replace(",", " ").split())
+            if cwes != list(incident.cwe_ids or []):
+                incident.cwe_ids = cwes
+                changed.append(name)
+            continue
         current = getattr(incident, name) or ""
         if value != current:
             setattr(incident, name, value or (None if name == "cve_id" else ""))

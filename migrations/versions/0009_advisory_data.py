@@ -34,6 +34,14 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("github_published_at", sa.DateTime(timezone=True), nullable=True)
         )
+        batch.add_column(sa.Column("am_i_vulnerable", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("upgrade_steps", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("fix_impact", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column(
+                "tracking_issue_url", sa.String(length=500), nullable=False, server_default=""
+            )
+        )
         batch.create_unique_constraint(batch.f("uq_incident_ghsa_id"), ["ghsa_id"])
     op.create_table(
         "affected_package",
@@ -150,6 +158,10 @@ def downgrade() -> None:
     with op.batch_alter_table("incident") as batch:
         batch.drop_constraint(batch.f("uq_incident_ghsa_id"), type_="unique")
         for name in (
+            "tracking_issue_url",
+            "fix_impact",
+            "upgrade_steps",
+            "am_i_vulnerable",
             "github_published_at",
             "advisory_modified_at",
             "advisory_note",
