@@ -113,8 +113,10 @@ def exported_credits(ctx: ExportContext) -> list[Credit]:
     """Accepted credits only; the fix team and the fix lead as the team's own credits."""
     found = ctx.all_credits()
     reporter = ctx.incident.reporter_name.strip()
-    if reporter and not ctx.credits and not any(c.type == "REPORTER" for c in found):
-        # Reports from outside GitHub name their reporter in the report itself.
+    outside_github = ctx.incident.source != "github"
+    if reporter and outside_github and not any(c.type == "REPORTER" for c in found):
+        # Reports from outside GitHub name their reporter in the report itself; GitHub's
+        # reporter is credited only through a credit they accepted.
         found.insert(0, Credit(name=reporter, type="REPORTER"))
     found += [Credit(ctx.name(u), "REMEDIATION_DEVELOPER") for u in ctx.fix_team_credits()]
     if ctx.incident.lead_id:

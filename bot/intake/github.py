@@ -266,7 +266,6 @@ def _details(
     vectors: list[str],
     cwes: list[tuple[str, str]],
     packages: list[AffectedPackage],
-    credits: list[Credit],
 ) -> str:
     lines = [f"GitHub private vulnerability report {ghsa}" + (f" ({cve})" if cve else "")]
     if repository:
@@ -285,8 +284,8 @@ def _details(
         if package.fixed:
             affected += ", patched in " + ", ".join(package.fixed)
         lines.append(affected)
-    if credits:
-        lines.append("Credit: " + _credit_list(credits))
+    # Credits are not listed here: the description can reach an export, and a credit
+    # GitHub has not marked accepted may never leave the incident (they are rows instead).
     return "\n".join(lines)
 
 
@@ -312,7 +311,7 @@ def read_advisory(payload: Any) -> tuple[Advisory | None, dict[str, str]]:
     cwe_ids, _ = clean_cwes([cwe for cwe, _ in cwes])
     packages = _packages(advisory)
     credits = _credits(advisory)
-    details = _details(advisory, ghsa, cve, repository, vectors, cwes, packages, credits)
+    details = _details(advisory, ghsa, cve, repository, vectors, cwes, packages)
     room = DESCRIPTION_MAX - len(details) - 2
     text = _clip(_text(advisory.get("description")), max(room, 0))
     login, contact = _reporter(advisory, document, credits)
