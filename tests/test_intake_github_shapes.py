@@ -192,21 +192,16 @@ def test_a_redelivery_joins_the_incident_and_only_changes_are_told(
     # The same advisory again, from the organisation's webhook: a new delivery ID.
     again = deliver(bot, document, "d-2")
     assert again.status == 200, again.body
-    assert (
-        again.json()
-        == {
-            "incident_id": incident.human_id,
-            "received_at": "2026-03-02T09:00:00Z",
-            "joined": True,
-            "changed": [],
-            "published": False,
-        }
-        or again.json()["joined"] is True
+    joined = again.json()
+    assert (joined["incident_id"], joined["joined"], joined["published"]) == (
+        incident.human_id,
+        True,
+        False,
     )
     assert again.json()["changed"] == []
     assert deliver(bot, document, "d-2").json() == again.json()  # a replay of d-2
     assert len(incidents(bot)) == 1
-    assert len([c for c in slack.workspace.channels.values() if c.name.startswith("sec-")]) == 1
+    assert len(slack.calls_to("conversations.create")) == 1  # one private channel
 
     # GitHub's advisory was edited: the fields follow, and the thread says what changed.
     edited = copy.deepcopy(document)
