@@ -104,8 +104,13 @@ def _move_free_text() -> None:
     )
     package = sa.table(
         "affected_package",
-        *(sa.column(n) for n in ("incident_id", "position", "ecosystem", "name", "ranges")),
-        *(sa.column(n) for n in ("versions", "fixed", "fix_links", "range_text", "note")),
+        sa.column("incident_id", sa.Integer),
+        sa.column("position", sa.Integer),
+        sa.column("ecosystem", sa.String),
+        sa.column("name", sa.String),
+        *(sa.column(n, sa.JSON) for n in ("ranges", "versions", "fixed", "fix_links")),
+        sa.column("range_text", sa.Text),
+        sa.column("note", sa.Text),
     )
     rows = connection.execute(sa.select(incident).order_by(incident.c.id)).mappings().all()
     seen: set[str] = set()
