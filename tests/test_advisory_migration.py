@@ -58,19 +58,19 @@ ROWS: list[dict[str, Any]] = [
 
 
 @pytest.fixture(params=BACKENDS)
-def url_at_0008(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def url_before(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         url, schema = f"sqlite:///{tmp_path / 'old.sqlite3'}", None
     else:
         schema, url = create_postgres_schema()
-    upgrade(url, "0008")
+    upgrade(url, "0011")
     yield url
     if schema:
         drop_postgres_schema(schema)
 
 
-def test_free_text_moves_into_packages_and_the_rest_stays_a_note(url_at_0008: str) -> None:
-    engine = create_engine(url_at_0008)
+def test_free_text_moves_into_packages_and_the_rest_stays_a_note(url_before: str) -> None:
+    engine = create_engine(url_before)
     with engine.begin() as connection:
         for row in ROWS:
             connection.execute(
@@ -89,8 +89,8 @@ def test_free_text_moves_into_packages_and_the_rest_stays_a_note(url_at_0008: st
                 {**row, "now": NOW},
             )
     engine.dispose()
-    upgrade(url_at_0008)
-    engine = create_engine(url_at_0008)
+    upgrade(url_before)
+    engine = create_engine(url_before)
     with engine.connect() as connection:
         incidents = {
             r.human_id: r

@@ -4,7 +4,7 @@ Existing incidents keep their free text; where it reads as ranges it becomes an 
 package too, and whatever does not read is kept as a note on the incident.
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
