@@ -146,8 +146,9 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
         "cve_id": {"value": "cve-2026-4242"},
         "advisory_summary": {"value": "An attacker may be able to run code in the parser."},
         "mitigation": {"value": "Disable YAML uploads."},
-        "package_ecosystem": {"value": "Go"},
-        "package_name": {"value": "example.org/yaml"},
+        # The package block starts from the reported text; ecosystem and name complete it.
+        "pkg_0x0_ecosystem": {"value": "Go"},
+        "pkg_0x0_name": {"value": "example.org/yaml"},
         "credits": {"value": "Quinn Analyst"},
     }
     assert not submit(bot, ws.bob, view, advisory)

@@ -84,11 +84,13 @@ class AffectedPackage:
         return phrases
 
 
-def range_phrase(events: Events) -> str:
+def range_phrase(events: Events, *, grammar: bool = False) -> str:
+    """GitHub's words for one range; `grammar` writes ">= 0" for "all versions", so the
+    phrase reads back through `read_github_range` unchanged."""
     parts = []
     for event in events:
         kind, value = next(iter(event.items()))
-        if kind == "introduced" and value != "0":
+        if kind == "introduced" and (value != "0" or (grammar and len(events) == 1)):
             parts.append(f">= {value}")
         elif kind == "fixed":
             parts.append(f"< {value}")

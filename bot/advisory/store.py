@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -98,3 +100,59 @@ def follow_text_fields(session: Session, incident: Incident) -> bool:
     replace_packages(session, incident.id, [package] if package else [])
     incident.advisory_note = note
     return True
+
+
+def set_packages(
+    session: Session, incident: Incident, found: list[AffectedPackage], *, actor: str, now: datetime
+) -> bool:
+    """Replace the incident's packages as a person edited them; returns whether they changed.
+
+    The older free-text fields follow the first package, so every view of the incident
+    (headline, status) says the same; the timeline and audit keep who changed what.
+    """
+    from bot.advisory.editing import describe
+    from bot.audit.service import record
+    from bot.timeline.service import add_event
+
+    before = [
+        p.osv() | {"fixed": p.fixed, "links": p.fix_links} for p in packages(session, incident.id)
+    ]
+    after = [p.osv() | {"fixed": p.fixed, "links": p.fix_links} for p in found]
+    if before == after:
+        return False
+    replace_packages(session, incident.id, found)
+    first = found[0] if found else None
+    incident.package_ecosystem = first.ecosystem if first else ""
+    incident.package_name = first.name if first else ""
+    incident.component = ", ".join(p.name for p in found)[:200]
+    incident.affected_versions = "; ".join(
+        f"{p.name} {'; '.join(p.range_phrases())}"
+        if len(found) > 1
+        else "; ".join(p.range_phrases())
+        for p in found
+    )[:500]
+    incident.fixed_versions = "; ".join(v for p in found for v in p.fixed)[:500]
+    incident.advisory_note = ""
+    incident.advisory_modified_at = incident.updated_at = now
+    text = "Affected packages edited:\n" + describe(found)
+    add_event(session, incident.id, now, actor, "affected_edited", text, {"packages": after})
+    record(session, now, actor, "incident.affected", incident.id, count=len(found))
+    return True
+
+
+def record_fixed_versions(session: Session, incident: Incident) -> None:
+    """The fixed versions given at release: the single package's fixed list follows them
+    (its ranges and links stay); an incident without rows re-reads its free text. With
+    several packages the text is kept and each package's own fixed list stands."""
+    from bot.advisory.ranges import clean_version
+
+    found = packages(session, incident.id)
+    if not found:
+        follow_text_fields(session, incident)
+    elif len(found) == 1:
+        (package,) = found
+        written = [v.strip() for v in incident.fixed_versions.replace(";", ",").split(",")]
+        package.fixed = list(
+            dict.fromkeys(clean_version(package.ecosystem, v) for v in written if v)
+        )
+        replace_packages(session, incident.id, [package])

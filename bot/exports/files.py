@@ -35,7 +35,8 @@ def load_context(
         now,
         team,
         names or {},
-        packages=store.packages(session, incident_id),
+        # No rows yet (an incident reported as free text): the exports read the text.
+        packages=store.packages(session, incident_id) or None,
         credits=store.credits(session, incident_id),
     )
 

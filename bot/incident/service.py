@@ -188,11 +188,11 @@ def change_phase(
     if disclosure_planned_at is not None:
         incident.disclosure_planned_at = disclosure_planned_at
     if fixed_versions is not None and fixed_versions.strip():
-        from bot.advisory.store import follow_text_fields
+        from bot.advisory.store import record_fixed_versions
 
         incident.fixed_versions = fixed_versions.strip()
         incident.advisory_modified_at = now
-        follow_text_fields(session, incident)
+        record_fixed_versions(session, incident)
     problems = check_transition(incident, target, now)
     if problems:
         raise StepRefused(problems)
