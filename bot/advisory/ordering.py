@@ -91,7 +91,10 @@ def compare(ecosystem: str, left: str, right: str) -> int:
 
 
 def sorted_versions(ecosystem: str, versions: list[str]) -> list[str]:
-    return sorted(versions, key=functools.cmp_to_key(lambda a, b: compare(ecosystem, a, b)))
+    def order(left: str, right: str) -> int:
+        return compare(ecosystem, left, right)
+
+    return sorted(versions, key=functools.cmp_to_key(order))
 
 
 def check(ecosystem: str, version: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.advisory.ecosystems import SEMVER_ECOSYSTEMS
 from bot.advisory.ordering import VersionError, check, compare, semver_successor, sort_key
@@ -121,7 +122,7 @@ def read_ranges_text(ecosystem: str, text: str) -> ReadRange:
 def affects(ecosystem: str, events: Events, version: str) -> bool:
     """OSV's evaluation of one range for one version (the schema's algorithm)."""
 
-    def key(event: dict[str, str]) -> object:
+    def key(event: dict[str, str]) -> Any:
         return sort_key(ecosystem, next(iter(event.values())))
 
     target = sort_key(ecosystem, version)

@@ -17,6 +17,7 @@ from bot.database import UNAVAILABLE, outage_reason
 from bot.incident.validation import IncidentDraft
 from bot.intake import github, signatures
 from bot.intake.ghsa import GithubAnswer, receive_advisory
+from bot.intake.github import Advisory
 from bot.intake.models import KEY_MAX
 from bot.intake.problems import MEDIA_TYPE, Problem, invalid_fields
 from bot.intake.report import read_report
@@ -225,14 +226,14 @@ class IntakeEndpoints:
     @overload
     def _receive(self, delivery: Delivery, draft: IncidentDraft) -> Answer: ...
     @overload
-    def _receive(self, delivery: Delivery, *, advisory: github.Advisory) -> Answer | None: ...
+    def _receive(self, delivery: Delivery, *, advisory: Advisory) -> Answer | None: ...
 
     def _receive(
         self,
         delivery: Delivery,
         draft: IncidentDraft | None = None,
         *,
-        advisory: github.Advisory | None = None,
+        advisory: Advisory | None = None,
     ) -> Answer | None:
         now, prefix = self.services.clock.now(), self.services.settings.incident_prefix
         try:
