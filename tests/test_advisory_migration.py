@@ -128,7 +128,10 @@ def test_free_text_moves_into_packages_and_the_rest_stays_a_note(url_before: str
     assert incidents["SEC-2026-0002"].ghsa_id is None
 
     go = package("SEC-2026-0003")
-    assert loaded(go.ranges) == [[{"introduced": "0"}, {"last_affected": "1.28.3"}]]
+    assert loaded(go.ranges) == [
+        [{"introduced": "0"}, {"last_affected": "1.28.3"}],
+        [{"introduced": "1.29.0"}, {"last_affected": "1.29.0"}],
+    ]
     assert loaded(go.versions) == ["1.29.0"]
     assert loaded(go.fixed) == ["1.28.4", "1.29.1"]
     assert go.range_text == "<= 1.28.3, 1.29.0, the 1.30 betas"

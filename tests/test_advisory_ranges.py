@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.advisory.ecosystems import OSV_ECOSYSTEMS, osv_ecosystem, purl
 from bot.advisory.model import AffectedPackage
+from bot.advisory.ordering import check as version_problem
 from bot.advisory.ordering import compare, semver_successor, sorted_versions
 from bot.advisory.ranges import affects, read_github_range
 from bot.intake.github import read_advisory
@@ -44,6 +47,9 @@ def neighbours(ecosystem: str, version: str) -> list[str]:
     if ecosystem in ("npm", "Go", "crates.io"):
         found = [v if v.count(".") >= 2 else v + ".0" for v in found]
         found += [f"{version}-rc.1", f"{version}-0", f"{version}+build.5"]
+        if len(numbers) == 3 and "-" not in version:
+            after = f"{numbers[0]}.{numbers[1]}.{numbers[2] + 1}"
+            found += [f"{after}-0", f"{after}-alpha"]  # just above a release
     elif ecosystem == "PyPI":
         found += [f"{version}rc1", f"{version}.post1", f"{version}.dev0", f"{version}.1"]
     else:
@@ -115,7 +121,12 @@ def test_the_xwiki_branches_start_where_github_says() -> None:
             [[{"introduced": "1.2.4-0"}, {"last_affected": "1.4.0"}]],
             [],
         ),
-        ("crates.io", "= 0.3.1", [], ["0.3.1"]),
+        (
+            "crates.io",
+            "= 0.3.1",
+            [[{"introduced": "0.3.1"}, {"last_affected": "0.3.1"}]],
+            ["0.3.1"],
+        ),
         ("PyPI", "<= 1.0, >= 0.9", [[{"introduced": "0.9"}, {"last_affected": "1.0"}]], []),
     ],
 )
@@ -260,3 +271,68 @@ def test_a_package_lists_single_versions_too() -> None:
     package = AffectedPackage("PyPI", "x", ranges=[[{"introduced": "0"}, {"fixed": "1.0"}]])
     package.versions = ["1.5"]
     assert package.affects("0.5") and package.affects("1.5") and not package.affects("1.2")
+
+
+# -- every GitHub range, read exactly: the events say what the constraints say ----------
+
+semver_versions = st.builds(
+    lambda major, minor, patch, pre: f"{major}.{minor}.{patch}" + (f"-{pre}" if pre else ""),
+    st.integers(0, 3),
+    st.integers(0, 3),
+    st.integers(0, 3),
+    st.sampled_from(["", "0", "rc.1", "alpha", "alpha.1", "beta.2"]),
+)
+pep440_versions = st.builds(
+    lambda release, suffix: ".".join(map(str, release)) + suffix,
+    st.lists(st.integers(0, 3), min_size=1, max_size=3),
+    st.sampled_from(["", "rc1", "a2", ".post1", ".dev0", "b1.post2"]),
+)
+OPERATORS = {
+    ">=": lambda c: c >= 0,
+    ">": lambda c: c > 0,
+    "<=": lambda c: c <= 0,
+    "<": lambda c: c < 0,
+    "=": lambda c: c == 0,
+}
+
+
+@st.composite
+def github_ranges(draw: st.DrawFn, versions: st.SearchStrategy[str]) -> list[tuple[str, str]]:
+    shape = draw(st.sampled_from(["=", "<", "<=", ">", ">=", "><", "><=", ">=<", ">=<="]))
+    if shape in ("=", "<", "<=", ">", ">="):
+        return [(shape, draw(versions))]
+    lower = ">=" if shape.startswith(">=") else ">"
+    upper = shape[len(lower) :]
+    return [(lower, draw(versions)), (upper, draw(versions))]
+
+
+def holds(ecosystem: str, constraints: list[tuple[str, str]], version: str) -> bool:
+    return all(OPERATORS[op](compare(ecosystem, version, bound)) for op, bound in constraints)
+
+
+@pytest.mark.parametrize(
+    ("ecosystem", "versions"), [("npm", semver_versions), ("PyPI", pep440_versions)]
+)
+def test_every_range_reads_exactly(ecosystem: str, versions: st.SearchStrategy[str]) -> None:
+    @settings(max_examples=300, deadline=None)
+    @given(github_ranges(versions), st.lists(versions, min_size=1, max_size=12))
+    def reads_exactly(constraints: list[tuple[str, str]], probes: list[str]) -> None:
+        text = ", ".join(f"{op} {v}" for op, v in constraints)
+        read = read_github_range(ecosystem, text)
+        if read.problems:
+            # Refused only where OSV cannot say it exactly, or the range is empty.
+            exact_gap = ecosystem != "npm" and any(op == ">" for op, _ in constraints)
+            assert exact_gap or "is empty" in " ".join(read.problems), (text, read.problems)
+            return
+        package = AffectedPackage(ecosystem, "p", ranges=read.ranges, versions=read.versions)
+        bounds = [v for _, v in constraints]
+        near = [
+            n
+            for v in bounds
+            for n in neighbours(ecosystem, v)
+            if version_problem(ecosystem, n) is None
+        ]
+        for probe in {*probes, *bounds, *near}:
+            assert package.affects(probe) == holds(ecosystem, constraints, probe), (text, probe)
+
+    reads_exactly()

@@ -99,7 +99,10 @@ def test_osv_ranges_and_severity_types() -> None:
     assert record["severity"] == [{"type": "CVSS_V4", "score": v4}]
     # "1.2" names one version: it is listed, never stretched into a range up to the fix.
     (entry,) = record["affected"]
-    assert entry["versions"] == ["1.2"] and "ranges" not in entry
+    assert entry["versions"] == ["1.2"]
+    assert entry["ranges"] == [
+        {"type": "ECOSYSTEM", "events": [{"introduced": "1.2"}, {"last_affected": "1.2"}]}
+    ]
     assert entry["package"] == {
         "ecosystem": "Maven",
         "name": "org.example:lib",

@@ -185,7 +185,8 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     }
     # "<= 1.28.3, 1.29.0" says exactly this: up to 1.28.3, and 1.29.0 itself.
     assert affected["ranges"] == [
-        {"type": "SEMVER", "events": [{"introduced": "0"}, {"last_affected": "1.28.3"}]}
+        {"type": "SEMVER", "events": [{"introduced": "0"}, {"last_affected": "1.28.3"}]},
+        {"type": "SEMVER", "events": [{"introduced": "1.29.0"}, {"last_affected": "1.29.0"}]},
     ]
     assert affected["versions"] == ["1.29.0"]
     assert {"name": "Rita Reporter", "type": "REPORTER"} in record["credits"]

@@ -35,7 +35,7 @@ class PackageInput:
 def draft_of(package: AffectedPackage) -> PackageInput:
     """The package as the form shows it; text that never read stays, for a person to fix."""
     lines = [range_phrase(events, grammar=True) for events in package.ranges]
-    lines += [f"= {v}" for v in package.versions]
+    lines += [f"= {v}" for v in package.versions if f"= {v}" not in lines]
     if package.note and package.range_text:
         lines = [package.range_text]
     return PackageInput(

@@ -78,7 +78,7 @@ class AffectedPackage:
     def range_phrases(self) -> list[str]:
         """Each affected stretch in GitHub's words (`>= 12.0, < 12.6.7`)."""
         phrases = [range_phrase(events) for events in self.ranges]
-        phrases += [f"= {v}" for v in self.versions]
+        phrases += [f"= {v}" for v in self.versions if f"= {v}" not in phrases]
         if not phrases and self.range_text:
             phrases.append(self.range_text)
         return phrases
@@ -87,6 +87,8 @@ class AffectedPackage:
 def range_phrase(events: Events, *, grammar: bool = False) -> str:
     """GitHub's words for one range; `grammar` writes ">= 0" for "all versions", so the
     phrase reads back through `read_github_range` unchanged."""
+    if len(events) == 2 and events[0].get("introduced") == events[1].get("last_affected"):
+        return f"= {events[0]['introduced']}"  # one version (how `= v` reads)
     parts = []
     for event in events:
         kind, value = next(iter(event.items()))

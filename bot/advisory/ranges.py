@@ -84,6 +84,9 @@ def read_github_range(ecosystem: str, text: str) -> ReadRange:
         if len(bounds) > 1:
             read.problems.append("`= v` names one version and takes no other bound.")
         else:
+            # A range from v to v holds every spelling the ecosystem counts as v (SemVer
+            # build metadata, PEP 440's 1.0 == 1.0.0); `versions` keeps the literal too.
+            read.ranges.append([{"introduced": exact[0]}, {"last_affected": exact[0]}])
             read.versions = exact
         return read
     if len(lowers) > 1 or len(uppers) > 1:
