@@ -148,3 +148,19 @@ def test_disclose_affected_is_the_forms_twin(bot: RunningBot) -> None:
     answer = affected(bot, incident, "remove maven org.xwiki:core")
     assert "org.xwiki:core" not in answer
     assert [p.name for p in packages(bot, incident)] == ["left-pad"]
+
+
+def test_text_that_does_not_read_is_shown_and_must_be_fixed(bot: RunningBot) -> None:
+    incident = open_incident(bot, affected_versions="all of them")
+    view = advisory_form(bot, incident)
+    ranges = next(b for b in view["blocks"] if b.get("block_id") == "pkg_0x0_ranges")
+    assert ranges["element"]["initial_value"] == "all of them"  # kept, never dropped
+    errors = submit(
+        bot,
+        bot.workspace.bob,
+        view,
+        {"pkg_0x0_ecosystem": {"value": "npm"}, "pkg_0x0_name": {"value": "yaml-parser"}},
+    )
+    assert "is not a bound" in errors["pkg_0x0_ranges"]
+    assert packages(bot, incident) == []
+    assert bot.incident(incident.human_id).affected_versions == "all of them"

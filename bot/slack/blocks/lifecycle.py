@@ -269,8 +269,15 @@ def advisory_modal(
                 ],
             }
         )
+    unread: Blocks = []
+    if incident.advisory_note:
+        note = ":warning: Not read into packages yet, kept as written: " + escape(
+            incident.advisory_note
+        )
+        unread.append({"type": "context", "elements": [mrkdwn(clip(note, 2000))]})
     blocks: Blocks = [
         _context(incident),
+        *unread,
         _text(
             "cve_id", "CVE ID", incident.cve_id or "", max_length=32, placeholder="CVE-2026-12345"
         ),
