@@ -178,13 +178,21 @@ def _public(context: CommandContext) -> Reply:
     return _done(steps.make_public(incident.id, context.user_id, context.args))
 
 
-@subcommand("export", "export", "uploads timeline.md, advisory.md and osv.json to this channel.")
+@subcommand(
+    "export",
+    "export",
+    "uploads timeline.md, advisory.md, tracking-issue.md and osv.json to this channel.",
+)
 def _export(context: CommandContext) -> Reply:
     steps, incident = _lifecycle(context)
     return Reply(answer(steps.export(incident.id, context.user_id)))
 
 
-@subcommand("advisory", "advisory", "edits the CVE ID, versions, mitigation, detection, credits.")
+@subcommand(
+    "advisory",
+    "advisory",
+    "edits the CVE ID, affected packages, mitigation, detection, CWEs, credits.",
+)
 def _advisory(context: CommandContext) -> Reply | None:
     assert context.incident is not None
     try:
