@@ -59,10 +59,6 @@ class Advisory:
     published_at: datetime | None = None
 
     @property
-    def credits_text(self) -> str:
-        return _credit_list(self.credits)
-
-    @property
     def incident_fields(self) -> dict[str, object]:
         """Incident columns beyond the draft, set in the transaction that opens it."""
         first = self.packages[0] if self.packages else None
@@ -100,10 +96,6 @@ class Advisory:
             "credits": [[c.name, c.type, c.state] for c in self.credits],
             "state": self.state,
         }
-
-
-def _credit_list(credits: list[Credit]) -> str:
-    return ", ".join(f"{c.name} ({c.type.lower()}, {c.state})" for c in credits)
 
 
 def _dict(value: Any) -> dict[str, Any]:
