@@ -213,6 +213,10 @@ def test_pep_440_and_dotted_orders() -> None:
     assert compare("Maven", "12.0", "12.0.0") == 0
     assert compare("Maven", "12.6.7", "12.10.0") < 0
     assert compare("Maven", "12.0-rc1", "12.0") < 0
+    assert compare("Maven", "5.3.0.RELEASE", "5.3.0") == 0
+    assert (
+        compare("Maven", "2.5.Final", "2.5.1") < 0 and compare("Maven", "1.0-SNAPSHOT", "1.0") < 0
+    )
     assert compare("RubyGems", "5.2.4.3", "5.2.4.2") > 0
 
 

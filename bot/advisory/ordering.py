@@ -21,6 +21,8 @@ SEMVER = re.compile(
 )
 # Qualifiers that come after the plain release in Maven's order; every other word before.
 AFTER_RELEASE = {"sp", "post", "patch", "pl", "p"}
+# Words that name the release itself (Maven's 1.0.Final, 1.0-GA, 1.0.RELEASE).
+RELEASE_WORDS = {"final", "ga", "release"}
 
 
 class VersionError(ValueError):
@@ -66,6 +68,8 @@ def _dotted_key(version: str) -> tuple[Any, ...]:
         rest = rest[1:]
     while len(numbers) > 1 and numbers[-1] == 0:
         numbers.pop()
+    if rest and rest[0].lower() in RELEASE_WORDS and len(rest) == 1:
+        rest = []
     if not rest:
         return (tuple(numbers), 1, ())
     word = rest[0].lower()
