@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.advisory import store
-from bot.bootstrap import build_services, identify
+from bot.bootstrap import build_services, identify, reconcile
 from bot.clock import ManualClock
 from bot.database import Database
 from bot.exports.advisory import advisory_markdown
@@ -325,3 +325,43 @@ def test_a_publication_of_an_advisory_never_held_is_ignored(intake_bot: RunningB
     assert reply.status == 202
     assert "GHSA-343j-49q4-v8gw" in reply.json()["ignored"]
     assert incidents(bot) == []
+
+
+def test_an_embargo_alarm_slack_refused_is_sent_by_the_reconcile_job(
+    intake_bot: RunningBot,
+) -> None:
+    bot, slack, ws = intake_bot, intake_bot.slack, intake_bot.workspace
+    document = load(RICH)
+    assert deliver(bot, document).status == 201
+    (incident,) = bot.wait_for_setup()
+    wait_for_the_first_lead_offer(bot, incident.id)
+    with bot.services.db.transaction() as session:
+        held = session.get(Incident, incident.id)
+        assert held is not None
+        held.lead_id, held.commander_id = ws.bob, ws.carol
+    # Slack refuses the alarm to the commander; the lead's goes out.
+    slack.fail(
+        "chat.postMessage",
+        error="user_disabled",
+        times=None,
+        when=lambda params: params.get("channel") == ws.carol,
+    )
+    assert deliver(bot, publication(document)).json()["published"] is True
+    wait_until(
+        lambda: incidents(bot)[0].github_publication_note == f"alarm;{ws.bob}",
+        what="the lead's alarm sent",
+    )
+    assert bot.services.background.wait()
+    assert incidents(bot)[0].github_publication_note == f"alarm;{ws.bob}"  # carol's is owed
+
+    slack.clear_faults()
+    bot.clock.advance(timedelta(minutes=2))
+    reconcile(bot.services)
+    for person in (ws.bob, ws.carol):
+        channel = wait_until(lambda p=person: slack.dm_channel(p), what="a DM")
+        assert any("Embargo alarm" in m.text for m in slack.messages(channel))
+    assert incidents(bot)[0].github_publication_note is None
+    reconcile(bot.services)  # told once owed, not again
+    channel = slack.dm_channel(ws.bob)
+    assert channel is not None
+    assert len([m for m in slack.messages(channel) if "Embargo alarm" in m.text]) == 1

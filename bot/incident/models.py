@@ -110,6 +110,10 @@ class Incident(Base):
     # The last change to a field an export carries (OSV `modified`).
     advisory_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     github_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "note" or "alarm" while the thread has not been told of GitHub's publication yet
+    # (with the embargo alarm to the lead and commander, "alarm;U1" once U1 has it);
+    # None once everyone has been told.
+    github_publication_note: Mapped[str | None] = mapped_column(String(200))
     # Sections of the announcement that only a person can write (TODO until they do).
     am_i_vulnerable: Mapped[str] = mapped_column(Text, default="")
     upgrade_steps: Mapped[str] = mapped_column(Text, default="")  # steps after upgrading

@@ -171,6 +171,7 @@ def _join(
         published = True
         alarm = _before_disclosure(incident, now)
         incident.github_published_at = advisory.published_at or delivery.received_at
+        incident.github_publication_note = "alarm" if alarm else "note"
         if incident.is_open and not incident.is_public:
             incidents.mark_public(
                 session,

@@ -9,8 +9,12 @@ disclosure, an embargo alarm to the fix lead and the incident commander.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+
+from sqlalchemy import select
 
 from bot.incident import service as incidents
+from bot.incident.models import Incident
 from bot.intake.ghsa import GithubAnswer
 from bot.services import Services
 from bot.slack.blocks.text import escape
@@ -44,23 +48,73 @@ def alarm_text(human_id: str, ghsa_id: str, channel_id: str | None) -> str:
 
 
 def tell_thread(services: Services, answer: GithubAnswer) -> None:
+    """Right after the answer: the changes, and the publication (see `tell_publication`)."""
     with services.db.transaction() as session:
         incident = incidents.get(session, answer.incident_id)
         assert incident is not None
-        human_id, channel = incident.human_id, incident.channel_id
-        people = [u for u in dict.fromkeys((incident.lead_id, incident.commander_id)) if u]
+        human_id = incident.human_id
     refresh(services, answer.incident_id)
     if answer.changes:
-        post_update(
-            services, answer.incident_id, changes_note(human_id, answer.ghsa_id, answer.changes)
-        )
-    if answer.published:
-        note = published_note(human_id, answer.ghsa_id, answer.embargo_alarm)
+        note = changes_note(human_id, answer.ghsa_id, answer.changes)
         post_update(services, answer.incident_id, note)
-        services.hooks.changed(services, answer.incident_id, "public")
-    if answer.embargo_alarm:
-        for user in people:
-            try:
-                services.gateway.dm(user, alarm_text(human_id, answer.ghsa_id, channel))
-            except SlackError as error:
-                log.warning("could not send the embargo alarm to %s: %s", user, error.error)
+    if answer.published:
+        tell_publication(services, answer.incident_id)
+
+
+def tell_publication(services: Services, incident_id: int) -> bool:
+    """The thread note of GitHub's publication, the `public` hooks and the embargo alarm.
+
+    Owed until told (a row field), so a crash or a Slack outage between the answer and
+    here is made good by the reconcile job. Each person's alarm is marked as it goes out,
+    so a retry sends it only to whoever has not had it; the thread note may repeat.
+    """
+    with services.db.transaction() as session:
+        incident = incidents.get(session, incident_id)
+        if incident is None or incident.github_publication_note is None:
+            return False
+        if not incident.triage_ts:
+            return False  # the set-up has not reached the thread yet: the next round
+        kind, *told = incident.github_publication_note.split(";")
+        alarm = kind == "alarm"
+        human_id, channel, ghsa = incident.human_id, incident.channel_id, incident.ghsa_id or ""
+        people = [u for u in dict.fromkeys((incident.lead_id, incident.commander_id)) if u]
+    if not told:
+        refresh(services, incident_id)
+        post_update(services, incident_id, published_note(human_id, ghsa, alarm))
+        services.hooks.changed(services, incident_id, "public")
+    for user in people if alarm else []:
+        if user in told:
+            continue
+        try:
+            services.gateway.dm(user, alarm_text(human_id, ghsa, channel))
+        except SlackError as error:
+            log.warning("could not send the embargo alarm to %s: %s", user, error.error)
+            return False  # still owed: the reconcile job tries again
+        told.append(user)
+        _owe(services, incident_id, ";".join([kind, *told]))
+    _owe(services, incident_id, None)
+    return True
+
+
+def _owe(services: Services, incident_id: int, note: str | None) -> None:
+    with services.db.transaction() as session:
+        incident = incidents.get(session, incident_id)
+        if incident is not None:
+            incident.github_publication_note = note
+
+
+def retell_publications(services: Services, *, settle_seconds: float = 60.0) -> int:
+    """Publications whose telling a crash or an outage interrupted (the reconcile job).
+
+    One younger than `settle_seconds` is left to the run that follows its answer.
+    """
+    before = services.clock.now() - timedelta(seconds=settle_seconds)
+    with services.db.transaction() as session:
+        pending = list(
+            session.scalars(
+                select(Incident.id)
+                .where(Incident.github_publication_note.is_not(None))
+                .where(Incident.updated_at <= before)
+            )
+        )
+    return sum(tell_publication(services, incident_id) for incident_id in pending)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("github_published_at", sa.DateTime(timezone=True), nullable=True)
         )
+        batch.add_column(sa.Column("github_publication_note", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("am_i_vulnerable", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("upgrade_steps", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("fix_impact", sa.Text(), nullable=False, server_default=""))
@@ -167,6 +168,7 @@ def downgrade() -> None:
             "fix_impact",
             "upgrade_steps",
             "am_i_vulnerable",
+            "github_publication_note",
             "github_published_at",
             "advisory_modified_at",
             "advisory_note",
