@@ -170,6 +170,7 @@ def full_context(**fields: object) -> ExportContext:
         source="github",
         external_ref="https://github.com/octo-org/yaml-kit/security/advisories/GHSA-4x9r-hqv2-m7pc",
         disclosed_at=NOW,
+        credits="Rel Manager <rel@example.org> (release manager)",
     )
     values.update(fields)
     packages = [
@@ -228,6 +229,8 @@ def test_advisory_md_follows_the_kubernetes_announcement_section_by_section() ->
     assert "See the tracking issue for more details: TODO: the link" in text
     assert "This vulnerability was reported by rita-researcher." in text
     assert "fixed by rev-viewer and Fay Fixer and coordinated by Bob Okafor" in text
+    assert "Weaknesses: [CWE-787](https://cwe.mitre.org/data/definitions/787.html)" in text
+    assert "The release was managed by Rel Manager." in text
     assert text.rstrip().endswith("Bob Okafor on behalf of the security team")
     for hidden in ("pat-pending", "dan-declined"):
         assert hidden not in text
@@ -318,6 +321,7 @@ def test_osv_record_from_a_full_advisory() -> None:
             "contact": ["https://github.com/rita-researcher"],
         },
         {"name": "rev-viewer", "type": "REMEDIATION_REVIEWER"},
+        {"name": "Rel Manager", "type": "OTHER", "contact": ["rel@example.org"]},
         {"name": "Fay Fixer", "type": "REMEDIATION_DEVELOPER"},
         {"name": "Bob Okafor", "type": "COORDINATOR"},
     ]

@@ -29,6 +29,8 @@ CREDIT_TYPES = (
     "OTHER",
 )
 CREDIT_STATES = ("accepted", "pending", "declined")
+# The Kubernetes announcement thanks release managers; OSV credits them as OTHER.
+RELEASE_MANAGER = {"RELEASE_MANAGER", "RELEASE_MANAGERS"}
 
 
 @dataclass
@@ -110,6 +112,7 @@ class Credit:
     contact: str = ""  # an address or a profile URL
     state: str = "accepted"  # GitHub's credit state; only accepted ones leave the incident
     source: str = "team"  # "github" or "team"
+    role: str = ""  # what OSV has no type for, in words ("release manager")
 
     @property
     def public(self) -> bool:
@@ -139,16 +142,18 @@ def parse_credit_line(line: str) -> Credit | None:
     line = line.strip(" -*•\t")
     if not line:
         return None
-    kind = "OTHER"
+    kind, role = "OTHER", ""
     typed = re.search(r"\(([A-Za-z_ ]+)\)\s*$", line)
-    if typed and typed[1].strip().upper().replace(" ", "_") in CREDIT_TYPES:
-        kind = typed[1].strip().upper().replace(" ", "_")
+    word = typed[1].strip().upper().replace(" ", "_") if typed else ""
+    if typed and (word in CREDIT_TYPES or word in RELEASE_MANAGER):
+        kind = word if word in CREDIT_TYPES else "OTHER"
+        role = "release manager" if word in RELEASE_MANAGER else ""
         line = line[: typed.start()].strip()
     contact = ""
     mailed = re.search(r"<([^>]+)>\s*$", line)
     if mailed:
         contact, line = mailed[1].strip(), line[: mailed.start()].strip()
-    return Credit(name=line, type=kind, contact=contact) if line else None
+    return Credit(name=line, type=kind, contact=contact, role=role) if line else None
 
 
 def clean_cwes(values: list[str]) -> tuple[list[str], list[str]]:

@@ -95,7 +95,8 @@ def acknowledgements(ctx: ExportContext) -> str:
     reporters = [c for c in credits if c.type in ("REPORTER", "FINDER")]
     fixers = [c for c in credits if c.type.startswith("REMEDIATION_")]
     coordinators = [c for c in credits if c.type == "COORDINATOR"]
-    others = [c for c in credits if c not in (*reporters, *fixers, *coordinators)]
+    managers = [c for c in credits if c.role == "release manager"]
+    others = [c for c in credits if c not in (*reporters, *fixers, *coordinators, *managers)]
     lines = [
         f"This vulnerability was reported by {_names(reporters)}."
         if reporters
@@ -111,6 +112,8 @@ def acknowledgements(ctx: ExportContext) -> str:
         lines.append(f"The issue was fixed by {_names(fixers)}.")
     else:
         lines.append(f"{TODO}: who fixed and coordinated the issue.")
+    if managers:
+        lines.append(f"The release was managed by {_names(managers)}.")
     lines += [f"Also credited: {c.name}" for c in others]
     return "\n\n".join(lines)
 
@@ -129,6 +132,15 @@ def _mitigation(ctx: ExportContext) -> str:
             else f"{TODO}: what users can do before they can upgrade",
         ]
     )
+
+
+def weaknesses(ctx: ExportContext) -> list[str]:
+    """The CWE IDs, each linked to its MITRE definition; nothing when none is known."""
+    cwes = list(ctx.incident.cwe_ids or [])
+    if not cwes:
+        return []
+    links = [f"[{cwe}](https://cwe.mitre.org/data/definitions/{cwe[4:]}.html)" for cwe in cwes]
+    return ["Weaknesses: " + ", ".join(links)]
 
 
 def _tracking_link(ctx: ExportContext) -> str:
@@ -202,6 +214,7 @@ def advisory_markdown(ctx: ExportContext) -> str:
     details = [
         "#### Additional Details",
         f"See the tracking issue for more details: {_tracking_link(ctx)}",
+        *weaknesses(ctx),
     ]
     if (incident.advisory_details or "").strip():
         details.append(incident.advisory_details.strip())
@@ -231,6 +244,7 @@ def tracking_issue_markdown(ctx: ExportContext) -> str:
     )
     details = [
         "## Additional Details",
+        *weaknesses(ctx),
         _or_todo(
             incident.advisory_details,
             "vulnerability background, technical explanation, reproduction steps "
