@@ -129,8 +129,8 @@ def _apply(
     """Carry the fields GitHub changed into the incident (and only those)."""
     if "summary" in changed:
         incident.title = advisory.draft.title
-    if "description" in changed:
-        incident.description = advisory.draft.description
+    if {"description", "severity", "vectors", "cwe_ids", "packages", "fixed"} & set(changed):
+        incident.description = advisory.draft.description  # its details block follows too
     if "cve_id" in changed and advisory.cve_id:
         incident.cve_id = advisory.cve_id
     if "cwe_ids" in changed:

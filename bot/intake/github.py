@@ -57,6 +57,7 @@ class Advisory:
     credits: list[Credit] = field(default_factory=list)
     state: str = ""  # GitHub's advisory state: triage, draft, published, closed
     published_at: datetime | None = None
+    text: str = ""  # the advisory's own description, as GitHub sent it
 
     @property
     def incident_fields(self) -> dict[str, object]:
@@ -86,7 +87,7 @@ class Advisory:
         """The advisory's fields as plain data, to tell what a later delivery changed."""
         return {
             "summary": self.draft.title,
-            "description": self.draft.description,
+            "description": self.text,
             "severity": self.severity,
             "cve_id": self.cve_id,
             "cwe_ids": self.cwe_ids,
@@ -340,4 +341,5 @@ def read_advisory(payload: Any) -> tuple[Advisory | None, dict[str, str]]:
         credits=credits,
         state=_text(advisory.get("state")),
         published_at=_moment(advisory.get("published_at")),
+        text=_text(advisory.get("description")),
     ), {}
