@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.advisory.ecosystems import osv_ecosystem
-from bot.advisory.model import CREDIT_TYPES, AffectedPackage, Credit, clean_cwes
+from bot.advisory.model import CREDIT_STATES, CREDIT_TYPES, AffectedPackage, Credit, clean_cwes
 from bot.advisory.ranges import read_github_range
 from bot.incident.models import DESCRIPTION_MAX, TITLE_MAX, Source
 from bot.incident.validation import SHORT_FIELD_MAX, VERSIONS_MAX, IncidentDraft, validate_draft
@@ -38,7 +38,6 @@ SEVERITY_BANDS = {
     "moderate": "Medium",
     "low": "Low",
 }
-CREDIT_STATES = ("accepted", "pending", "declined")
 
 
 @dataclass(frozen=True)
