@@ -134,9 +134,12 @@ def test_disclose_affected_is_the_forms_twin(bot: RunningBot) -> None:
     (package,) = packages(bot, incident)
     assert package.fixed == ["11.10.13", "12.6.7"]
 
-    answer = affected(bot, incident, "npm left-pad > 1.0.0")
+    answer = affected(
+        bot, incident, "npm left-pad > 1.0.0 links https://github.com/left-pad/left-pad/pull/9"
+    )
     assert "left-pad (npm) >= 1.0.1-0" in answer
     assert [p.name for p in packages(bot, incident)] == ["org.xwiki:core", "left-pad"]
+    assert packages(bot, incident)[1].fix_links == ["https://github.com/left-pad/left-pad/pull/9"]
 
     answer = affected(bot, incident, "PyPI thing > 1.0")
     assert answer.startswith("Nothing changed.") and "no exact OSV form" in answer

@@ -340,3 +340,27 @@ def test_every_range_reads_exactly(ecosystem: str, versions: st.SearchStrategy[s
             assert package.affects(probe) == holds(ecosystem, constraints, probe), (text, probe)
 
     reads_exactly()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Quinn Analyst", ("Quinn Analyst", "OTHER", "", "")),
+        (
+            "Fay <fay@example.org> (remediation developer)",
+            ("Fay", "REMEDIATION_DEVELOPER", "fay@example.org", ""),
+        ),
+        ("- Rita (FINDER)", ("Rita", "FINDER", "", "")),
+        (
+            "Rel <https://rel.example> (release manager)",
+            ("Rel", "OTHER", "https://rel.example", "release manager"),
+        ),
+        ("Odd (not a type)", ("Odd (not a type)", "OTHER", "", "")),
+    ],
+)
+def test_team_credit_lines(line: str, expected: tuple[str, str, str, str]) -> None:
+    from bot.advisory.model import parse_credit_line
+
+    credit = parse_credit_line(line)
+    assert credit is not None
+    assert (credit.name, credit.type, credit.contact, credit.role) == expected
