@@ -364,3 +364,41 @@ def test_an_embargo_alarm_slack_refused_is_sent_by_the_reconcile_job(
     channel = slack.dm_channel(ws.bob)
     assert channel is not None
     assert len([m for m in slack.messages(channel) if "Embargo alarm" in m.text]) == 1
+
+
+def test_a_change_note_slack_refused_is_told_by_the_reconcile_job(
+    intake_bot: RunningBot,
+) -> None:
+    bot, slack = intake_bot, intake_bot.slack
+    document = load(RICH)
+    assert deliver(bot, document).status == 201
+    (incident,) = bot.wait_for_setup()
+    wait_for_the_first_lead_offer(bot, incident.id)
+    slack.fail(
+        "chat.postMessage",
+        error="channel_not_found",
+        times=None,
+        when=lambda params: params.get("thread_ts") == incident.triage_ts,
+    )
+    edited = copy.deepcopy(document)
+    edited["repository_advisory"]["cve_id"] = "CVE-2026-55555"
+    assert deliver(bot, edited).json()["changed"] == ["CVE ID"]
+    wait_until(
+        lambda: (
+            slack.calls_to("chat.postMessage")
+            and any(
+                c.params.get("thread_ts") == incident.triage_ts
+                for c in slack.calls_to("chat.postMessage")
+            )
+        ),
+        what="the refused note",
+    )
+    assert bot.services.background.wait()
+    assert incidents(bot)[0].github_changes_owed == "CVE ID"
+    assert incidents(bot)[0].cve_id == "CVE-2026-55555"
+
+    slack.clear_faults()
+    bot.clock.advance(timedelta(minutes=2))
+    reconcile(bot.services)
+    assert any("GitHub changed" in t and "CVE ID" in t for t in triage_replies(bot, incident))
+    assert incidents(bot)[0].github_changes_owed is None

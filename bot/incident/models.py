@@ -114,6 +114,8 @@ class Incident(Base):
     # (with the embargo alarm to the lead and commander, "alarm;U1" once U1 has it);
     # None once everyone has been told.
     github_publication_note: Mapped[str | None] = mapped_column(String(200))
+    # What GitHub changed that the thread has not been told yet (labels, ", "-separated).
+    github_changes_owed: Mapped[str | None] = mapped_column(Text)
     # Sections of the announcement that only a person can write (TODO until they do).
     am_i_vulnerable: Mapped[str] = mapped_column(Text, default="")
     upgrade_steps: Mapped[str] = mapped_column(Text, default="")  # steps after upgrading

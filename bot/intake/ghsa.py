@@ -166,6 +166,9 @@ def _join(
     if changed:
         _apply(session, incident, advisory, changed, now)
     labels = tuple(LABELS[k] for k in changed)
+    if labels:
+        owed = [x for x in (incident.github_changes_owed or "").split(", ") if x]
+        incident.github_changes_owed = ", ".join(dict.fromkeys([*owed, *labels]))
     published = alarm = False
     if advisory.action == PUBLISHED and incident.github_published_at is None:
         published = True

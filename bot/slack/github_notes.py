@@ -48,17 +48,39 @@ def alarm_text(human_id: str, ghsa_id: str, channel_id: str | None) -> str:
 
 
 def tell_thread(services: Services, answer: GithubAnswer) -> None:
-    """Right after the answer: the changes, and the publication (see `tell_publication`)."""
-    with services.db.transaction() as session:
-        incident = incidents.get(session, answer.incident_id)
-        assert incident is not None
-        human_id = incident.human_id
+    """Right after the answer: the changes, then the publication; both owed until told."""
     refresh(services, answer.incident_id)
     if answer.changes:
-        note = changes_note(human_id, answer.ghsa_id, answer.changes)
-        post_update(services, answer.incident_id, note)
+        tell_changes(services, answer.incident_id)
     if answer.published:
         tell_publication(services, answer.incident_id)
+
+
+def tell_changes(services: Services, incident_id: int) -> bool:
+    """The thread note of what GitHub changed, while owed; cleared once the triage thread
+    has it (the note in the incident channel is a courtesy copy)."""
+    with services.db.transaction() as session:
+        incident = incidents.get(session, incident_id)
+        if incident is None or not incident.github_changes_owed or not incident.triage_ts:
+            return False
+        owed, thread = incident.github_changes_owed, incident.triage_ts
+        channel, headline = incident.channel_id, incident.headline_ts
+        note = changes_note(incident.human_id, incident.ghsa_id or "", tuple(owed.split(", ")))
+    try:
+        services.gateway.post(services.triage.private_id(), note, thread_ts=thread)
+    except SlackError as error:
+        log.warning("could not tell the thread what GitHub changed: %s", error.error)
+        return False
+    if channel:
+        try:
+            services.gateway.post(channel, note, thread_ts=headline)
+        except SlackError as error:
+            log.warning("could not copy GitHub's changes to the channel: %s", error.error)
+    with services.db.transaction() as session:
+        told = incidents.get(session, incident_id)
+        if told is not None and told.github_changes_owed == owed:
+            told.github_changes_owed = None
+    return True
 
 
 def tell_publication(services: Services, incident_id: int) -> bool:
@@ -104,17 +126,21 @@ def _owe(services: Services, incident_id: int, note: str | None) -> None:
 
 
 def retell_publications(services: Services, *, settle_seconds: float = 60.0) -> int:
-    """Publications whose telling a crash or an outage interrupted (the reconcile job).
+    """Changes and publications whose telling a crash or an outage interrupted (the
+    reconcile job).
 
     One younger than `settle_seconds` is left to the run that follows its answer.
     """
     before = services.clock.now() - timedelta(seconds=settle_seconds)
     with services.db.transaction() as session:
-        pending = list(
-            session.scalars(
-                select(Incident.id)
-                .where(Incident.github_publication_note.is_not(None))
-                .where(Incident.updated_at <= before)
-            )
+        owed = (Incident.github_publication_note.is_not(None)) | (
+            Incident.github_changes_owed.is_not(None)
         )
-    return sum(tell_publication(services, incident_id) for incident_id in pending)
+        pending = list(
+            session.scalars(select(Incident.id).where(owed).where(Incident.updated_at <= before))
+        )
+    told = 0
+    for incident_id in pending:
+        told += tell_changes(services, incident_id)
+        told += tell_publication(services, incident_id)
+    return told

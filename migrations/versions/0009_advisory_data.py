@@ -35,6 +35,7 @@ def upgrade() -> None:
             sa.Column("github_published_at", sa.DateTime(timezone=True), nullable=True)
         )
         batch.add_column(sa.Column("github_publication_note", sa.String(length=200), nullable=True))
+        batch.add_column(sa.Column("github_changes_owed", sa.Text(), nullable=True))
         batch.add_column(sa.Column("am_i_vulnerable", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("upgrade_steps", sa.Text(), nullable=False, server_default=""))
         batch.add_column(sa.Column("fix_impact", sa.Text(), nullable=False, server_default=""))
@@ -168,6 +169,7 @@ def downgrade() -> None:
             "fix_impact",
             "upgrade_steps",
             "am_i_vulnerable",
+            "github_changes_owed",
             "github_publication_note",
             "github_published_at",
             "advisory_modified_at",
