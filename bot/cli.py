@@ -1,4 +1,4 @@
-"""`python -m bot [run|worker|demo|migrate|check|cvss]`."""
+"""`python -m bot [run|worker|demo|migrate|check|cvss|stats]`."""
 
 from __future__ import annotations
 
@@ -222,6 +222,10 @@ COMMANDS = {
         "score CVSS vectors",
         "Needs no settings; see `python -m bot cvss --help`.",
     ),
+    "stats": (
+        "insights for a period (--since DATE, --csv)",
+        "Reads DATABASE_URL; see `python -m bot stats --help`.",
+    ),
 }
 
 
@@ -255,6 +259,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.scoring.cli import main as cvss_main
 
         return cvss_main(argv[1:])
+    if argv and argv[0] == "stats":
+        from bot.insights.cli import main as stats_main
+
+        return stats_main(argv[1:])
     args = _parser().parse_args(argv)
     from bot.slack.gateway import SlackError, SlackUnavailable
 
