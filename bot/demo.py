@@ -156,6 +156,16 @@ def _buttons(message: Any) -> dict[str, str]:
     return found
 
 
+def _scored_by(demo: Demo, user: str) -> bool:
+    from sqlalchemy import select
+
+    from bot.scoring.models import ScoreRecord
+
+    with demo.services.db.transaction() as session:
+        query = select(ScoreRecord.id).where(ScoreRecord.user_id == user)
+        return session.scalars(query).first() is not None
+
+
 def _answers_since(demo: Demo, user: str, before: int) -> list[Any]:
     return list(demo.slack.ephemerals_for(user)[before:])
 
@@ -283,12 +293,24 @@ def act_scoring(demo: Demo) -> None:
     demo.heading("Team scoring: Carol and Bob disagree, Bob as the lead picks")
     for person, vector in ((carol, low), (bob, high)):
         name = demo.slack.workspace.name_of(person)
-        note = demo.answer(person, "/cvss", vector)
-        demo.say(f"{name}: /cvss {vector}  →  {note.text}")
-        asked = note.text  # the answer replaces the question in place
-        demo.driver.block_action(person, "cvss_record", message=note)
-        recorded = demo.wait(partial(_changed_answer, demo, person, asked))
-        demo.say(f"  {name} presses Record  →  {recorded.text}")
+        shown = demo.slack.view_stack(person)
+        demo.driver.slash("/cvss", "", user_id=person, channel_id=demo.incident().channel_id)
+        view = demo.wait(
+            lambda p=person, before=shown: (
+                (v := demo.slack.open_view_for(p))
+                and v["callback_id"] == "cvss_modal"
+                and v["id"] not in before
+                and v
+            )
+        )
+        before_hash = demo.slack.views[view["id"]]["hash"]
+        demo.driver.block_action(person, "cvss_vector", value=vector, view_id=view["id"])
+        demo.wait(lambda v=view, h=before_hash: demo.slack.views[v["id"]]["hash"] != h)
+        summary = demo.slack.views[view["id"]]["blocks"][0]["text"]["text"].split("\n")[0]
+        demo.say(f"{name} opens /cvss, pastes {vector}: {' '.join(summary.split())}")
+        demo.driver.submit_view(view["id"], person)
+        demo.wait(lambda p=person: _scored_by(demo, p))
+        demo.say(f"  {name} saves the score.")
     compared = demo.answer(bob, "/cvss", "compare")
     picks = {k: v for k, v in _buttons(compared).items() if k.startswith("cvss_pick:")}
     demo.say(f"/cvss compare  →  {compared.text}")
@@ -365,6 +387,8 @@ def act_embargo(demo: Demo) -> None:
         "cve_id": "CVE-2026-41234",
         "advisory_summary": "An attacker who can upload an archive may write files anywhere "
         "the uploader can",
+        "pkg_0x0_ecosystem": "PyPI",
+        "cwe_ids": "CWE-22",
         "mitigation": "Reject archives whose entry names contain `..` at the proxy.",
         "credits": "Quinn Auditor (confirmed the fix)",
     }

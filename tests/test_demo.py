@@ -60,7 +60,7 @@ def test_the_demo_tells_one_incident_from_report_to_close(tmp_path: Path) -> Non
     assert "moved from Disclosed to *Closed* by @bob as Fixed" in output
     assert "Acknowledge the reporter: marked done by @alice" in output
     assert "Where the vectors differ" in output and "@bob picked the final vector" in output
-    assert "---- advisory.md ----\n# CVE-2026-41234: Path traversal" in output
+    assert "---- advisory.md ----\nSubject: [Security Advisory] CVE-2026-41234" in output
     assert '"aliases": [\n    "CVE-2026-41234"' in output  # osv.json's contents
     assert "The endpoint answers 201" in output and "SEC-2026-0002" in output
     assert "*Embargo rules*" in section(output, "What only frank sees")
