@@ -420,6 +420,17 @@ def act_close(demo: Demo) -> None:
     demo.disclose(bob, "close fixed")
 
 
+def act_distributors(demo: Demo) -> None:
+    from bot.demo_embargo import act_embargo
+
+    act_embargo(demo)
+
+
+act("distributors", "a second incident's embargo notice to distributors by email, acknowledged")(
+    act_distributors
+)
+
+
 @act("home", "Alice's App Home")
 def act_home(demo: Demo) -> None:
     alice = demo.people["alice"]
