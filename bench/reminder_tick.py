@@ -29,7 +29,7 @@ from bot.bootstrap import build_services, identify
 from bot.database import Database
 from bot.incident.models import Incident
 from bot.reminder.models import DeadlineRow, ReminderRow
-from bot.reminder.tick import Ticker
+from bot.slack.reminder_delivery import Ticker
 from tests.databases import drop_postgres_schema, migrated_url
 from tests.harness import BOT_TOKEN, seed_workspace, test_settings
 from tests.slack_api import FakeSlack

@@ -37,7 +37,7 @@ def build_services(
     )
     gateway = SlackGateway(client)
     policy, calendar = load_policy_and_calendar(settings)
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
@@ -47,6 +47,18 @@ def build_services(
         policy=policy,
         calendar=calendar,
     )
+    if settings.deliver_in_web:
+        deliver_after_commits(services)
+    return services
+
+
+def deliver_after_commits(services: Services) -> None:
+    """This process shows each change in Slack right after its commit (the ringing thread
+    is past the ack already); without it, `python -m bot worker` processes deliver."""
+    from bot.slack.delivery import Delivery
+
+    delivery = Delivery(services)
+    services.doorbell.answer_with(lambda incident_id: delivery.drain(incident_id))
 
 
 def load_policy_and_calendar(settings: Settings) -> tuple[Policy, BusinessCalendar]:

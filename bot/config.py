@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # How long a set-up run holds an incident without finishing a step; after a crash the
     # next run waits this long at most before resuming.
     setup_lease_seconds: float = Field(default=30.0, gt=0, le=600)
+    # What a committed change shows in Slack is delivered from the outbox by this process
+    # (true, the default) or only by `python -m bot worker` processes (false).
+    deliver_in_web: bool = True
 
     @field_validator("slack_bot_token")
     @classmethod

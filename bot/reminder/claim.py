@@ -14,10 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.audit.service import BOT_ACTOR, record
+from bot.database.lease import due as due_rows
 from bot.incident.models import Incident
 from bot.policy import BusinessCalendar, Policy
 from bot.reminder.models import DeadlineRow, ReminderRow, ReminderState
@@ -70,15 +71,7 @@ def claim_due(
     calendar: BusinessCalendar,
 ) -> ClaimResult:
     result = ClaimResult()
-    rows = list(
-        session.scalars(
-            select(ReminderRow)
-            .where(ReminderRow.next_attempt_at <= now)
-            .order_by(ReminderRow.next_attempt_at, ReminderRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    rows = list(session.scalars(due_rows(ReminderRow, now, limit)))
     if not rows:
         return result
     rows += _due_siblings(session, rows, now)
@@ -336,3 +329,8 @@ def retry_later(
         .execution_options(synchronize_session=False)
     )
     return gave_up
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest waiting reminder falls due (one index lookup)."""
+    return session.scalar(select(func.min(ReminderRow.next_attempt_at)))

@@ -1,15 +1,12 @@
-"""Keeping an incident's Slack messages current: edit in place, reply in the thread.
+"""Keeping an incident's own Slack messages current: headline, triage parent and topic.
 
-Every feature that changes an incident calls `refresh` (headline, triage parent and
-topic edited in place) and `post_update` (one thread reply under the triage parent,
-and a note in the incident channel). Nothing here posts a new top-level message.
+The delivery worker calls `repaint` once for the changes it delivers together; nothing
+here posts a new message. What a change shows is decided in bot.slack.changes.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,11 +15,8 @@ from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
 from bot.slack.blocks import incident as views
-from bot.slack.gateway import SlackError
+from bot.slack.gateway import SlackGateway
 from bot.timeline.models import TimelineEvent
-
-log = logging.getLogger(__name__)
-Blocks = list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -56,48 +50,24 @@ def _last_update_author(session: Session, incident_id: int) -> str | None:
     return session.scalar(query)
 
 
-def refresh(services: Services, incident_id: int) -> None:
-    """Edit the pinned headline, the triage parent and the topic to the current state."""
+def repaint(services: Services, gateway: SlackGateway, incident_id: int) -> None:
+    """Edit the pinned headline, the triage parent and the topic to the current state, once
+    each. SlackError when Slack refused; the delivery worker decides what that means."""
     state = current_state(services, incident_id)
     incident, next_deadline = state.incident, state.next_deadline
-    gateway = services.gateway
-    try:
-        if incident.channel_id and incident.headline_ts:
-            gateway.update(
-                incident.channel_id,
-                incident.headline_ts,
-                views.headline_text(incident),
-                views.headline_blocks(incident, next_deadline),
-            )
-        if incident.triage_ts:
-            gateway.update(
-                services.triage.private_id(),
-                incident.triage_ts,
-                views.triage_notice_text(incident),
-                views.triage_notice_blocks(incident, next_deadline, state.last_update_by),
-            )
-        if incident.channel_id and incident.topic_set:
-            gateway.set_topic(incident.channel_id, views.topic(incident))
-    except SlackError as exc:
-        # The database holds the truth; the next refresh repaints whatever this one missed.
-        log.warning("could not refresh %s in Slack: %s", incident.human_id, exc.error)
-
-
-def post_update(
-    services: Services,
-    incident_id: int,
-    text: str,
-    blocks: Blocks | None = None,
-    *,
-    in_channel: bool = True,
-) -> None:
-    """A thread reply under the triage parent, and the same note in the incident channel."""
-    incident = current_state(services, incident_id).incident
-    gateway = services.gateway
-    try:
-        if incident.triage_ts:
-            gateway.post(services.triage.private_id(), text, blocks, thread_ts=incident.triage_ts)
-        if in_channel and incident.channel_id:
-            gateway.post(incident.channel_id, text, blocks, thread_ts=incident.headline_ts)
-    except SlackError as exc:
-        log.warning("could not post an update for %s: %s", incident.human_id, exc.error)
+    if incident.channel_id and incident.headline_ts:
+        gateway.update(
+            incident.channel_id,
+            incident.headline_ts,
+            views.headline_text(incident),
+            views.headline_blocks(incident, next_deadline),
+        )
+    if incident.triage_ts and services.settings.triage_channel:
+        gateway.update(
+            services.triage.private_id(),
+            incident.triage_ts,
+            views.triage_notice_text(incident),
+            views.triage_notice_blocks(incident, next_deadline, state.last_update_by),
+        )
+    if incident.channel_id and incident.topic_set:
+        gateway.set_topic(incident.channel_id, views.topic(incident))
