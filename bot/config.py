@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     # What a committed change shows in Slack is delivered from the outbox by this process
     # (true, the default) or only by `python -m bot worker` processes (false).
     deliver_in_web: bool = True
+    # How long a delivery worker holds an incident's outbox rows; after a crash another
+    # worker takes them over once it ran out (and finds the posts already made by key).
+    delivery_lease_seconds: float = Field(default=60.0, gt=0, le=600)
 
     @field_validator("slack_bot_token")
     @classmethod

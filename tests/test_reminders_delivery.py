@@ -20,8 +20,8 @@ from bot.bootstrap import build_services
 from bot.clock import ManualClock
 from bot.database import Database
 from bot.reminder.models import ReminderRow
-from bot.slack.reminder_delivery import FAILURE_CAP, MARKER, Ticker
 from bot.services import Services
+from bot.slack.reminder_delivery import FAILURE_CAP, MARKER, Ticker
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import BOT_TOKEN, Workspace, wait_until

@@ -30,7 +30,6 @@ from bot.slack.gateway import SlackError, SlackGateway, SlackUnavailable
 from bot.slack.incident_messages import repaint
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)  # one lane's delivery; renewed before each row
 BATCH = 100  # rows claimed per transaction
 FAILURE_CAP = 4  # refusals (not outages) of one row before it is given up and reported
 RETRY_FIRST = timedelta(seconds=2)
@@ -69,6 +68,11 @@ class Delivery:
             base.client, attempts=base.attempts, max_wait=0, sleep=base._sleep
         )
 
+    @property
+    def lease(self) -> timedelta:
+        """One lane's delivery; renewed before each row."""
+        return timedelta(seconds=self.services.settings.delivery_lease_seconds)
+
     # -- claiming ---------------------------------------------------------------------
     def drain(self, incident_id: int | None = None) -> DeliveryReport:
         """Deliver everything due (or due for one incident) until nothing is left to take."""
@@ -77,7 +81,7 @@ class Delivery:
             now = self.services.clock.now()
             with self.services.db.transaction() as session:
                 claimed = outbox.claim(
-                    session, now, self.worker, LEASE, BATCH, incident_id=incident_id
+                    session, now, self.worker, self.lease, BATCH, incident_id=incident_id
                 )
             for owner, row in claimed.gave_up:
                 report.failed += 1
@@ -203,7 +207,7 @@ class Delivery:
 
     # -- reading ----------------------------------------------------------------------
     def _renew(self, row_ids: list[int]) -> None:
-        until = self.services.clock.now() + LEASE
+        until = self.services.clock.now() + self.lease
         with self.services.db.transaction() as session:
             if not outbox.renew(session, row_ids, self.worker, until):
                 raise LeaseLost
