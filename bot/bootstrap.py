@@ -12,6 +12,7 @@ from bot.config import ConfigError, Settings
 from bot.database import Database
 from bot.database.migrate import upgrade
 from bot.incident import service as incidents
+from bot.mail import build_gateway
 from bot.policy import BusinessCalendar, Policy, PolicyError, load_policy
 from bot.roster.service import Roster
 from bot.services import Services
@@ -46,7 +47,11 @@ def build_services(
         roster=Roster(settings.security_team, settings.security_team_group),
         policy=policy,
         calendar=calendar,
+        mail=build_gateway(settings),
     )
+    from bot.slack.mail_reports import report_given_up
+
+    services.hooks.mail_settled.append(report_given_up)
     if settings.deliver_in_web:
         deliver_after_commits(services)
     return services

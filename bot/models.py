@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "bot.scoring.models",
     "bot.reminder.models",
     "bot.outbox.models",
+    "bot.mail.models",
 ]
 
 
