@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
-Answer = Callable[[int | None], None]
+Answer = Callable[[int | None], object]
 
 
 class Doorbell:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -75,7 +76,16 @@ class Delivery:
 
     # -- claiming ---------------------------------------------------------------------
     def drain(self, incident_id: int | None = None) -> DeliveryReport:
-        """Deliver everything due (or due for one incident) until nothing is left to take."""
+        """Deliver everything due (or due for one incident) until nothing is left to take.
+
+        For one incident it waits for another delivery of that incident in this process,
+        so whoever rang returns with its change shown (unless Slack is down)."""
+        if incident_id is None:
+            return self._drain(None)
+        with _incident_lock(incident_id):
+            return self._drain(incident_id)
+
+    def _drain(self, incident_id: int | None) -> DeliveryReport:
         report = DeliveryReport()
         while True:
             now = self.services.clock.now()
@@ -87,7 +97,8 @@ class Delivery:
                 report.failed += 1
                 self._report_given_up(owner, row, "its delivery was interrupted too often")
             for lane in claimed.lanes:
-                self._lane(lane, report)
+                with _incident_lock(lane.incident_id):
+                    self._lane(lane, report)
             if not claimed.lanes and not claimed.gave_up:
                 return report
 
@@ -220,6 +231,17 @@ class Delivery:
 
     def _triage(self) -> str | None:
         return self.services.triage.private_id() if self.services.settings.triage_channel else None
+
+
+_locks: dict[int, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+def _incident_lock(incident_id: int) -> threading.RLock:
+    """One incident's deliveries in this process, one at a time (re-entrant: a hook run
+    by a delivery may ring for the same incident)."""
+    with _locks_guard:
+        return _locks.setdefault(incident_id, threading.RLock())
 
 
 def next_due(services: Services) -> datetime | None:
