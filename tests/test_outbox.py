@@ -3,6 +3,7 @@ Slack outages and rate limits, with one edit of the headline and topic per chang
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -13,7 +14,9 @@ from bot.scoring import service as scoring
 from bot.scoring.engine import score
 from bot.slack import scores
 from bot.slack.delivery import FAILURE_CAP, Delivery
+from bot.slack.reminder_delivery import Ticker
 from tests.harness import RunningBot, wait_until
+from tests.reminder_helpers import pending, post_count, reminder_posts
 from tests.test_lifecycle import command, open_incident, set_lead
 
 VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
@@ -76,7 +79,7 @@ def test_an_outage_then_a_rate_limit_delays_every_change_and_loses_or_doubles_no
     bot: RunningBot,
 ) -> None:
     """Slack answers 500 for a minute of the bot's clock, then 429 with Retry-After: each
-    acknowledged update, phase change and score shows once after Slack recovers."""
+    acknowledged update, phase change, score and reminder shows once after Slack recovers."""
     ws, slack, clock = bot.workspace, bot.slack, bot.clock
     incident = opened(bot)
     set_lead(bot, incident, ws.bob)
@@ -121,6 +124,24 @@ def test_an_outage_then_a_rate_limit_delays_every_change_and_loses_or_doubles_no
     assert "Phase: Fixing" in topic and "Critical" in topic
     headline = slack.message(current.channel_id, current.headline_ts)
     assert "Fixing" in headline.text
+
+    # A reminder falling due in the same kind of outage goes out once, after it.
+    due = min(pending(bot, incident.id).values())
+    clock.set(due)
+    for method in SLACK_WRITES:
+        slack.fail(method, status=500, times=None)
+    ticker, before = Ticker(bot.services), post_count(bot)
+    while clock.now() < due + timedelta(seconds=60):
+        ticker.tick()
+        clock.advance(timedelta(seconds=5))
+    slack.clear_faults()
+    slack.fail("chat.postMessage", error="ratelimited", retry_after=30, times=1)
+    for _ in range(12):  # the reminder's own back-off, then Slack's Retry-After
+        clock.advance(timedelta(seconds=30))
+        ticker.tick()
+    sent = Counter((p.reminder_id, p.place) for p in reminder_posts(bot, before))
+    assert sent and set(sent.values()) == {1}
+    assert {place for _, place in sent} >= {"triage", "channel"}
 
 
 def test_a_post_slack_refuses_for_good_is_given_up_and_reported_in_the_triage_thread(
