@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.database import Base, UTCDateTime
@@ -35,6 +35,9 @@ class OutboxRow(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_expiries: Mapped[int] = mapped_column(Integer, default=0)
     delivered: Mapped[str] = mapped_column(Text, default="")  # effects done, comma list
+    # The other features heard of the change (`hooks.changed`): done at once, whatever Slack
+    # does, so re-planning deadlines never waits for a delivery.
+    hooked: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
 

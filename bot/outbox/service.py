@@ -40,7 +40,44 @@ def emit(session: Session, incident_id: int, kind: str, now: datetime, **facts: 
             attempts=0,
             lease_expiries=0,
             delivered="",
+            hooked=False,
         )
+    )
+
+
+@dataclass(frozen=True)
+class Unheard:
+    """A change the other features have not heard of yet."""
+
+    id: int
+    incident_id: int
+    kind: str
+    facts: dict[str, Any]
+
+
+def unheard(session: Session, limit: int, incident_id: int | None = None) -> list[Unheard]:
+    """Unfinished rows whose hooks have not run, oldest first (in any lane's state)."""
+    query = (
+        select(OutboxRow)
+        .where(OutboxRow.next_attempt_at.is_not(None), OutboxRow.hooked.is_(False))
+        .order_by(OutboxRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if incident_id is not None:
+        query = query.where(OutboxRow.incident_id == incident_id)
+    return [
+        Unheard(row.id, row.incident_id, row.kind, dict(row.facts or {}))
+        for row in session.scalars(query)
+    ]
+
+
+def mark_heard(session: Session, row_id: int) -> None:
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id == row_id)
+        .values(hooked=True)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -50,7 +87,9 @@ class Leased:
     kind: str
     facts: dict[str, Any]
     done: frozenset[str]  # effects already delivered by an earlier attempt
-    recovered: bool  # an earlier lease ran out mid-delivery: its posts may be there
+    # An earlier attempt ran out of lease mid-delivery (a crash) or failed (an answer may
+    # have been lost): its posts may be there, so they are looked for first.
+    recovered: bool
     attempts: int
     created_at: datetime
 
@@ -119,7 +158,7 @@ def _leased(row: OutboxRow, recovered: bool) -> Leased:
         row.kind,
         dict(row.facts or {}),
         frozenset(row.effects_done),
-        recovered,
+        recovered or row.last_error is not None,
         row.attempts,
         row.created_at,
     )

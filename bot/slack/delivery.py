@@ -1,10 +1,11 @@
 """Delivering the outbox to Slack: every committed change shown once, in order, whatever fails.
 
-A worker claims lanes (one incident's oldest unfinished rows, leased; bot.outbox.service),
-asks `what_shows` what each change shows, runs the other features' `incident_changed`
-hooks, makes each post with the row's own key (after a crash, an earlier post is found by
-that key instead of made again) and records it at once, repaints the incident's headline,
-triage parent and topic once for the whole lane, then marks the rows done.
+Each drain first runs the other features' `incident_changed` hooks for new rows (whatever
+Slack does). It then claims lanes (one incident's oldest unfinished rows, leased;
+bot.outbox.service), asks `what_shows` what each change shows, makes each post with the
+row's own key (after a crash or a failed attempt, an earlier post is found by that key
+instead of made again) and records it at once, repaints the incident's headline, triage
+parent and topic once for the whole lane, then marks the rows done.
 
 While Slack is down or rate limiting, the lane goes back, untouched except for what was
 delivered, until Slack's Retry-After or a back-off that grows with the rows' age. A post
@@ -64,9 +65,10 @@ class Delivery:
         self.services = services
         self.worker = worker or worker_name()
         base = services.gateway
-        # No waiting out rate limits here: a 429 puts the lane back, other lanes go on.
+        # Short rate limits are waited out as everywhere; a longer Retry-After puts the
+        # lane back until then, and other lanes go on.
         self.gateway = SlackGateway(
-            base.client, attempts=base.attempts, max_wait=0, sleep=base._sleep
+            base.client, attempts=base.attempts, max_wait=base.max_wait, sleep=base._sleep
         )
 
     @property
@@ -87,6 +89,7 @@ class Delivery:
 
     def _drain(self, incident_id: int | None) -> DeliveryReport:
         report = DeliveryReport()
+        self._tell_features(incident_id)
         while True:
             now = self.services.clock.now()
             with self.services.db.transaction() as session:
@@ -102,6 +105,24 @@ class Delivery:
             if not claimed.lanes and not claimed.gave_up:
                 return report
 
+    def _tell_features(self, incident_id: int | None) -> None:
+        """Run the other features' `incident_changed` hooks (re-planning deadlines) for new
+        changes first: whatever Slack does, and before their repaints read the result."""
+        services = self.services
+        while True:
+            with services.db.transaction() as session:
+                found = outbox.unheard(session, BATCH, incident_id)
+            for change in found:
+                reason = what_shows(
+                    change.kind, change.facts, self._incident(change.incident_id), None
+                ).reason
+                if reason:
+                    services.hooks.changed(services, change.incident_id, reason)
+                with services.db.transaction() as session:
+                    outbox.mark_heard(session, change.id)
+            if len(found) < BATCH:
+                return
+
     # -- one incident's rows ------------------------------------------------------------
     def _lane(self, lane: outbox.Lane, report: DeliveryReport) -> None:
         services = self.services
@@ -114,8 +135,6 @@ class Delivery:
                 self._renew(pending)
                 incident = self._incident(lane.incident_id)
                 shows = what_shows(row.kind, row.facts, incident, self._triage())
-                if shows.reason:
-                    services.hooks.changed(services, lane.incident_id, shows.reason)
                 self._posts(incident, row, shows, report)
                 wants_repaint = wants_repaint or shows.repaint
             current = None

@@ -17,7 +17,9 @@ from urllib.request import Request
 
 from slack_sdk import WebClient
 
-# A connection the server may have closed while idle: tried once more on a fresh one.
+from bot.slack.gateway import READ_METHODS
+
+# A connection the server may have closed while idle: a read is tried once more on a fresh one.
 STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 IDLE_LIMIT = 30.0  # seconds; an older idle connection is closed rather than reused
 
@@ -38,7 +40,9 @@ class KeepAliveWebClient(WebClient):
             return self._exchange(connection, req.get_method(), path, req.data, headers)
         except STALE:
             self._forget()
-            if not reused:
+            # Only a read is sent again here: a write whose connection broke may have been
+            # done, and the gateway decides that (it looks for a post by its key first).
+            if not reused or parts.path.rsplit("/", 1)[-1] not in READ_METHODS:
                 raise
         connection, _ = self._connection(parts.scheme, parts.netloc)
         try:

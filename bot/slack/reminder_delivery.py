@@ -140,7 +140,10 @@ class Ticker:
             for place, channel, thread in self._places(claim):
                 if place in done:
                     continue
-                if not (claim.recovered and self._already_there(claim, place, channel, thread)):
+                # After a crash or a failed attempt (an answer may have been lost), the post
+                # may be there already: it is looked for by its key first.
+                maybe_there = claim.recovered or claim.attempts > 0
+                if not (maybe_there and self._already_there(claim, place, channel, thread)):
                     self._post(claim, place, channel, thread, now)
                 done.add(place)
                 with services.db.transaction() as session:

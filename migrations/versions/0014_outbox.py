@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lease_expiries", sa.Integer(), nullable=False),
         sa.Column("delivered", sa.Text(), nullable=False),
+        sa.Column("hooked", sa.Boolean(), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
