@@ -92,6 +92,7 @@ class Leased:
     recovered: bool
     attempts: int
     created_at: datetime
+    heard: bool  # the other features' hooks ran for it
 
 
 @dataclass
@@ -161,6 +162,7 @@ def _leased(row: OutboxRow, recovered: bool) -> Leased:
         recovered or row.last_error is not None,
         row.attempts,
         row.created_at,
+        row.hooked,
     )
 
 

@@ -22,6 +22,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.incident import service as incidents
 from bot.incident.models import Incident
@@ -113,15 +114,17 @@ class Delivery:
             with services.db.transaction() as session:
                 found = outbox.unheard(session, BATCH, incident_id)
             for change in found:
-                reason = what_shows(
-                    change.kind, change.facts, self._incident(change.incident_id), None
-                ).reason
-                if reason:
-                    services.hooks.changed(services, change.incident_id, reason)
-                with services.db.transaction() as session:
-                    outbox.mark_heard(session, change.id)
+                self._hooks(change.id, change.incident_id, change.kind, change.facts)
             if len(found) < BATCH:
                 return
+
+    def _hooks(self, row_id: int, incident_id: int, kind: str, facts: dict[str, Any]) -> None:
+        services = self.services
+        reason = what_shows(kind, facts, self._incident(incident_id), None).reason
+        if reason:
+            services.hooks.changed(services, incident_id, reason)
+        with services.db.transaction() as session:
+            outbox.mark_heard(session, row_id)
 
     # -- one incident's rows ------------------------------------------------------------
     def _lane(self, lane: outbox.Lane, report: DeliveryReport) -> None:
@@ -133,6 +136,8 @@ class Delivery:
             for row in lane.rows:
                 current = row
                 self._renew(pending)
+                if not row.heard:  # taken before this process's own pass could run them
+                    self._hooks(row.id, lane.incident_id, row.kind, row.facts)
                 incident = self._incident(lane.incident_id)
                 shows = what_shows(row.kind, row.facts, incident, self._triage())
                 self._posts(incident, row, shows, report)
