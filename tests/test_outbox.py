@@ -14,6 +14,7 @@ from bot.scoring import service as scoring
 from bot.scoring.engine import score
 from bot.slack import scores
 from bot.slack.delivery import FAILURE_CAP, Delivery
+from bot.slack.delivery_loop import DeliveryLoop
 from bot.slack.reminder_delivery import Ticker
 from tests.harness import RunningBot, wait_until
 from tests.reminder_helpers import pending, post_count, reminder_posts
@@ -169,3 +170,18 @@ def test_a_post_slack_refuses_for_good_is_given_up_and_reported_in_the_triage_th
     assert count(texts, "Still looking") == 1  # the triage reply went out before the refusal
     assert count(texts, "could not be delivered") == 1
     assert count(channel_thread(bot, incident), "Still looking") == 0
+
+
+def test_the_delivery_loop_sleeps_until_the_next_reminder_and_sends_it_then(
+    bot: RunningBot,
+) -> None:
+    incident = opened(bot)
+    due = min(pending(bot, incident.id).values())
+    loop = DeliveryLoop(bot.services, poll=10**7)
+    assert loop.once() == (due - bot.clock.now()).total_seconds()  # nothing due before then
+    before = post_count(bot)
+    bot.clock.set(due)
+    loop.once()
+    sent = reminder_posts(bot, before)
+    assert sent and {p.place for p in sent} >= {"triage"}
+    assert min(pending(bot, incident.id).values()) > due  # those due then are all sent

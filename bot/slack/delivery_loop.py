@@ -13,9 +13,10 @@ import threading
 from datetime import datetime
 
 from bot.database import UNAVAILABLE, outage_reason
+from bot.outbox import service as outbox
 from bot.reminder import claim as reminders
 from bot.services import Services
-from bot.slack.delivery import Delivery, next_due
+from bot.slack.delivery import Delivery
 from bot.slack.reminder_delivery import run_tick
 
 log = logging.getLogger(__name__)
@@ -54,20 +55,26 @@ class DeliveryLoop:
             self.services.doorbell.wait(wait)
 
     def once(self) -> float:
-        """Deliver what is due; the seconds until the next row or reminder falls due."""
-        self.delivery.drain()
-        if _due(self._next_reminder(), self.services.clock.now()):
-            run_tick(self.services)
+        """Deliver what is due; the seconds until the next row or reminder falls due.
+        Idle, this is one look at two indexes in one transaction."""
+        outbox_at, reminder_at = self._next_times()
         now = self.services.clock.now()
-        times = [t for t in (next_due(self.services), self._next_reminder()) if t is not None]
+        if _due(outbox_at, now) or _due(reminder_at, now):
+            if _due(outbox_at, now):
+                self.delivery.drain()
+            if _due(reminder_at, now):
+                run_tick(self.services)
+            outbox_at, reminder_at = self._next_times()
+            now = self.services.clock.now()
+        times = [t for t in (outbox_at, reminder_at) if t is not None]
         if not times:
             return self.poll
         # Not below SHORTEST: a row due but waiting behind another worker's lane stays due.
         return min(max((min(times) - now).total_seconds(), SHORTEST), self.poll)
 
-    def _next_reminder(self) -> datetime | None:
+    def _next_times(self) -> tuple[datetime | None, datetime | None]:
         with self.services.db.transaction() as session:
-            return reminders.next_due(session)
+            return outbox.next_due(session), reminders.next_due(session)
 
 
 def _due(at: datetime | None, now: datetime) -> bool:
