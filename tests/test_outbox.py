@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.incident.models import Incident
 from bot.outbox.models import OutboxRow, OutboxState
+from bot.outbox.service import emit
 from bot.scoring import service as scoring
 from bot.scoring.engine import score
 from bot.slack import scores
@@ -185,3 +186,17 @@ def test_the_delivery_loop_sleeps_until_the_next_reminder_and_sends_it_then(
     sent = reminder_posts(bot, before)
     assert sent and {p.place for p in sent} >= {"triage"}
     assert min(pending(bot, incident.id).values()) > due  # those due then are all sent
+
+
+def test_a_change_this_version_cannot_read_is_given_up_and_reported(bot: RunningBot) -> None:
+    incident = opened(bot)
+    with bot.services.db.transaction() as session:
+        emit(session, incident.id, "from_a_newer_bot", bot.clock.now(), what="?")
+    delivery = Delivery(bot.services)
+    for _ in range(FAILURE_CAP + 1):
+        delivery.drain()
+        bot.clock.advance(timedelta(minutes=10))
+    (row,) = [r for r in rows(bot) if r.kind == "from_a_newer_bot"]
+    assert row.state == OutboxState.FAILED
+    said = triage_thread(bot, incident)
+    assert count(said, "could not be delivered") == 1 and count(said, "cannot read") == 1

@@ -120,7 +120,10 @@ class Delivery:
 
     def _hooks(self, row_id: int, incident_id: int, kind: str, facts: dict[str, Any]) -> None:
         services = self.services
-        reason = what_shows(kind, facts, self._incident(incident_id), None).reason
+        try:
+            reason = what_shows(kind, facts, self._incident(incident_id), None).reason
+        except (KeyError, ValueError):
+            reason = None  # a row this version cannot read; its delivery gives it up
         if reason:
             services.hooks.changed(services, incident_id, reason)
         with services.db.transaction() as session:
@@ -139,7 +142,12 @@ class Delivery:
                 if not row.heard:  # taken before this process's own pass could run them
                     self._hooks(row.id, lane.incident_id, row.kind, row.facts)
                 incident = self._incident(lane.incident_id)
-                shows = what_shows(row.kind, row.facts, incident, self._triage())
+                try:
+                    shows = what_shows(row.kind, row.facts, incident, self._triage())
+                except (KeyError, ValueError):
+                    # Written by another version of the bot, say: never shown, and said so.
+                    log.exception("outbox row %s (%s) cannot be read", row.id, row.kind)
+                    raise SlackError("outbox", "unreadable_change") from None
                 self._posts(incident, row, shows, report)
                 wants_repaint = wants_repaint or shows.repaint
             current = None

@@ -63,6 +63,7 @@ PLAIN_WORDS = {
     "expired_trigger_id": "Slack's three-second window to open the form passed",
     "unavailable": "Slack did not answer",
     "no_triage_channel": "no triage channel is configured (TRIAGE_CHANNEL)",
+    "unreadable_change": "this version of the bot cannot read the change",
     "triage_not_private": (
         "the triage channel is public, and incident details only ever go to private channels"
     ),
