@@ -14,7 +14,9 @@ MODEL_MODULES = [
     "bot.scoring.models",
     "bot.reminder.models",
     "bot.outbox.models",
+    "bot.advisory.records",
     "bot.mail.models",
+    "bot.distributor.models",
 ]
 
 

@@ -15,10 +15,13 @@ from bot.slack import outage
 from bot.slack.listeners import (
     cvss,
     disclose,
+    distributors,
+    embargo,
     home,
     leads,
     lifecycle,
     reminders,
+    stats,
     timeline_capture,
 )
 from bot.slack.setup import IncidentSetup
@@ -50,6 +53,9 @@ def build_app(services: Services) -> App:
     home.register(app, services)
     cvss.register(app, services)
     reminders.register(app, services)
+    stats.register(app, services)
+    distributors.register(app, services)
+    embargo.register(app, services)
 
     app.error(outage.error_handler(services))
 

@@ -35,6 +35,7 @@ SCORE = "score"
 DEADLINE = "deadline"
 LEAD = "lead"
 REPAINT = "repaint"  # only the incident's own messages, to show its current state
+NOTE = "note"  # a thread note another feature worded (bot.slack.incident_messages.post_update)
 
 # Incident fields a phase note reads as they were at the change (a later change may move them).
 AS_OF = ("resolution", "duplicate_of", "disclosure_planned_at", "fixed_versions")
@@ -114,6 +115,15 @@ def what_shows(kind: str, facts: dict[str, Any], incident: Incident, triage: str
         return Shows(posts, repaint=changed, reason="lead" if changed else None)
     if kind == REPAINT:
         return Shows(repaint=True)
+    if kind == NOTE:
+        posts = thread_note(
+            incident,
+            triage,
+            facts["text"],
+            facts.get("blocks"),
+            in_channel=facts.get("in_channel", True),
+        )
+        return Shows(posts)
     raise ValueError(f"no rule for showing a change of kind {kind!r}")
 
 

@@ -1,22 +1,34 @@
-"""Keeping an incident's own Slack messages current: headline, triage parent and topic.
+"""Keeping an incident's Slack messages current: edit in place, reply in the thread.
 
-The delivery worker calls `repaint` once for the changes it delivers together; nothing
-here posts a new message. What a change shows is decided in bot.slack.changes.
+Everything goes through the outbox (bot.slack.changes decides, bot.slack.delivery shows):
+the delivery worker calls `repaint` once for the changes it delivers together. Features
+that do not write their own outbox row in their transaction call `refresh` (headline,
+triage parent and topic edited in place) and `post_update` (one thread reply under the
+triage parent, and a note in the incident channel) after it: each adds a row and has it
+delivered. Nothing here posts a new top-level message.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.incident import service as incidents
 from bot.incident.models import Incident
+from bot.outbox.service import REPAINT, emit
 from bot.services import Services
 from bot.slack.blocks import incident as views
+from bot.slack.changes import NOTE
 from bot.slack.gateway import SlackGateway
 from bot.timeline.models import TimelineEvent
+
+Blocks = list[dict[str, Any]]
+# Features that add a line to the headline (e.g. who of the distributors acknowledged).
+HEADLINE_NOTES: list[Callable[[Session, Incident], str | None]] = []
 
 
 @dataclass(frozen=True)
@@ -26,6 +38,7 @@ class IncidentState:
     incident: Incident
     next_deadline: str | None
     last_update_by: str | None
+    notes: list[str] = field(default_factory=list)
 
 
 def current_state(services: Services, incident_id: int) -> IncidentState:
@@ -37,7 +50,8 @@ def current_state(services: Services, incident_id: int) -> IncidentState:
             if services.hooks.next_deadline
             else None
         )
-        return IncidentState(incident, deadline, _last_update_author(session, incident_id))
+        notes = [note for note in (line(session, incident) for line in HEADLINE_NOTES) if note]
+        return IncidentState(incident, deadline, _last_update_author(session, incident_id), notes)
 
 
 def _last_update_author(session: Session, incident_id: int) -> str | None:
@@ -60,7 +74,7 @@ def repaint(services: Services, gateway: SlackGateway, incident_id: int) -> None
             incident.channel_id,
             incident.headline_ts,
             views.headline_text(incident),
-            views.headline_blocks(incident, next_deadline),
+            views.headline_blocks(incident, next_deadline, state.notes),
         )
     if incident.triage_ts and services.settings.triage_channel:
         gateway.update(
@@ -71,3 +85,25 @@ def repaint(services: Services, gateway: SlackGateway, incident_id: int) -> None
         )
     if incident.channel_id and incident.topic_set:
         gateway.set_topic(incident.channel_id, views.topic(incident))
+
+
+def refresh(services: Services, incident_id: int) -> None:
+    """Have the headline, the triage parent and the topic show the current state."""
+    with services.db.transaction() as session:
+        emit(session, incident_id, REPAINT, services.clock.now())
+    services.doorbell.ring(incident_id)
+
+
+def post_update(
+    services: Services,
+    incident_id: int,
+    text: str,
+    blocks: Blocks | None = None,
+    *,
+    in_channel: bool = True,
+) -> None:
+    """A thread reply under the triage parent, and the same note in the incident channel."""
+    with services.db.transaction() as session:
+        facts = {"text": text, "blocks": blocks, "in_channel": in_channel}
+        emit(session, incident_id, NOTE, services.clock.now(), **facts)
+    services.doorbell.ring(incident_id)

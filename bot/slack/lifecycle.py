@@ -18,6 +18,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.advisory import store
+from bot.advisory.model import AffectedPackage
 from bot.exports.files import export_files, load_context, people_in
 from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
@@ -222,7 +224,14 @@ class Lifecycle:
             return Outcome(problems=problems)
         return Outcome(f"Update posted for {incident.human_id}.", later=[self._show(incident_id)])
 
-    def edit_advisory(self, incident_id: int, values: dict[str, str], actor: str) -> Outcome:
+    def edit_advisory(
+        self,
+        incident_id: int,
+        values: dict[str, str],
+        actor: str,
+        packages: list[AffectedPackage] | None = None,
+    ) -> Outcome:
+        """Store the advisory fields; `packages`, when given, replace the affected packages."""
         changed: list[str] = []
 
         def work(session: Session) -> Incident:
@@ -233,6 +242,10 @@ class Lifecycle:
             )
             incident = incidents.get(session, incident_id)
             assert incident is not None
+            if packages is not None and store.set_packages(
+                session, incident, packages, actor=actor, now=self._now()
+            ):
+                changed.append("affected packages")
             if changed:
                 facts = {"actor": actor, "fields": changed}
                 emit(session, incident_id, changes.ADVISORY, self._now(), **facts)
