@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from slack_bolt import App
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.slack.delivery_loop import DeliveryLoop
+
 log = logging.getLogger("bot")
 
 
@@ -39,6 +41,7 @@ def run(settings: Settings) -> int:
     from bot.server import BackgroundServer
     from bot.shutdown import StopSignal, bounded, wind_down
     from bot.slack.app import build_app, drain
+    from bot.slack.delivery_loop import DeliveryLoop
     from bot.web import build_wsgi
 
     settings.require_slack()
@@ -48,12 +51,17 @@ def run(settings: Settings) -> int:
     identify(services)
     bolt_app = build_app(services)
     outage = OutageLog()
+    delivery = DeliveryLoop(services) if settings.deliver_in_web else None
+    delivering: list[threading.Thread] = []
 
-    def reconcile_once_answering() -> None:
-        if wait_until_answering(services.db, outage, stop.event):
-            reconcile_after_start(services)
+    def start_once_answering() -> None:
+        if not wait_until_answering(services.db, outage, stop.event):
+            return
+        if delivery is not None:  # started once the database answers: no line a second
+            delivering.append(delivery.start())
+        reconcile_after_start(services)
 
-    threading.Thread(target=reconcile_once_answering, daemon=True, name="reconcile").start()
+    threading.Thread(target=start_once_answering, daemon=True, name="reconcile").start()
     scheduler = start_background(services, outage)
     handler = None
     if settings.socket_mode:
@@ -76,6 +84,7 @@ def run(settings: Settings) -> int:
         ("scheduled jobs", bounded(lambda: scheduler.shutdown(wait=True))),
         ("listeners", bounded(lambda: drain(bolt_app))),
         ("background work", services.background.wait),
+        ("Slack delivery", lambda seconds: _stop_delivery(delivery, delivering, seconds)),
     ]
     if not wind_down(steps, stop.name, settings.stop_within_seconds):
         # Threads still at work would hold the interpreter's exit; their leases cover them.
@@ -83,6 +92,18 @@ def run(settings: Settings) -> int:
         os._exit(0)
     services.db.dispose()
     return 0
+
+
+def _stop_delivery(
+    delivery: DeliveryLoop | None, threads: list[threading.Thread], seconds: float
+) -> bool:
+    """Let the delivery loop finish the row in hand and stop; False if it is still at it."""
+    if delivery is None:
+        return True
+    delivery.stop()
+    for thread in threads:
+        thread.join(seconds)
+    return not any(thread.is_alive() for thread in threads)
 
 
 def socket_mode_handler(bolt_app: App, settings: Settings) -> SocketModeHandler:
@@ -109,21 +130,26 @@ def close_socket_mode(handler: SocketModeHandler) -> None:
 
 
 def worker(settings: Settings) -> int:
-    """Scheduled jobs only, for deployments that scale the web process separately."""
+    """Delivery to Slack (the outbox, reminders) and the scheduled jobs, for deployments that
+    scale the web process separately (DELIVER_IN_WEB=false there); any number may run."""
     from bot import logs
     from bot.bootstrap import build_services, identify
     from bot.jobs import start_background
     from bot.shutdown import StopSignal, bounded, wind_down
+    from bot.slack.delivery_loop import WORKER_POLL, DeliveryLoop
 
     settings.require_slack()
     logs.configure(_secrets(settings), settings.log_level)
     stop = StopSignal().install()
     services = build_services(settings)
     identify(services)
+    delivery = DeliveryLoop(services, poll=WORKER_POLL)
+    delivering = [delivery.start()]
     scheduler = start_background(services)
-    log.info("worker running scheduled jobs")
+    log.info("worker delivering to Slack and running scheduled jobs")
     stop.wait()
     steps = [
+        ("Slack delivery", lambda seconds: _stop_delivery(delivery, delivering, seconds)),
         ("scheduled jobs", bounded(lambda: scheduler.shutdown(wait=True))),
         ("background work", services.background.wait),
     ]
@@ -199,9 +225,10 @@ COMMANDS = {
         "SECURITY_TEAM and TRIAGE_CHANNEL. Stops gracefully on SIGTERM or SIGINT.",
     ),
     "worker": (
-        "run the scheduled jobs only",
-        "Reminders, lead offers, set-up sweeps and roster refreshes, for deployments that "
-        "scale the web process separately. Needs the same settings as run.",
+        "deliver to Slack and run the scheduled jobs",
+        "The outbox's delivery to Slack, reminders, lead offers, set-up sweeps and roster "
+        "refreshes, for deployments that scale the web process separately "
+        "(DELIVER_IN_WEB=false there); any number may run. Needs the same settings as run.",
     ),
     "migrate": (
         "upgrade the database",

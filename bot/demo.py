@@ -215,7 +215,7 @@ def act_report(demo: Demo) -> None:
 def act_reminders(demo: Demo) -> None:
     from bot.clock import ManualClock
     from bot.policy import BusinessCalendar, load_policy
-    from bot.reminder.tick import MARKER, Ticker
+    from bot.slack.reminder_delivery import MARKER, Ticker
 
     services, alice, incident = demo.services, demo.people["alice"], demo.incident()
     demo.heading("Reminders, on a policy whose acknowledgement is due 3 seconds after the report")

@@ -12,9 +12,10 @@ from bot.bootstrap import reconcile
 from bot.database import UNAVAILABLE, outage_reason
 from bot.database.outage import OutageLog
 from bot.mail.worker import run_outbox
-from bot.reminder.tick import run_tick
 from bot.services import Services
+from bot.slack.delivery import Delivery
 from bot.slack.lead_offers import expire_offers
+from bot.slack.reminder_delivery import run_tick
 from bot.slack.reminder_hooks import sweep
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ RECONCILE_EVERY = 60  # seconds between sweeps for set-ups a Slack failure left 
 LEAD_OFFERS_EVERY = 30  # seconds between checks for lapsed lead offers
 ROSTER_EVERY = 15 * 60  # seconds between re-reads of the team's user group and accounts
 DEADLINE_SWEEP_EVERY = 60  # seconds between re-plans of incidents a change hook missed
+OUTBOX_EVERY = 30  # seconds; a safety net under the delivery loop, which wakes on time
 DISTRIBUTOR_SWEEP_EVERY = 300  # seconds between checks for silent distributors
 
 
@@ -82,6 +84,15 @@ def _add(
     )
 
 
+def _outbox_delivery(services: Services) -> Delivery:
+    """One outbox worker per Services for the job, so its name stays between runs."""
+    delivery = getattr(services, "_outbox_delivery", None)
+    if delivery is None:
+        delivery = Delivery(services)
+        services._outbox_delivery = delivery  # type: ignore[attr-defined]
+    return delivery
+
+
 def add_jobs(
     scheduler: BaseScheduler, services: Services, outage: OutageLog | None = None
 ) -> BaseScheduler:
@@ -117,6 +128,14 @@ def add_jobs(
         "send due reminders",
         lambda: run_tick(services),
         services.settings.reminder_tick_seconds,
+    )
+    _add(
+        scheduler,
+        outage,
+        "outbox",
+        "deliver committed changes to Slack",
+        lambda: _outbox_delivery(services).drain(),
+        OUTBOX_EVERY,
     )
     _add(
         scheduler,
