@@ -156,6 +156,17 @@ def _buttons(message: Any) -> dict[str, str]:
     return found
 
 
+def _new_cvss_modal(demo: Demo, user: str, shown: list[str]) -> Any:
+    view = demo.slack.open_view_for(user)
+    if view and view["callback_id"] == "cvss_modal" and view["id"] not in shown:
+        return view
+    return None
+
+
+def _view_changed(demo: Demo, view_id: str, before: str) -> bool:
+    return bool(demo.slack.views[view_id]["hash"] != before)
+
+
 def _scored_by(demo: Demo, user: str) -> bool:
     from sqlalchemy import select
 
@@ -295,21 +306,14 @@ def act_scoring(demo: Demo) -> None:
         name = demo.slack.workspace.name_of(person)
         shown = demo.slack.view_stack(person)
         demo.driver.slash("/cvss", "", user_id=person, channel_id=demo.incident().channel_id)
-        view = demo.wait(
-            lambda p=person, before=shown: (
-                (v := demo.slack.open_view_for(p))
-                and v["callback_id"] == "cvss_modal"
-                and v["id"] not in before
-                and v
-            )
-        )
+        view = demo.wait(partial(_new_cvss_modal, demo, person, shown))
         before_hash = demo.slack.views[view["id"]]["hash"]
         demo.driver.block_action(person, "cvss_vector", value=vector, view_id=view["id"])
-        demo.wait(lambda v=view, h=before_hash: demo.slack.views[v["id"]]["hash"] != h)
+        demo.wait(partial(_view_changed, demo, view["id"], before_hash))
         summary = demo.slack.views[view["id"]]["blocks"][0]["text"]["text"].split("\n")[0]
         demo.say(f"{name} opens /cvss, pastes {vector}: {' '.join(summary.split())}")
         demo.driver.submit_view(view["id"], person)
-        demo.wait(lambda p=person: _scored_by(demo, p))
+        demo.wait(partial(_scored_by, demo, person))
         demo.say(f"  {name} saves the score.")
     compared = demo.answer(bob, "/cvss", "compare")
     picks = {k: v for k, v in _buttons(compared).items() if k.startswith("cvss_pick:")}
