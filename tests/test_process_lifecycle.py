@@ -203,7 +203,7 @@ def test_the_worker_stops_on_sigterm_with_one_line_and_exit_0(
 ) -> None:
     worker = BotProcess(process_env(db.url, slack, workspace), tmp_path / "worker.log", "worker")
     processes.append(worker)
-    worker.wait_logged("worker running scheduled jobs")
+    worker.wait_logged("worker delivering to Slack and running scheduled jobs")
     worker.signal(signal.SIGTERM)
     assert worker.exit_code() == 0
     assert worker.output().count("stopped on SIGTERM: work in progress finished") == 1
