@@ -64,7 +64,12 @@ def test_the_demo_tells_one_incident_from_report_to_close(tmp_path: Path) -> Non
     assert '"aliases": [\n    "CVE-2026-41234"' in output  # osv.json's contents
     assert "The endpoint answers 201" in output and "SEC-2026-0002" in output
     assert "*Embargo rules*" in section(output, "What only frank sees")
+    # The distributors act: the email a distributor receives, and its acknowledgement.
     assert "---- The email security@acme-linux.example receives ----" in output
+    assert "Subject: [EMBARGOED] CVE pending: Token replay in the webhook signer" in output
+    assert ", America/Los_Angeles)" in output and "/ack?t=ack1." in output
+    assert "Your acknowledgement is recorded." in output
+    assert "1 of 1 acknowledged" in output
 
     # The shared conversations are printed once; each person gets only what differs.
     assert output.count("#security-triage (private) members:") == 1
