@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
+from bot.cve.gateway import CveServices
 from bot.database import Database
 from bot.database.migrate import upgrade
 from bot.incident import service as incidents
@@ -45,6 +46,19 @@ def build_services(
         roster=Roster(settings.security_team, settings.security_team_group),
         policy=policy,
         calendar=calendar,
+        cve=cve_services(settings),
+    )
+
+
+def cve_services(settings: Settings) -> CveServices | None:
+    if not settings.cve_configured:
+        return None
+    assert settings.cve_api_org and settings.cve_api_user and settings.cve_api_key
+    return CveServices(
+        settings.cve_api_url,
+        settings.cve_api_org,
+        settings.cve_api_user,
+        settings.cve_api_key.get_secret_value(),
     )
 
 
