@@ -55,8 +55,9 @@ class CveDesk:
         with self.services.db.transaction() as session:
             claim = service.begin_reservation(session, incident_id, actor, now)
             claim_id, year = claim.id, claim.year
+            known = service.known_ids(session, year)
         try:
-            reserved = api.reserve(year)
+            reserved = api.reserve(year, known)
         except CveServicesError as exc:
             with self.services.db.transaction() as session:
                 service.abandon_reservation(session, claim_id)

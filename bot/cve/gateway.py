@@ -16,9 +16,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -111,16 +111,18 @@ class CveServices:
 
     # -- the routes ----------------------------------------------------------------------
 
-    def reserve(self, year: int) -> ReservedId:
-        """Reserve one ID for `year` for our own organisation."""
+    def reserve(self, year: int, known: Collection[str] = ()) -> ReservedId:
+        """Reserve one ID for `year` for our own organisation. `known` are the IDs the caller
+        already holds, so a lost answer is never mistaken for one of them."""
         query = {"amount": "1", "cve_year": str(year), "short_name": self.org}
-        asked_at = datetime.now(UTC).replace(microsecond=0)
+        # The service compares reservation times to the second: look from just before.
+        asked_at = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
         try:
             answer = self._call("POST", "/cve-id", query=query, retry_lost=False)
         except CveServicesError as exc:
             if not exc.lost:
                 raise
-            found = self._reserved_since(year, asked_at)
+            found = self._reserved_since(year, asked_at, set(known))
             if found is not None:
                 log.info("reservation answer lost; found %s reserved since", found.cve_id)
                 return found
@@ -192,7 +194,7 @@ class CveServices:
 
     # -- transport -----------------------------------------------------------------------
 
-    def _reserved_since(self, year: int, since: datetime) -> ReservedId | None:
+    def _reserved_since(self, year: int, since: datetime, known: set[str]) -> ReservedId | None:
         query = {
             "state": "RESERVED",
             "cve_id_year": str(year),
@@ -206,6 +208,7 @@ class CveServices:
             item
             for item in body.get("cve_ids") or []
             if (item.get("requested_by") or {}).get("user") == self.user
+            and item.get("cve_id") not in known
         ]
         return _reserved(mine[-1]) if len(mine) == 1 else None
 

@@ -66,6 +66,13 @@ def begin_reservation(
     return row
 
 
+def known_ids(session: Session, year: int) -> list[str]:
+    query = select(CveReservation.cve_id).where(
+        CveReservation.year == year, CveReservation.cve_id.is_not(None)
+    )
+    return [cve_id for cve_id in session.scalars(query) if cve_id]
+
+
 def abandon_reservation(session: Session, reservation_id: int) -> None:
     row = session.get(CveReservation, reservation_id)
     if row is not None and row.state == CveState.REQUESTING.value:

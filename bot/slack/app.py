@@ -13,6 +13,7 @@ from slack_bolt.authorization import AuthorizeResult
 from bot.services import Services
 from bot.slack import outage
 from bot.slack.listeners import (
+    cve,
     cvss,
     disclose,
     home,
@@ -50,6 +51,7 @@ def build_app(services: Services) -> App:
     home.register(app, services)
     cvss.register(app, services)
     reminders.register(app, services)
+    cve.register(app, services)
 
     app.error(outage.error_handler(services))
 

@@ -61,7 +61,7 @@ class FakeCveServices:
         self, org: str = "example", user: str = "cna-bot@example.org", key: str = ""
     ) -> None:
         self.org, self.user = org, user
-        self.key = key or "test-cve-api-key-" + uuid.uuid4().hex[:8]
+        self.issued_key = key or "test-cve-api-key-" + uuid.uuid4().hex[:8]
         self.lock = threading.Lock()
         self.reset()
         self._server = _Server(self)
@@ -69,6 +69,7 @@ class FakeCveServices:
 
     def reset(self) -> None:
         with getattr(self, "lock", threading.Lock()):
+            self.key = self.issued_key
             self.ids: dict[str, IdRow] = {}
             self.requests: list[Request] = []
             self.faults = Faults()
