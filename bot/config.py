@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     cve_api_user: str | None = None
     cve_api_key: SecretStr | None = None
     cve_vendor: str | None = None  # the vendor named in CVE records; default CVE_API_ORG
+    # Mail to the security address (POST /intake/email, python -m bot mail-in).
+    mail_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    mail_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
 
     @field_validator("slack_bot_token")
     @classmethod

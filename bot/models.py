@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "bot.scoring.models",
     "bot.reminder.models",
     "bot.cve.models",
+    "bot.intake.mail_models",
 ]
 
 

@@ -19,6 +19,7 @@ from bot.slack.listeners import (
     home,
     leads,
     lifecycle,
+    mail,
     reminders,
     timeline_capture,
 )
@@ -52,6 +53,7 @@ def build_app(services: Services) -> App:
     cvss.register(app, services)
     reminders.register(app, services)
     cve.register(app, services)
+    mail.register(app, services)
 
     app.error(outage.error_handler(services))
 
