@@ -176,12 +176,19 @@ def _returned_ids(message: Message) -> list[str]:
             inner = part.get_payload()
             inner = inner[0] if isinstance(inner, list) and inner else inner
             if isinstance(inner, Message):
-                return _ids(_header(inner, "Message-ID"))
+                return _returned_thread(inner)
         if kind == "text/rfc822-headers":
             text = part.get_content() if isinstance(part, EmailMessage) else ""
             headers = email.message_from_string(str(text), policy=email.policy.default)
-            return _ids(_header(headers, "Message-ID"))
+            return _returned_thread(headers)
     return []
+
+
+def _returned_thread(headers: Message) -> list[str]:
+    """The returned message's own ID and those it answered: a bounce of the bot's reply
+    to a report names the report too."""
+    found = _ids(_header(headers, "Message-ID")) + _ids(_header(headers, "In-Reply-To"))
+    return found + list(reversed(_ids(_header(headers, "References"))))
 
 
 def _read_content(message: EmailMessage, parsed: ParsedMail) -> None:
