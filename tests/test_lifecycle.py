@@ -157,14 +157,30 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     view = open_modal(bot, ws.bob, incident, "lifecycle_released", "lifecycle_released_submit")
     assert not submit(bot, ws.bob, view, {"fixed_versions": {"value": "1.28.4, v1.29.1"}})
     wait_phase(bot, incident, "released")
+    # At release the retrospective draft arrives in the channel, once.
+    [draft] = wait_until(
+        lambda: [f for f in slack.files if f.filename == "retrospective.md"], what="the draft"
+    )
+    retrospective = draft.content.decode()
+    assert draft.channel == channel
+    assert retrospective.startswith(f"# {incident.human_id} retrospective (draft)")
+    assert "| fixing |" in retrospective and "| embargo |" in retrospective
+    assert "- Fix lead: Bob Okafor" in retrospective
+    assert "- Bob Okafor: " in retrospective and "phase changes" in retrospective
 
     bot.clock.advance(timedelta(hours=1))
     click(bot, ws.bob, incident, "lifecycle_disclosed")
     wait_phase(bot, incident, "disclosed")
 
     click(bot, ws.bob, incident, "lifecycle_export")
-    files = wait_until(lambda: len(slack.files) == 3 and slack.files, what="three exports")
-    assert {f.filename for f in files} == {"timeline.md", "advisory.md", "osv.json"}
+    files = wait_until(lambda: len(slack.files) == 5 and slack.files[1:], what="four exports")
+    assert [f.filename for f in files] == [
+        "timeline.md",
+        "advisory.md",
+        "osv.json",
+        "retrospective.md",
+    ]
+    assert len([f for f in slack.files if f.filename == "retrospective.md"]) == 2
     assert {f.channel for f in files} == {channel}
     by_name = {f.filename: f.content.decode() for f in files}
     record = json.loads(by_name["osv.json"])

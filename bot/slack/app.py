@@ -21,6 +21,7 @@ from bot.slack.listeners import (
     lifecycle,
     mail,
     reminders,
+    retrospective,
     timeline_capture,
 )
 from bot.slack.setup import IncidentSetup
@@ -54,6 +55,7 @@ def build_app(services: Services) -> App:
     reminders.register(app, services)
     cve.register(app, services)
     mail.register(app, services)
+    retrospective.register(app, services)
 
     app.error(outage.error_handler(services))
 
