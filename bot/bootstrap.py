@@ -15,6 +15,7 @@ from bot.cve.gateway import CveServices
 from bot.database import Database
 from bot.database.migrate import upgrade
 from bot.incident import service as incidents
+from bot.mail import build_gateway
 from bot.policy import BusinessCalendar, Policy, PolicyError, load_policy
 from bot.roster.service import Roster
 from bot.services import Services
@@ -37,7 +38,7 @@ def build_services(
     client = WebClient(token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15)
     gateway = SlackGateway(client)
     policy, calendar = load_policy_and_calendar(settings)
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
@@ -47,19 +48,12 @@ def build_services(
         policy=policy,
         calendar=calendar,
         cve=cve_services(settings),
+        mail=build_gateway(settings),
     )
+    from bot.slack.mail_reports import report_given_up
 
-
-def cve_services(settings: Settings) -> CveServices | None:
-    if not settings.cve_configured:
-        return None
-    assert settings.cve_api_org and settings.cve_api_user and settings.cve_api_key
-    return CveServices(
-        settings.cve_api_url,
-        settings.cve_api_org,
-        settings.cve_api_user,
-        settings.cve_api_key.get_secret_value(),
-    )
+    services.hooks.mail_settled.append(report_given_up)
+    return services
 
 
 def load_policy_and_calendar(settings: Settings) -> tuple[Policy, BusinessCalendar]:
@@ -127,3 +121,15 @@ def reconcile_after_start(services: Services, sleep: Callable[[float], None] = t
         wait = (max(held) - services.clock.now()).total_seconds()
         sleep(min(max(wait, 0.0), services.settings.setup_lease_seconds) + 0.2)
     log.info("start-up reconcile done; %d set-up(s) left to the periodic job", len(held))
+
+
+def cve_services(settings: Settings) -> CveServices | None:
+    if not settings.cve_configured:
+        return None
+    assert settings.cve_api_org and settings.cve_api_user and settings.cve_api_key
+    return CveServices(
+        settings.cve_api_url,
+        settings.cve_api_org,
+        settings.cve_api_user,
+        settings.cve_api_key.get_secret_value(),
+    )

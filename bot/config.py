@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     # Mail to the security address (POST /intake/email, python -m bot mail-in).
     mail_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     mail_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    # Outbound email: smtp:// (STARTTLS when offered) or smtps://, with optional
+    # user:password (a secret, hence SecretStr); the sender and the answer address.
+    smtp_url: SecretStr | None = None
+    mail_from: str | None = None
+    mail_reply_to: str | None = None
+    mail_tick_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -179,6 +185,29 @@ class Settings(BaseSettings):
     @property
     def cve_configured(self) -> bool:
         return bool(self.cve_api_org and self.cve_api_user and self.cve_api_key)
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.mail.address import parse_smtp_url
+
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())  # its ValueError names what is wrong
+        return value
+
+    @field_validator("mail_from", "mail_reply_to")
+    @classmethod
+    def _mail_address(cls, value: str | None) -> str | None:
+        from email.utils import parseaddr
+
+        if value is None:
+            return None
+        _, address = parseaddr(value)
+        if "@" not in address or " " in address:
+            raise ValueError(
+                f"expected an address such as security@example.org or "
+                f"'Security Team <security@example.org>', not {value!r}"
+            )
+        return value.strip()
 
     @property
     def socket_mode(self) -> bool:

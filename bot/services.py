@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.cve.gateway import CveServices
 from bot.database import Database
 from bot.hooks import Hooks
+from bot.mail.gateway import SmtpGateway
 from bot.policy import DEFAULT_PRESET, PRESETS, BusinessCalendar, Policy
 from bot.roster.service import Roster
 from bot.slack.gateway import SlackGateway
@@ -32,3 +33,5 @@ class Services:
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
     # CVE Services, when its credentials are set.
     cve: CveServices | None = None
+    # Outbound email (SMTP_URL); None when mail is not set up.
+    mail: SmtpGateway | None = None
