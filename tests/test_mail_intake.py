@@ -105,8 +105,13 @@ def test_replies_join_their_incident_by_thread_headers_or_subject(mail_bot: Runn
     )
     assert "1.27.0 is affected too" in said[0]
     assert "Hello security team" not in said[0]  # the quoted original stays out
-    channel = [m.text for m in bot.slack.thread(incident.channel_id, incident.headline_ts)]
-    assert any("1.27.0 is affected too" in text for text in channel)
+    wait_until(  # the same words under the channel's headline
+        lambda: any(
+            "1.27.0 is affected too" in m.text
+            for m in bot.slack.thread(incident.channel_id, incident.headline_ts)
+        ),
+        what="the reply in the channel",
+    )
     [event] = events(bot, "reporter_wrote")
     assert event.text.startswith("One more detail: version 1.27.0")
 
