@@ -21,6 +21,7 @@ from bot.slack.listeners import (
     lifecycle,
     mail,
     reminders,
+    reporter,
     retrospective,
     timeline_capture,
 )
@@ -56,6 +57,7 @@ def build_app(services: Services) -> App:
     cve.register(app, services)
     mail.register(app, services)
     retrospective.register(app, services)
+    reporter.register(app, services)
 
     app.error(outage.error_handler(services))
 

@@ -97,8 +97,8 @@ def _post_message(services: Services, incident_id: int, mail_id: int) -> None:
     elif kind == AUTO_REPLY:
         text = f":robot_face: {escape(said)} (an automatic reply, not the reporter's words)"
     else:
-        quoted = "\n".join(f"> {line}" for line in clip(said, QUOTE_LIMIT).splitlines())
-        text = f":email: The reporter wrote ({escape(sender)}):\n{escape(quoted)}"
+        quoted = "\n".join(f"> {escape(line)}" for line in clip(said, QUOTE_LIMIT).splitlines())
+        text = f":email: The reporter wrote ({escape(sender)}):\n{quoted}"
     post_update(services, incident_id, text)
 
 
