@@ -29,6 +29,7 @@ from bot.reminder.models import DeadlineRow
 from bot.reminder.service import mark_done
 from bot.timeline.service import add_event
 
+ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>.]+")
 TEXT_MAX = 10_000
 REFERENCES_MAX = 20
 PURPOSE = "reporter_reply"
@@ -50,8 +51,12 @@ class Queued:
 
 
 def reporter_address(incident: Incident) -> str | None:
-    _, address = parseaddr(incident.reporter_contact or "")
-    return address if "@" in address and " " not in address else None
+    """The reporter's email address, when their contact is one ("Name <a@b.example>" too)."""
+    contact = (incident.reporter_contact or "").strip()
+    _, address = parseaddr(contact)
+    if not ADDRESS.fullmatch(address) or address not in contact:
+        return None
+    return address
 
 
 def github_advisory(incident: Incident) -> str | None:
