@@ -245,3 +245,36 @@ def mailed_incident_second(bot: RunningBot):
     answer = deliver(bot, (MAIL / "report-html-only.eml").read_bytes())
     assert answer.status == 201
     return bot.wait_for_setup(2)[-1]
+
+
+def reporter_update_due(bot: RunningBot, incident_id: int):
+    with bot.services.db.transaction() as session:
+        row = session.scalars(
+            select(DeadlineRow).where(
+                DeadlineRow.incident_id == incident_id, DeadlineRow.kind == "reporter_update"
+            )
+        ).first()
+        return row.due_at if row is not None and row.status == "open" else None
+
+
+def test_a_policy_with_a_reporter_cadence_asks_for_the_next_message(
+    reply_bot: RunningBot,
+) -> None:
+    from bot.policy import policy_from_mapping
+
+    bot, ws = reply_bot, reply_bot.workspace
+    bot.services.policy = policy_from_mapping({"deadlines": {"reporter_update": "P3D"}})
+    incident = mailed_incident(bot)
+    assert reporter_update_due(bot, incident.id) == incident.reported_at + timedelta(days=3)
+
+    bot.clock.advance(timedelta(days=1))
+    command(bot, ws.bob, incident.channel_id, "reply Still on it; a fix is in review.")
+    wait_until(
+        lambda: reporter_update_due(bot, incident.id) == bot.clock.now() + timedelta(days=3),
+        what="the cadence counted from the reply",
+    )
+
+
+def test_without_a_reporter_cadence_nothing_is_planned(reply_bot: RunningBot) -> None:
+    incident = mailed_incident(reply_bot)  # the kubernetes preset names no cadence
+    assert reporter_update_due(reply_bot, incident.id) is None

@@ -36,6 +36,7 @@ class IncidentFacts:
     disclosed_at: datetime | None = None
     retrospective_done_at: datetime | None = None
     last_update_at: datetime | None = None
+    reporter_contacted_at: datetime | None = None  # the team's last message to the reporter
     closed: bool = False
     rescheduled: Mapping[str, datetime] = field(default_factory=dict)
 

@@ -20,6 +20,7 @@ class DeadlineKind(enum.StrEnum):
     PUBLIC_DISCLOSURE = "public_disclosure"
     RETROSPECTIVE = "retrospective"
     STALE_UPDATE = "stale_update"
+    REPORTER_UPDATE = "reporter_update"
 
 
 class Owner(enum.StrEnum):
@@ -47,6 +48,7 @@ LABELS: dict[DeadlineKind, str] = {
     DeadlineKind.PUBLIC_DISCLOSURE: "Publish the advisory",
     DeadlineKind.RETROSPECTIVE: "Retrospective",
     DeadlineKind.STALE_UPDATE: "Post a status update",
+    DeadlineKind.REPORTER_UPDATE: "Write to the reporter",
 }
 
 OWNERS: dict[DeadlineKind, Owner] = {
@@ -60,6 +62,7 @@ OWNERS: dict[DeadlineKind, Owner] = {
     DeadlineKind.PUBLIC_DISCLOSURE: Owner.FIX_LEAD,
     DeadlineKind.RETROSPECTIVE: Owner.FIX_LEAD,
     DeadlineKind.STALE_UPDATE: Owner.COMMANDER,
+    DeadlineKind.REPORTER_UPDATE: Owner.FIX_LEAD,  # the lead manages the communication
 }
 
 

@@ -14,6 +14,7 @@ Anchors (what each deadline counts from):
 - public_disclosure: the planned date; without one, the release plus
   `disclose_after_release`, or else the report plus `embargo_max`.
 - retrospective: the release. stale_update: the last update (or the report).
+- reporter_update: the team's last message to the reporter (or the report).
 
 A due time set by hand (`IncidentFacts.rescheduled`) replaces the planned one.
 A step whose phase has already been passed without a recorded time (for instance, the
@@ -71,6 +72,7 @@ class _Planner:
         yield from self._disclosure(release_due)
         yield from self._retrospective()
         yield from self._stale_update()
+        yield from self._reporter_update()
 
     def _release(self) -> Iterator[Deadline]:
         facts = self.facts
@@ -160,6 +162,16 @@ class _Planner:
         due = self._due(last, interval, Kind.STALE_UPDATE)
         if due is not None:
             yield self._deadline(Kind.STALE_UPDATE, due, None, opens_at=last)
+
+    def _reporter_update(self) -> Iterator[Deadline]:
+        """The reporter hears from the team at least this often until the disclosure."""
+        facts = self.facts
+        if facts.is_closed or facts.reached("disclosed"):
+            return
+        last = max(facts.reported_at, facts.reporter_contacted_at or facts.reported_at)
+        due = self._due(last, self.steps.reporter_update, Kind.REPORTER_UPDATE)
+        if due is not None:
+            yield self._deadline(Kind.REPORTER_UPDATE, due, None, opens_at=last)
 
     def _due(self, anchor: datetime, duration: Duration | None, kind: Kind) -> datetime | None:
         """`anchor + duration`, or earlier when the incident is public (see PublicCollapse)."""

@@ -19,6 +19,7 @@ from bot.incident.models import Incident
 from bot.lead.models import LeadOffer, OfferStatus
 from bot.reminder.models import DeadlineRow
 from bot.scoring.models import ScoreRecord
+from bot.timeline.models import TimelineEvent
 
 Kind = DeadlineKind
 
@@ -86,6 +87,14 @@ def incident_facts(
     stale = done.get(Kind.STALE_UPDATE.value)
     if stale is not None and stale.done_at is not None:
         last_update = max(filter(None, (last_update, stale.done_at)))
+    contacted = session.scalar(
+        select(func.max(TimelineEvent.at)).where(
+            TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "reporter_replied"
+        )
+    )
+    nudged = done.get(Kind.REPORTER_UPDATE.value)
+    if nudged is not None and nudged.done_at is not None:
+        contacted = max(filter(None, (contacted, nudged.done_at)))
     closed = not incident.is_open
     phase = (incident.phase_before_close or "triage") if closed else incident.phase
     return IncidentFacts(
@@ -95,6 +104,7 @@ def incident_facts(
         is_public=incident.is_public,
         exploited=False,  # no column yet
         last_update_at=last_update,
+        reporter_contacted_at=contacted,
         disclosure_planned_at=incident.disclosure_planned_at,
         closed=closed,
         rescheduled={kind: row.rescheduled_at for kind, row in done.items() if row.rescheduled_at},

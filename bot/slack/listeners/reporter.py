@@ -53,6 +53,7 @@ def send(services: Services, incident_id: int, text: str, user: str, key: str) -
             )
     except replies.Refused as exc:
         return str(exc)
+    services.hooks.changed(services, incident_id, "reporter")  # re-plans the next update
     refresh(services, incident_id)
     post_update(services, incident_id, views.sent_note(queued.human_id, user, queued.to, text))
     note = " It meets the acknowledge deadline." if queued.acknowledged else ""
