@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -404,3 +405,31 @@ def test_the_bundled_schema_accepts_the_official_example_and_names_errors() -> N
     problems = container_problems(broken)
     assert "the record: 'descriptions' is a required property" in problems
     assert any(p.startswith("affected[0].versions[0].status: 'vulnerable'") for p in problems)
+
+
+def test_reserving_meets_the_policys_cve_deadline(
+    cve_bot: RunningBot, cve_api: FakeCveServices
+) -> None:
+    from bot.policy import policy_from_mapping
+    from bot.reminder.models import DeadlineRow
+
+    bot, ws = cve_bot, cve_bot.workspace
+    bot.services.policy = policy_from_mapping({"deadlines": {"cve_assigned": "P7D"}})
+    incident = open_incident(bot)
+    bot.services.background.wait()  # deadlines are planned once the set-up is done
+
+    def deadline() -> DeadlineRow | None:
+        with bot.services.db.transaction() as session:
+            return session.scalars(
+                select(DeadlineRow).where(
+                    DeadlineRow.incident_id == incident.id, DeadlineRow.kind == "cve_assigned"
+                )
+            ).first()
+
+    row = deadline()
+    assert row is not None and row.status == "open" and row.label == "Reserve a CVE ID"
+    bot.clock.advance(timedelta(days=2))
+    command(bot, ws.bob, incident.channel_id, "cve reserve")
+    row = deadline()
+    assert row is not None and row.status == "met_on_time"
+    assert row.met_at == bot.clock.now()

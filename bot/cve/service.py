@@ -13,13 +13,10 @@ from bot.cve.models import CveReservation, CveState
 from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
 from bot.policy import BusinessCalendar, Policy
-from bot.reminder.models import DeadlineRow
-from bot.reminder.service import mark_done
+from bot.reminder.plan import replan
 from bot.timeline.service import add_event
 
 REQUEST_LEASE = timedelta(seconds=60)
-# The deadline a reservation meets, where the policy plans one.
-CVE_ASSIGNED_KIND = "cve_assigned"
 
 
 class Refused(Exception):
@@ -108,13 +105,9 @@ def finish_reservation(
     data = {"cve_id": cve_id}
     add_event(session, incident.id, now, actor, "cve_reserved", f"{cve_id} reserved", data)
     record(session, now, actor, "cve.reserved", incident.id, cve_id=cve_id)
-    deadline = session.scalars(
-        select(DeadlineRow).where(
-            DeadlineRow.incident_id == incident.id, DeadlineRow.kind == CVE_ASSIGNED_KIND
-        )
-    ).first()
-    if deadline is not None and deadline.is_open:
-        mark_done(session, deadline.id, actor, now, policy, calendar)
+    # The policy's "CVE assigned" deadline, where it has one, is met by the re-plan that
+    # follows (the reservation is its fact).
+    replan(session, incident, policy, calendar, now)
     return incident
 
 

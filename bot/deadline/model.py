@@ -21,6 +21,7 @@ class DeadlineKind(enum.StrEnum):
     RETROSPECTIVE = "retrospective"
     STALE_UPDATE = "stale_update"
     REPORTER_UPDATE = "reporter_update"
+    CVE_ASSIGNED = "cve_assigned"
 
 
 class Owner(enum.StrEnum):
@@ -49,6 +50,7 @@ LABELS: dict[DeadlineKind, str] = {
     DeadlineKind.RETROSPECTIVE: "Retrospective",
     DeadlineKind.STALE_UPDATE: "Post a status update",
     DeadlineKind.REPORTER_UPDATE: "Write to the reporter",
+    DeadlineKind.CVE_ASSIGNED: "Reserve a CVE ID",
 }
 
 OWNERS: dict[DeadlineKind, Owner] = {
@@ -63,6 +65,7 @@ OWNERS: dict[DeadlineKind, Owner] = {
     DeadlineKind.RETROSPECTIVE: Owner.FIX_LEAD,
     DeadlineKind.STALE_UPDATE: Owner.COMMANDER,
     DeadlineKind.REPORTER_UPDATE: Owner.FIX_LEAD,  # the lead manages the communication
+    DeadlineKind.CVE_ASSIGNED: Owner.FIX_LEAD,
 }
 
 

@@ -6,7 +6,8 @@ new plan no longer applies (its reminders should stop); a closed incident keeps 
 met deadlines, as a record.
 
 Anchors (what each deadline counts from):
-- acknowledge, lead_assigned, score_and_plan, fix_ready, fix_released: the report.
+- acknowledge, lead_assigned, score_and_plan, fix_ready, cve_assigned, fix_released: the
+  report.
   With a planned disclosure date and a policy that releases on disclosure day, the fix
   is due at that date instead.
 - distributor_notice, final_notice: back from the planned disclosure date (only once a
@@ -63,6 +64,7 @@ class _Planner:
             (Kind.LEAD_ASSIGNED, steps.lead_assigned, facts.lead_accepted_at, "fixing"),
             (Kind.SCORE_AND_PLAN, steps.score_and_plan, facts.scored_at, "disclosed"),
             (Kind.FIX_READY, steps.fix_ready, facts.fix_ready_at, "embargo"),
+            (Kind.CVE_ASSIGNED, steps.cve_assigned, facts.cve_assigned_at, "disclosed"),
         ):
             due = self._due(reported, duration, kind)
             if due is not None and not self._skipped(met_at, skipped_at):

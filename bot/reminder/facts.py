@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.cve.models import CveReservation
 from bot.deadline import DeadlineKind, IncidentFacts
 from bot.incident.models import Incident
 from bot.lead.models import LeadOffer, OfferStatus
@@ -34,6 +35,7 @@ MET_BY: dict[Kind, str] = {
     Kind.FIX_RELEASED: "released_at",
     Kind.PUBLIC_DISCLOSURE: "disclosed_at",
     Kind.RETROSPECTIVE: "retrospective_done_at",
+    Kind.CVE_ASSIGNED: "cve_assigned_at",
 }
 
 
@@ -64,6 +66,18 @@ def scored_at(
     return first or known or incident.updated_at
 
 
+def cve_assigned_at(session: Session, incident: Incident) -> datetime | None:
+    if not incident.cve_id:
+        return None
+    reserved = session.scalar(
+        select(func.min(CveReservation.reserved_at)).where(
+            CveReservation.incident_id == incident.id, CveReservation.cve_id == incident.cve_id
+        )
+    )
+    # An ID typed into the advisory fields (reserved elsewhere): when first seen.
+    return reserved or incident.updated_at
+
+
 def incident_facts(
     session: Session, incident: Incident, rows: Iterable[DeadlineRow] = ()
 ) -> IncidentFacts:
@@ -78,6 +92,7 @@ def incident_facts(
         "released_at": incident.released_at,
         "disclosed_at": incident.disclosed_at,
         "retrospective_done_at": None,
+        "cve_assigned_at": cve_assigned_at(session, incident),
     }
     for kind, name in MET_BY.items():
         row = done.get(kind.value)
