@@ -433,3 +433,45 @@ def test_reserving_meets_the_policys_cve_deadline(
     row = deadline()
     assert row is not None and row.status == "met_on_time"
     assert row.met_at == bot.clock.now()
+
+
+def published_ready(bot: RunningBot):
+    """An incident with a reserved ID, its advisory fields filled in, already public."""
+    ws = bot.workspace
+    incident = open_incident(bot)
+    command(bot, ws.bob, incident.channel_id, "cve reserve")
+    fill_advisory(bot, ws.bob, incident)
+    command(bot, ws.bob, incident.channel_id, "public the issue is on a public tracker")
+    return incident, preview(bot, ws.bob, incident.channel_id)
+
+
+def test_a_lost_publish_answer_still_publishes_once(
+    cve_bot: RunningBot, cve_api: FakeCveServices
+) -> None:
+    bot = cve_bot
+    incident, shown = published_ready(bot)
+    cve_api.faults.lose_answer = ["POST /api/cve/CVE-2026-10000/cna"]
+    answer = click_publish(bot, bot.workspace.bob, shown)
+    assert answer == f"The CVE record CVE-2026-10000 of {incident.human_id} is published."
+    assert len(cve_api.calls("POST", "/api/cve/CVE-2026-10000/cna")) == 2  # the retry
+    assert cve_api.ids["CVE-2026-10000"].state == "PUBLISHED"
+    assert len(events(bot, "cve_published")) == 1
+
+
+def test_a_long_rate_limit_or_an_outage_on_publish_is_said_and_nothing_recorded(
+    cve_bot: RunningBot, cve_api: FakeCveServices
+) -> None:
+    bot = cve_bot
+    incident, shown = published_ready(bot)
+    cve_api.faults.rate_limited, cve_api.faults.reset_seconds = 5, 300
+    answer = click_publish(bot, bot.workspace.bob, shown)
+    assert answer == (
+        "CVE-2026-10000 was not sent: CVE Services is rate limiting us; try again in a minute."
+    )
+    cve_api.faults.rate_limited = 0
+    cve_api.faults.outage = 50
+    shown = preview(bot, bot.workspace.bob, incident.channel_id)
+    answer = click_publish(bot, bot.workspace.bob, shown)
+    assert "not available right now" in answer
+    assert cve_api.ids["CVE-2026-10000"].record is None
+    assert events(bot, "cve_published") == []

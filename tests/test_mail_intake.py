@@ -252,3 +252,34 @@ def test_mail_in_asks_the_mail_system_to_retry_when_the_database_is_down() -> No
     down = mail_in(raw, "postgresql://postgres@127.0.0.1:9/test?connect_timeout=1")
     assert down.returncode == 75, down.stderr  # EX_TEMPFAIL: the message stays queued
     assert b"try again later" in down.stderr
+
+
+def test_mail_in_with_slack_settings_opens_the_channel_and_shares_the_attachment(
+    db: Database, slack: FakeSlack, workspace: Workspace
+) -> None:
+    raw = (MAIL / "report-multipart.eml").read_bytes()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    env.update(
+        DATABASE_URL=db.url,
+        SLACK_BOT_TOKEN=harness.BOT_TOKEN,
+        SLACK_SIGNING_SECRET=harness.SIGNING_SECRET,
+        SLACK_API_URL=slack.base_url,
+        TRIAGE_CHANNEL=workspace.triage,
+        SECURITY_TEAM=",".join(workspace.roster),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "mail-in"],
+        input=raw,
+        capture_output=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    with db.transaction() as session:
+        [incident] = session.scalars(select(Incident)).all()
+        assert incident.setup_complete and incident.channel_id
+    channel = slack.channel(incident.channel_id)
+    assert channel.is_private
+    [shared] = slack.files
+    assert shared.filename == "poc.py" and shared.channel == incident.channel_id
