@@ -30,6 +30,21 @@ COLLECTIONS = {
     "Pub": "https://pub.dev",
 }
 CVSS_KEYS = {"3.0": "cvssV3_0", "3.1": "cvssV3_1", "4.0": "cvssV4_0"}
+# CVE `versionType` for ecosystems whose versions are not SemVer.
+VERSION_TYPES = {"PyPI": "python", "Maven": "maven", "RubyGems": "rubygems", "NuGet": "nuget"}
+# OSV credit types (the team's data) as the CVE record's credit types.
+CREDIT_TYPES = {
+    "FINDER": "finder",
+    "REPORTER": "reporter",
+    "ANALYST": "analyst",
+    "COORDINATOR": "coordinator",
+    "REMEDIATION_DEVELOPER": "remediation developer",
+    "REMEDIATION_REVIEWER": "remediation reviewer",
+    "REMEDIATION_VERIFIER": "remediation verifier",
+    "TOOL": "tool",
+    "SPONSOR": "sponsor",
+    "OTHER": "other",
+}
 
 
 def cna_container(advisory: CveAdvisory, vendor: str) -> dict[str, Any]:
@@ -54,7 +69,8 @@ def cna_container(advisory: CveAdvisory, vendor: str) -> dict[str, Any]:
         container["metrics"] = metrics
     if advisory.credits:
         container["credits"] = [
-            {"lang": "en", "value": credit.name, "type": credit.kind} for credit in advisory.credits
+            {"lang": "en", "value": credit.name, "type": cve_credit_type(credit.kind)}
+            for credit in advisory.credits
         ]
     if advisory.solution:
         container["solutions"] = [{"lang": "en", "value": advisory.solution}]
@@ -64,6 +80,13 @@ def cna_container(advisory: CveAdvisory, vendor: str) -> dict[str, Any]:
         container["datePublic"] = _timestamp(advisory.date_public)
     container["source"] = {"discovery": "EXTERNAL" if advisory.external_discovery else "INTERNAL"}
     return container
+
+
+def cve_credit_type(kind: str) -> str:
+    """A credit type in the CVE record's words, from OSV's or already CVE's."""
+    return CREDIT_TYPES.get(
+        kind.upper().replace(" ", "_"), kind if kind in CREDIT_TYPES.values() else "other"
+    )
 
 
 def fingerprint(container: dict[str, Any]) -> str:
@@ -84,14 +107,17 @@ def _affected(package: AffectedPackage, vendor: str) -> dict[str, Any]:
         entry["collectionURL"] = collection
         entry["packageName"] = package.package_name
     every = [v for r in package.ranges for v in (r.introduced, r.fixed, r.last_affected) if v]
-    version_type = "semver" if all(is_semver(v) for v in every) else "custom"
+    semver = all(is_semver(v) for v in every)
+    version_type = "semver" if semver else VERSION_TYPES.get(package.ecosystem, "custom")
     versions: list[dict[str, Any]] = []
     for stretch in package.ranges:
         version: dict[str, Any] = {"version": stretch.introduced, "status": "affected"}
         if stretch.fixed:
             version["lessThan"] = stretch.fixed
-        else:
+        elif stretch.last_affected:
             version["lessThanOrEqual"] = stretch.last_affected
+        else:  # nothing fixed yet: every later version
+            version["lessThan"] = "*"
         version["versionType"] = version_type
         versions.append(version)
     versions += [{"version": v, "status": "affected"} for v in package.versions]
