@@ -24,6 +24,7 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_app_token,
         settings.intake_secret,
         settings.github_webhook_secret,
+        settings.cve_api_key,
     ]
     return [v.get_secret_value() for v in values if v is not None]
 

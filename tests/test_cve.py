@@ -475,3 +475,23 @@ def test_a_long_rate_limit_or_an_outage_on_publish_is_said_and_nothing_recorded(
     assert "not available right now" in answer
     assert cve_api.ids["CVE-2026-10000"].record is None
     assert events(bot, "cve_published") == []
+
+
+def test_the_cve_api_key_is_a_secret_kept_out_of_logs_and_answers(
+    cve_bot: RunningBot, cve_api: FakeCveServices, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pydantic import SecretStr
+
+    from bot.cli import _secrets
+
+    settings = cve_bot.services.settings.model_copy(
+        update={"cve_api_key": SecretStr(cve_api.key)}
+    )
+    assert cve_api.key in _secrets(settings)
+    assert cve_api.key not in repr(settings)
+    incident = open_incident(cve_bot)
+    cve_api.key = "rotated-key"  # every call is refused now
+    answer = command(cve_bot, cve_bot.workspace.bob, incident.channel_id, "cve reserve")
+    assert "refused our credentials" in answer
+    assert cve_api.issued_key not in answer
+    assert cve_api.issued_key not in caplog.text

@@ -35,6 +35,8 @@ def begin_reservation(
 ) -> CveReservation:
     """Claim the right to reserve for the incident, under its row lock: one ID per incident."""
     incident = _locked(session, incident_id)
+    if not incident.is_open:
+        raise Refused(f"{incident.human_id} is closed; reopen it to reserve a CVE ID.")
     if incident.cve_id:
         raise Refused(
             f"{incident.human_id} already has {incident.cve_id}; no second ID is reserved."
