@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 
 from bot.cve.desk import CveDesk, Refused
 from bot.incident import service as incidents
@@ -175,5 +175,3 @@ def _announce(services: Services, incident_id: int, text: str) -> None:
     refresh(services, incident_id)
     post_update(services, incident_id, text)
 
-
-__all__ = ["Ack", "cve_command", "register"]
