@@ -56,11 +56,13 @@ def preview_blocks(draft: Draft) -> Blocks:
             {"type": "section", "text": mrkdwn(f":x: Not valid yet, nothing is sent:\n{lines}")}
         )
         return blocks
-    shown = json.dumps(draft.container, indent=1, ensure_ascii=False)
+    shown = escape(json.dumps(draft.container, indent=1, ensure_ascii=False))
     note = ""
     if len(shown) > PREVIEW_LIMIT:
-        shown, note = shown[:PREVIEW_LIMIT], "\n_(cut short here; the whole record is sent)_"
-    blocks.append({"type": "section", "text": mrkdwn(f"```{escape(shown)}```{note}")})
+        cut = shown[:PREVIEW_LIMIT]
+        shown = cut[: cut.rfind("&")] if cut.rfind("&") > cut.rfind(";") else cut  # no half &lt;
+        note = "\n_(cut short here; the whole record is sent)_"
+    blocks.append({"type": "section", "text": mrkdwn(f"```{shown}```{note}")})
     if draft.embargoed:
         lock = mrkdwn(f":lock: {escape(draft.embargoed)}")
         blocks.append({"type": "context", "elements": [lock]})
