@@ -114,14 +114,15 @@ def check(settings: Settings) -> int:
 
 
 # sysexits.h: what a mail system's pipe transport reads from the exit code.
-EX_OK, EX_DATAERR, EX_SOFTWARE, EX_TEMPFAIL, EX_CONFIG = 0, 65, 70, 75, 78
+EX_OK, EX_DATAERR, EX_TEMPFAIL, EX_CONFIG = 0, 65, 75, 78
 
 
 def mail_in(settings: Settings) -> int:
     """One message on standard input (an MTA's pipe transport, procmail, fetchmail's mda).
 
     0: stored (or stored before); 65: not a mail message, the mail system bounces it;
-    75: the database did not answer, the mail system keeps the message and retries.
+    75: the database did not answer (or the bot failed), the mail system keeps the message
+    and retries.
     The Slack side follows here when it can, else the running bot's reconcile finishes it.
     """
     from bot import logs
@@ -144,6 +145,9 @@ def mail_in(settings: Settings) -> int:
         return EX_DATAERR
     except UNAVAILABLE:
         print("mail-in: the database did not answer; try again later", file=sys.stderr)
+        return EX_TEMPFAIL
+    except Exception:  # a fault of ours: keep the message queued for a fixed bot, not bounced
+        log.exception("mail-in: the message could not be stored; the mail system retries")
         return EX_TEMPFAIL
     print(f"mail-in: {outcome.outcome} {outcome.human_id or ''}".rstrip())
     if outcome.created and outcome.incident_id is not None and settings.slack_bot_token:
