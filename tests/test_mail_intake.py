@@ -217,9 +217,9 @@ def test_an_unsigned_message_is_refused(mail_bot: RunningBot) -> None:
     assert mail_bot.incidents() == []
 
 
-def mail_in(raw: bytes, database_url: str) -> subprocess.CompletedProcess[bytes]:
+def mail_in(raw: bytes, database_url: str, **extra: str) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
-    env.update(DATABASE_URL=database_url, SECURITY_TEAM="U0ALICE")
+    env.update(DATABASE_URL=database_url, SECURITY_TEAM="U0ALICE", **extra)
     return subprocess.run(
         [sys.executable, "-m", "bot", "mail-in"],
         input=raw,
@@ -245,6 +245,10 @@ def test_mail_in_stores_a_message_once_and_answers_in_sysexits(db: Database) -> 
     garbage = mail_in(b"not a message at all", db.url)
     assert garbage.returncode == 65  # EX_DATAERR: the mail system bounces it
     assert b"No mail headers found" in garbage.stderr
+
+    misconfigured = mail_in(raw, db.url, INCIDENT_PREFIX="sec")
+    assert misconfigured.returncode == 78  # EX_CONFIG: the mail system holds it for the admin
+    assert b"INCIDENT_PREFIX" in misconfigured.stderr
 
 
 def test_mail_in_asks_the_mail_system_to_retry_when_the_database_is_down() -> None:
