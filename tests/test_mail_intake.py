@@ -58,7 +58,7 @@ def thread(bot: RunningBot, incident: Incident) -> list[str]:
     return [m.text for m in bot.slack.thread(bot.workspace.triage, incident.triage_ts)]
 
 
-def opened(bot: RunningBot, name: str = "report-multipart.eml") -> Incident:
+def opened(bot: RunningBot, name: str | bytes = "report-multipart.eml") -> Incident:
     reply = deliver(bot, name)
     assert reply.status == 201, reply.body
     bot.wait_for_setup()
@@ -287,3 +287,26 @@ def test_mail_in_with_slack_settings_opens_the_channel_and_shares_the_attachment
     assert channel.is_private
     [shared] = slack.files
     assert shared.filename == "poc.py" and shared.channel == incident.channel_id
+
+
+def test_mentions_in_mail_never_ping_anyone(mail_bot: RunningBot) -> None:
+    bot = mail_bot
+    raw = (
+        b"From: =?UTF-8?Q?<!channel>?= <mallory@example.org>\n"
+        b"Subject: <!channel> urgent <@U0ALICE>\n"
+        b"Message-ID: <ping-1@example.org>\n\n"
+        b"Hello <!here> and <@U0BOB|bob>\n"
+    )
+    incident = opened(bot, raw)
+    reply = (
+        b"From: mallory@example.org\nSubject: Re: [" + incident.human_id.encode() + b"] x\n"
+        b"Message-ID: <ping-2@example.org>\n\n<!everyone> look <#C0GENERAL>\n"
+    )
+    assert deliver(bot, reply).status == 200
+    note = wait_until(
+        lambda: [t for t in thread(bot, incident) if "The reporter wrote" in t], what="the reply"
+    )
+    assert "&lt;!everyone&gt;" in note[0] and "<!everyone>" not in note[0]
+    assert "<#C0GENERAL>" not in note[0]
+    for message in bot.slack.thread(bot.workspace.triage, incident.triage_ts):
+        assert "<!channel>" not in message.text and "<!here>" not in message.text
