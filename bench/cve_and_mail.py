@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from jsonschema import Draft202012Validator  # noqa: E402
 
-from bot.cve.advisory import from_incident  # noqa: E402
+from bot.cve.advisory import from_export  # noqa: E402
 from bot.cve.record import cna_container  # noqa: E402
 from bot.cve.schema_check import container_problems  # noqa: E402
 from bot.exports.context import ExportContext  # noqa: E402
@@ -87,9 +87,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     case = incident()
+    context = ExportContext(case, [], NOW)
 
     def preview() -> None:
-        assert not container_problems(cna_container(from_incident(case), "Example"))
+        assert not container_problems(cna_container(from_export(context), "Example"))
 
     def osv_export() -> None:
         OSV.validate(osv_record(ExportContext(case, [], NOW)))

@@ -1,4 +1,4 @@
-"""`python -m bot [run|worker|demo|migrate|check|cvss|mail-in]`."""
+"""`python -m bot [run|worker|demo|migrate|check|cvss|stats|mail-in]`."""
 
 from __future__ import annotations
 
@@ -167,16 +167,21 @@ def main(argv: list[str] | None = None) -> int:
         from bot.scoring.cli import main as cvss_main
 
         return cvss_main(argv[1:])
+    if argv and argv[0] == "stats":
+        from bot.insights.cli import main as stats_main
+
+        return stats_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument(
         "command",
         nargs="?",
         default="run",
-        choices=["run", "worker", "demo", "migrate", "check", "cvss", "mail-in"],
+        choices=["run", "worker", "demo", "migrate", "check", "cvss", "stats", "mail-in"],
         help="run (default): serve the bot; worker: scheduled jobs only; "
         "demo: play a disclosure locally; "
         "migrate: upgrade the database; check: validate settings and Slack access; "
-        "cvss: score vectors; mail-in: store one mail message from standard input",
+        "cvss: score vectors; stats: insights for a period (--since DATE, --csv); "
+        "mail-in: store one mail message from standard input",
     )
     args = parser.parse_args(argv)
     if args.command == "demo":

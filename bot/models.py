@@ -15,7 +15,9 @@ MODEL_MODULES = [
     "bot.reminder.models",
     "bot.cve.models",
     "bot.intake.mail_models",
+    "bot.advisory.records",
     "bot.mail.models",
+    "bot.distributor.models",
 ]
 
 

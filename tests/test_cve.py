@@ -30,12 +30,13 @@ ADVISORY = {
         "value": "A crafted YAML document makes the parser write past a heap buffer (CWE-787)."
     },
     "advisory_details": {"value": "Fix: https://github.com/example/yaml/pull/42"},
-    "affected_versions": {"value": ">= 1.27.0, <= 1.28.3"},
-    "fixed_versions": {"value": "1.28.4"},
-    "package_ecosystem": {"value": "Go"},
-    "package_name": {"value": "example.org/yaml"},
+    # The first package block of the form (the reported text fills it at first).
+    "pkg_0x0_ecosystem": {"value": "Go"},
+    "pkg_0x0_name": {"value": "example.org/yaml"},
+    "pkg_0x0_ranges": {"value": ">= 1.27.0, < 1.28.4"},
+    "pkg_0x0_fixed": {"value": "1.28.4"},
     "mitigation": {"value": "Refuse YAML uploads larger than 1 MiB."},
-    "credits": {"value": "Quinn Analyst"},
+    "credits": {"value": "Quinn Analyst (ANALYST)"},
 }
 
 
@@ -287,7 +288,11 @@ def test_publish_previews_waits_for_the_embargo_then_publishes_a_valid_record(
         "https://hackerone.com/reports/123456",
         "https://github.com/example/yaml/pull/42",
     }
-    assert cna["credits"] == [{"lang": "en", "value": "Quinn Analyst", "type": "finder"}]
+    # Accepted credits only, in the record's words: the reporter, the team's credit lines.
+    assert cna["credits"] == [
+        {"lang": "en", "value": "Rita Reporter", "type": "reporter"},
+        {"lang": "en", "value": "Quinn Analyst", "type": "analyst"},
+    ]
     assert cna["workarounds"] == [{"lang": "en", "value": "Refuse YAML uploads larger than 1 MiB."}]
     assert [e.text for e in events(bot, "cve_published")] == ["CVE record CVE-2026-10000 published"]
 
@@ -313,7 +318,7 @@ def test_a_record_changed_after_its_preview_is_not_sent(
     fill_advisory(bot, ws.bob, incident)
     command(bot, ws.bob, channel, "public already discussed on a public list")
     shown = preview(bot, ws.bob, channel)
-    fill_advisory(bot, ws.bob, incident, fixed_versions="1.28.5")
+    fill_advisory(bot, ws.bob, incident, pkg_0x0_fixed="1.28.5")
     assert "changed since the preview" in click_publish(bot, ws.bob, shown)
     assert not cve_api.calls("POST", "/api/cve/")
 

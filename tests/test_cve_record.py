@@ -124,3 +124,63 @@ def test_an_unknown_package_status_is_unknown_not_unaffected() -> None:
         "affected"
     ]
     assert entry == {"vendor": "Example", "product": "some-tool", "defaultStatus": "unknown"}
+
+
+def test_only_accepted_credits_and_named_people_leave_the_team() -> None:
+    from bot.advisory.model import AffectedPackage as Package
+    from bot.advisory.model import Credit as TeamCredit
+    from bot.cve.advisory import from_export
+    from bot.exports.context import ExportContext
+    from tests.test_exports import NOW, incident
+
+    case = incident(
+        cve_id="CVE-2026-10000",
+        advisory_summary="Overflow (CWE-787).",
+        source="github",
+        lead_id="U0BOB",
+        cwe_ids=["CWE-120"],
+        external_ref="https://github.com/example/yaml/security/advisories/GHSA-abcd-2345-wxyz",
+    )
+    context = ExportContext(
+        case,
+        [],
+        NOW,
+        fix_team=["U0BOB", "U0CAROL"],
+        names={"U0BOB": "Bob Okafor", "U0CAROL": "Carol Díaz"},
+        packages=[
+            Package(
+                "Go",
+                "example.org/yaml",
+                ranges=[[{"introduced": "0"}, {"fixed": "1.2.3"}, {"introduced": "2.0.0"}]],
+                fixed=["1.2.3"],
+                fix_links=["https://github.com/example/yaml/commit/abc123"],
+            )
+        ],
+        credits=[
+            TeamCredit("Gina", "FINDER", state="pending", source="github"),
+            TeamCredit("Hal", "FINDER", state="accepted", source="github"),
+        ],
+    )
+    advisory = from_export(context)
+    assert [(c.name, c.kind) for c in advisory.credits] == [
+        ("Hal", "FINDER"),
+        ("Carol Díaz", "REMEDIATION_DEVELOPER"),
+        ("Bob Okafor", "COORDINATOR"),
+    ]
+    assert advisory.cwes == ("CWE-120", "CWE-787")
+    assert advisory.solution == "Fixed in 1.2.3."
+    container = cna_container(advisory, vendor="Example")
+    assert container_problems(container) == []
+    assert container["affected"][0]["versions"] == [
+        {"version": "0", "status": "affected", "lessThan": "1.2.3", "versionType": "semver"},
+        {"version": "2.0.0", "status": "affected", "lessThan": "*", "versionType": "semver"},
+    ]
+    assert {"url": "https://github.com/example/yaml/commit/abc123", "tags": ["patch"]} in (
+        container["references"]
+    )
+    assert not any("cve.org" in r["url"] for r in container["references"])
+    assert [c["type"] for c in container["credits"]] == [
+        "finder",
+        "remediation developer",
+        "coordinator",
+    ]

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.cve import service
-from bot.cve.advisory import from_incident
+from bot.cve.advisory import from_export
 from bot.cve.gateway import CveServices, CveServicesError
 from bot.cve.record import cna_container, fingerprint
 from bot.cve.schema_check import container_problems
-from bot.incident import service as incidents
+from bot.exports.files import load_context, people_in
 from bot.scoring.service import history
 from bot.services import Services
 
@@ -22,6 +23,7 @@ NOT_CONFIGURED = (
 REJECT_REASON = "This candidate was reserved by the CNA but not used for a vulnerability."
 
 Refused = service.Refused
+NamesFor = Callable[[set[str]], Mapping[str, str]]
 
 
 @dataclass
@@ -79,12 +81,18 @@ class CveDesk:
                 )
             return f"{reserved.cve_id} is reserved for {incident.human_id}."
 
-    def draft(self, incident_id: int) -> Draft:
+    def draft(self, incident_id: int, names_for: NamesFor | None = None) -> Draft:
+        """The record as it would be sent; `names_for` turns the user IDs the credits name
+        (the fix lead, the fix team) into people's names."""
+        now = self.services.clock.now()
         with self.services.db.transaction() as session:
-            incident = incidents.get(session, incident_id)
-            assert incident is not None
+            context = load_context(session, incident_id, now)
+        names = names_for(people_in(context)) if names_for else {}
+        with self.services.db.transaction() as session:
+            context = load_context(session, incident_id, now, names)
+            incident = context.incident
             vectors = [s.vector for s in reversed(history(session, incident_id)) if s.is_final]
-            advisory = from_incident(incident, vectors)
+            advisory = from_export(context, vectors)
             was_published = bool(incident.cve_id and service.published(session, incident.cve_id))
             embargoed = service.may_publish(incident)
             human_id = incident.human_id
@@ -97,10 +105,12 @@ class CveDesk:
             human_id, advisory.cve_id, container, problems, embargoed, published=was_published
         )
 
-    def publish(self, incident_id: int, actor: str, confirmed: str) -> str:
+    def publish(
+        self, incident_id: int, actor: str, confirmed: str, names_for: NamesFor | None = None
+    ) -> str:
         """Send the record the person confirmed (by fingerprint): create it, or update it."""
         api = self.api
-        draft = self.draft(incident_id)
+        draft = self.draft(incident_id, names_for)
         if draft.problems:
             raise Refused("The record is not valid yet: " + " ".join(draft.problems))
         if draft.embargoed:

@@ -7,8 +7,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.advisory.ordering import is_semver
 from bot.cve.advisory import AffectedPackage, CveAdvisory
-from bot.exports.versions import is_semver
 from bot.scoring.engine import score
 from bot.scoring.parsing import VectorError
 
@@ -107,7 +107,7 @@ def _affected(package: AffectedPackage, vendor: str) -> dict[str, Any]:
         entry["collectionURL"] = collection
         entry["packageName"] = package.package_name
     every = [v for r in package.ranges for v in (r.introduced, r.fixed, r.last_affected) if v]
-    semver = all(is_semver(v) for v in every)
+    semver = all(v == "0" or is_semver(v) for v in every)
     version_type = "semver" if semver else VERSION_TYPES.get(package.ecosystem, "custom")
     versions: list[dict[str, Any]] = []
     for stretch in package.ranges:

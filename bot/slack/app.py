@@ -16,6 +16,8 @@ from bot.slack.listeners import (
     cve,
     cvss,
     disclose,
+    distributors,
+    embargo,
     home,
     leads,
     lifecycle,
@@ -23,6 +25,7 @@ from bot.slack.listeners import (
     reminders,
     reporter,
     retrospective,
+    stats,
     timeline_capture,
 )
 from bot.slack.setup import IncidentSetup
@@ -58,6 +61,9 @@ def build_app(services: Services) -> App:
     mail.register(app, services)
     retrospective.register(app, services)
     reporter.register(app, services)
+    stats.register(app, services)
+    distributors.register(app, services)
+    embargo.register(app, services)
 
     app.error(outage.error_handler(services))
 

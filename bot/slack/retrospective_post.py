@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import select
 
@@ -15,6 +14,7 @@ from bot.incident.models import Phase
 from bot.services import Services
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update
+from bot.slack.user_names import names_of
 
 log = logging.getLogger(__name__)
 DRAFTED = "export.retrospective"
@@ -36,7 +36,7 @@ def on_incident_changed(services: Services, incident_id: int, reason: str) -> No
             return
         channel, human_id = incident.channel_id, incident.human_id
         record(session, now, BOT_ACTOR, DRAFTED, incident_id)
-    names = _names(services, people_in(context))
+    names = names_of(services, people_in(context))
     with services.db.transaction() as session:
         text = retrospective_markdown(load_context(session, incident_id, now, names))
     try:
@@ -52,14 +52,3 @@ def on_incident_changed(services: Services, incident_id: int, reason: str) -> No
         in_channel=False,
     )
 
-
-def _names(services: Services, users: set[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for user in sorted(users):
-        try:
-            info: dict[str, Any] = services.gateway.user_info(user)
-        except SlackError:
-            continue
-        profile = info.get("profile") or {}
-        names[user] = profile.get("real_name") or info.get("real_name") or info.get("name") or user
-    return names

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
-from bot.cve.desk import CveDesk, Refused
+from bot.cve.desk import CveDesk, NamesFor, Refused
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
@@ -18,6 +18,7 @@ from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+from bot.slack.user_names import names_of
 
 log = logging.getLogger(__name__)
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
@@ -57,7 +58,7 @@ def reserve(services: Services, incident_id: int, user: str) -> str:
 
 def preview(services: Services, incident: Incident, verb: str) -> Reply:
     try:
-        draft = CveDesk(services).draft(incident.id)
+        draft = CveDesk(services).draft(incident.id, _names_for(services))
     except Refused as exc:
         return Reply(str(exc))
     if verb == "publish" and draft.published:
@@ -88,7 +89,7 @@ def publish_clicked(services: Services, body: dict[str, Any], respond: Respond) 
         respond(text="That incident no longer exists.", replace_original=False)
         return
     try:
-        message = CveDesk(services).publish(incident.id, user, confirmed)
+        message = CveDesk(services).publish(incident.id, user, confirmed, _names_for(services))
     except Refused as exc:
         respond(text=str(exc), response_type="ephemeral", replace_original=False)
         return
@@ -147,6 +148,10 @@ def _background(services: Services, work: Any) -> Any:
 
     run.__name__ = work.__name__
     return after_ack(services)(run)
+
+
+def _names_for(services: Services) -> NamesFor:
+    return lambda users: names_of(services, users)
 
 
 def _find(services: Services, human_id: str) -> Incident | None:
