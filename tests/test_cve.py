@@ -156,8 +156,12 @@ def test_the_advisory_form_offers_a_reserve_button(
     incident = open_incident(bot)
     view = open_modal(bot, ws.bob, incident, "lifecycle_advisory", "lifecycle_advisory_submit")
     assert "cve_reserve" in texts(view["blocks"])
+    typed = {
+        "advisory_summary": {"value": {"type": "plain_text_input", "value": "Typed, not saved"}},
+        "pkg_0x0_name": {"value": {"type": "plain_text_input", "value": "example.org/yaml"}},
+    }
     response = bot.driver.block_action(
-        ws.bob, "cve_reserve", value=incident.human_id, view_id=view["id"]
+        ws.bob, "cve_reserve", value=incident.human_id, view_id=view["id"], state=typed
     )
     assert response.status == 200 and not response.problems
     wait_until(lambda: bot.incident().cve_id == "CVE-2026-10000", what="the reserved ID")
@@ -168,6 +172,9 @@ def test_the_advisory_form_offers_a_reserve_button(
         what="the form shown again",
     )
     assert "CVE-2026-10000" in texts(shown["blocks"])
+    # What was typed and not saved yet is still in the form.
+    assert "Typed, not saved" in texts(shown["blocks"])
+    assert "example.org/yaml" in texts(shown["blocks"])
     note = wait_until(lambda: bot.slack.ephemerals_for(ws.bob), what="the answer")[-1]
     assert note.text == f"CVE-2026-10000 is reserved for {incident.human_id}."
 

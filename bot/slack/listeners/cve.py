@@ -17,6 +17,7 @@ from bot.slack.blocks import lifecycle as lifecycle_views
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
+from bot.slack.listeners import advisory_packages
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
 from bot.slack.user_names import names_of
 
@@ -128,12 +129,34 @@ def reserve_clicked(services: Services, body: dict[str, Any], respond: Respond) 
     fresh = _find(services, incident.human_id)
     if view.get("id") and fresh is not None:
         try:
-            services.gateway.update_view(
-                view["id"], lifecycle_views.advisory_modal(fresh), view.get("hash")
-            )
+            services.gateway.update_view(view["id"], _form_again(fresh, view), view.get("hash"))
         except SlackError as exc:  # the form is a convenience; the ID is stored either way
             log.info("advisory form not refreshed after reserving: %s", exc.error)
     _tell(services, body, user, message, respond)
+
+
+def _form_again(incident: Incident, view: dict[str, Any]) -> dict[str, Any]:
+    """The advisory form with the new CVE ID, keeping everything typed so far."""
+    values = (view.get("state") or {}).get("values") or {}
+
+    def typed(block_id: str) -> Any:
+        element = (values.get(block_id) or {}).get(lifecycle_views.VALUE) or {}
+        if "selected_option" in element:
+            return (element["selected_option"] or {}).get("value")
+        return element.get("value")
+
+    slot_ids = advisory_packages.slots([b.get("block_id", "") for b in view.get("blocks", [])])
+    drafts = advisory_packages.drafts_from(typed, slot_ids)
+    generation = 1 + max((int(s.split("x")[0]) for s in slot_ids), default=0)
+    modal = lifecycle_views.advisory_modal(incident, drafts, generation)
+    for block in modal["blocks"]:
+        block_id = block.get("block_id", "")
+        element = block.get("element") or {}
+        if block.get("type") != "input" or block_id.startswith("pkg_") or block_id == "cve_id":
+            continue
+        if element.get("type") == "plain_text_input" and typed(block_id):
+            element["initial_value"] = str(typed(block_id))
+    return modal
 
 
 def register(app: App, services: Services) -> None:
