@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "bot.reminder.models",
     "bot.cve.models",
     "bot.intake.mail_models",
+    "bot.outbox.models",
     "bot.advisory.records",
     "bot.mail.models",
     "bot.distributor.models",

@@ -1,7 +1,7 @@
 """CVE IDs reserved through CVE Services; mail received and sent per incident
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
