@@ -101,6 +101,7 @@ def main() -> None:
     def stdlib_mail() -> None:
         message = email.message_from_bytes(MAIL, policy=email.policy.default)
         body = message.get_body(("plain", "html"))  # type: ignore[attr-defined]
+        assert body is not None
         body.get_content()
 
     started = time.process_time()
