@@ -13,10 +13,11 @@ from sqlalchemy import select, update
 from bot.incident import service as incidents
 from bot.intake.mail_models import MailAttachment, MailMessage
 from bot.intake.mail_parse import AUTO_REPLY, BOUNCE
+from bot.outbox.service import emit
 from bot.services import Services
 from bot.slack.blocks.text import clip, escape
+from bot.slack.changes import NOTE
 from bot.slack.gateway import SlackError
-from bot.slack.incident_messages import post_update
 from bot.timeline.models import TimelineEvent
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,11 @@ def deliver_mail(services: Services, incident_id: int) -> None:
             )
         )
     for mail_id in pending:
-        if _claim(services, MailMessage, mail_id):
-            _post_message(services, incident_id, mail_id)
+        _note_message(services, incident_id, mail_id)
+    if pending:
+        services.doorbell.ring(incident_id)
     for attachment_id in files:
-        if _claim(services, MailAttachment, attachment_id):
+        if _claim(services, attachment_id):
             _upload(services, attachment_id, channel, thread)
 
 
@@ -59,47 +61,56 @@ def on_incident_opened(services: Services, incident_id: int) -> None:
     deliver_mail(services, incident_id)
 
 
-def _claim(
-    services: Services, model: type[MailMessage] | type[MailAttachment], row_id: int
-) -> bool:
+def _claim(services: Services, attachment_id: int) -> bool:
     with services.db.transaction() as session:
-        if model is MailMessage:
-            statement = (
-                update(MailMessage)
-                .where(MailMessage.id == row_id, MailMessage.posted.is_(False))
-                .values(posted=True)
-            )
-        else:
-            statement = (
-                update(MailAttachment)
-                .where(MailAttachment.id == row_id, MailAttachment.uploaded_at.is_(None))
-                .values(uploaded_at=services.clock.now())
-            )
+        statement = (
+            update(MailAttachment)
+            .where(MailAttachment.id == attachment_id, MailAttachment.uploaded_at.is_(None))
+            .values(uploaded_at=services.clock.now())
+        )
         return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
-def _post_message(services: Services, incident_id: int, mail_id: int) -> None:
+def _note_message(services: Services, incident_id: int, mail_id: int) -> None:
+    """Claim the message and queue its thread note in one transaction: it is shown once,
+    and a crash in between loses nothing (the outbox delivers the note)."""
     with services.db.transaction() as session:
+        claimed = session.execute(
+            update(MailMessage)
+            .where(MailMessage.id == mail_id, MailMessage.posted.is_(False))
+            .values(posted=True)
+        ).rowcount  # type: ignore[attr-defined]
+        if not claimed:
+            return
         row = session.get(MailMessage, mail_id)
         assert row is not None
-        event = session.scalars(
+        events = session.scalars(
             select(TimelineEvent)
             .where(TimelineEvent.incident_id == incident_id)
             .where(TimelineEvent.kind.in_(("reporter_wrote", "mail_auto_reply", "mail_bounce")))
             .order_by(TimelineEvent.id.desc())
         ).all()
         said = next(
-            (e.text for e in event if (e.data or {}).get("message_id") == row.message_id), ""
+            (e.text for e in events if (e.data or {}).get("message_id") == row.message_id), ""
         )
-        kind, sender = row.kind, row.from_address
-    if kind == BOUNCE:
-        text = f":warning: {escape(said)}"
-    elif kind == AUTO_REPLY:
-        text = f":robot_face: {escape(said)} (an automatic reply, not the reporter's words)"
-    else:
-        quoted = "\n".join(f"> {escape(line)}" for line in clip(said, QUOTE_LIMIT).splitlines())
-        text = f":email: The reporter wrote ({escape(sender)}):\n{quoted}"
-    post_update(services, incident_id, text)
+        emit(
+            session,
+            incident_id,
+            NOTE,
+            services.clock.now(),
+            text=_note_text(row, said),
+            blocks=None,
+            in_channel=True,
+        )
+
+
+def _note_text(row: MailMessage, said: str) -> str:
+    if row.kind == BOUNCE:
+        return f":warning: {escape(said)}"
+    if row.kind == AUTO_REPLY:
+        return f":robot_face: {escape(said)} (an automatic reply, not the reporter's words)"
+    quoted = "\n".join(f"> {escape(line)}" for line in clip(said, QUOTE_LIMIT).splitlines())
+    return f":email: The reporter wrote ({escape(row.from_address)}):\n{quoted}"
 
 
 def _upload(services: Services, attachment_id: int, channel: str, thread: str) -> None:
