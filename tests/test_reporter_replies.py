@@ -196,6 +196,14 @@ def test_the_form_starts_from_a_canned_reply_and_sends_once(
     bot.driver.submit_view(filled["id"], ws.alice, values={}, allow_closed=True)
     bot.services.background.wait()
     assert len(outbound(bot)) == 1
+
+    def notes() -> list[str]:
+        thread = bot.slack.thread(ws.triage, incident.triage_ts)
+        return [m.text for m in thread if "wrote to the reporter" in m.text]
+
+    wait_until(notes, what="the thread note")
+    bot.services.background.wait()
+    assert len(notes()) == 1  # told once, like the message itself
     MailWorker(bot.services).run()
     [received] = smtp.messages
     assert f"tracking it as {incident.human_id}" in received.body

@@ -48,6 +48,7 @@ class Queued:
     subject: str
     message_id: str
     acknowledged: bool  # this reply met the acknowledge deadline
+    new: bool = True  # False: the same request came again, and was queued the first time
 
 
 def reporter_address(incident: Incident) -> str | None:
@@ -138,7 +139,9 @@ def queue_reply(
     )
     earlier = session.scalar(select(OutboundMail).where(OutboundMail.dedupe_key == dedupe_key))
     if earlier is not None:  # the same request again (a redelivery): queued already
-        return Queued(incident.id, incident.human_id, address, subject, earlier.message_id, False)
+        return Queued(
+            incident.id, incident.human_id, address, subject, earlier.message_id, False, False
+        )
     try:
         row = enqueue_mail(
             session,

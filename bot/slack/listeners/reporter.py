@@ -10,12 +10,14 @@ from slack_bolt import Ack, App, Respond
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.mail import mail_domain
+from bot.outbox.service import emit
 from bot.reporter import replies
 from bot.services import Services
 from bot.slack.blocks import reporter as views
+from bot.slack.changes import NOTE
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
-from bot.slack.incident_messages import post_update, refresh
+from bot.slack.incident_messages import refresh
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
 
 log = logging.getLogger(__name__)
@@ -51,11 +53,15 @@ def send(services: Services, incident_id: int, text: str, user: str, key: str) -
                 policy=services.policy,
                 calendar=services.calendar,
             )
+            if queued.new:  # the thread hears of it exactly when it is queued (the outbox)
+                note = views.sent_note(queued.human_id, user, queued.to, text)
+                now = services.clock.now()
+                emit(session, incident_id, NOTE, now, text=note, blocks=None, in_channel=True)
     except replies.Refused as exc:
         return str(exc)
+    services.doorbell.ring(incident_id)
     services.hooks.changed(services, incident_id, "reporter")  # re-plans the next update
     refresh(services, incident_id)
-    post_update(services, incident_id, views.sent_note(queued.human_id, user, queued.to, text))
     note = " It meets the acknowledge deadline." if queued.acknowledged else ""
     return f"Your message to {queued.to} is queued and goes out within a minute.{note}"
 
