@@ -14,6 +14,7 @@ import email.policy
 import hashlib
 import re
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
@@ -100,22 +101,38 @@ def parse_mail(raw: bytes) -> ParsedMail:
         references=_ids(_header(message, "References")),
         date=_header(message, "Date"),
     )
-    if _is_bounce(message, address):
-        parsed.kind = BOUNCE
-        parsed.failures = _failures(message)
-        parsed.returned_ids = _returned_ids(message)
-    elif _is_auto_reply(message, parsed.subject):
-        parsed.kind = AUTO_REPLY
-    _read_content(message, parsed)
+    try:
+        if _is_bounce(message, address):
+            parsed.kind = BOUNCE
+            parsed.failures = _failures(message)
+            parsed.returned_ids = _returned_ids(message)
+        elif _is_auto_reply(message, parsed.subject):
+            parsed.kind = AUTO_REPLY
+        _read_content(message, parsed)
+    except Exception:  # a structure the standard library cannot model: keep it as it came
+        parsed.attachments = [Attachment("message.eml", "message/rfc822", raw)]
+        body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")[2]
+        parsed.text = body.decode("utf-8", errors="replace").strip()
     return parsed
 
 
 def _header(message: Message, name: str) -> str:
     try:
-        value = message.get(name)
-    except (ValueError, IndexError, TypeError):  # a header the parser cannot model
-        value = message.get_all(name, failobj=[""])[0] if hasattr(message, "get_all") else ""
-    return str(value or "").strip()
+        return str(message.get(name) or "").strip()
+    except Exception:  # the standard library's header model fails on some broken headers
+        return _raw_header(message, name)
+
+
+def _raw_header(message: Message, name: str) -> str:
+    """The header as it came, its encoded words decoded where they can be."""
+    for key, value in message.raw_items():
+        if key.lower() != name.lower():
+            continue
+        try:
+            return str(make_header(decode_header(str(value)))).strip()
+        except Exception:  # undecodable encoded words: the text as it came
+            return " ".join(str(value).split())
+    return ""
 
 
 def _ids(text: str) -> list[str]:
