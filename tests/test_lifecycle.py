@@ -246,7 +246,8 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     body = texts(headline(bot, final).blocks)
     assert "Closed" in body and "lifecycle_reopen" in body and "CVE-2026-4242" in body
     assert "lifecycle_start_fixing" not in body
-    assert "Phase: Closed" in slack.channel(channel).topic
+    # The repaint edits the headline, the triage parent, then the topic: wait for the last.
+    wait_until(lambda: "Phase: Closed" in slack.channel(channel).topic, what="the topic")
     with bot.services.db.transaction() as session:
         changes = session.scalars(
             select(TimelineEvent).where(TimelineEvent.kind == "phase_changed")
