@@ -13,6 +13,7 @@ from slack_bolt.authorization import AuthorizeResult
 from bot.services import Services
 from bot.slack import outage
 from bot.slack.listeners import (
+    cve,
     cvss,
     disclose,
     distributors,
@@ -20,7 +21,10 @@ from bot.slack.listeners import (
     home,
     leads,
     lifecycle,
+    mail,
     reminders,
+    reporter,
+    retrospective,
     stats,
     timeline_capture,
 )
@@ -53,6 +57,10 @@ def build_app(services: Services) -> App:
     home.register(app, services)
     cvss.register(app, services)
     reminders.register(app, services)
+    cve.register(app, services)
+    mail.register(app, services)
+    retrospective.register(app, services)
+    reporter.register(app, services)
     stats.register(app, services)
     distributors.register(app, services)
     embargo.register(app, services)
