@@ -467,6 +467,11 @@ class SlackGateway:
                     answer.read()
                 return str(target["file_id"])
             except urllib.error.HTTPError as exc:
+                # A rate-limited upload stored nothing: wait as asked, then a fresh URL.
+                wait = float(exc.headers.get("Retry-After") or 1) if exc.code == 429 else 0.0
+                if exc.code == 429 and attempt < self.attempts and wait <= self.max_wait:
+                    self._sleep(wait)
+                    continue
                 if exc.code not in RETRYABLE_STATUS or attempt == self.attempts:
                     raise SlackError("files.upload", f"http_{exc.code}") from None
             except OSError as exc:
