@@ -121,6 +121,9 @@ def _patient_ms() -> int:
 
 
 def make_engine(url: str, busy_ms: Callable[[], int] = _patient_ms, **options: Any) -> Engine:
+    # A failed statement's error would otherwise carry its parameters (a report's title,
+    # description, contact) into the logs and tracebacks.
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
         _tune_sqlite(engine, busy_ms)

@@ -15,7 +15,8 @@ from typing import Any
 
 from bot.database import UNAVAILABLE, outage_reason
 from bot.incident.validation import IncidentDraft
-from bot.intake import github, signatures
+from bot.intake import github, raw, signatures
+from bot.intake.documents import parse_document
 from bot.intake.models import KEY_MAX
 from bot.intake.problems import MEDIA_TYPE, Problem, invalid_fields
 from bot.intake.report import read_report
@@ -26,6 +27,10 @@ log = logging.getLogger(__name__)
 
 BODY_LIMIT = 256 * 1024  # bytes
 RETRY_AFTER = "30"  # seconds, when the database does not answer
+KEPT_DETAIL = (
+    "The report was received and kept, but could not be opened as an incident automatically; "
+    "the security team has been told and will open it. Do not send it again."
+)
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -81,16 +86,7 @@ def _require_json(environ: Environ) -> None:
 
 
 def _parse_json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise Problem(400, "malformed-json", "The body is not UTF-8 text.") from None
-    except json.JSONDecodeError as error:
-        raise Problem(
-            400,
-            "malformed-json",
-            f"The body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}.",
-        ) from None
+    return parse_document(body)
 
 
 def _key(environ: Environ, header: str) -> str:
@@ -111,6 +107,26 @@ def _unauthenticated(reason: str, realm: str) -> Problem:
     # A 401 names its scheme (RFC 9110); this one is the HMAC signature described above.
     challenge = f'HMAC-SHA256 realm="{realm}"'
     return Problem(401, "bad-signature", reason, headers={"WWW-Authenticate": challenge})
+
+
+def _unavailable() -> Problem:
+    return Problem(
+        503,
+        "unavailable",
+        "The report could not be stored just now; nothing was created. Retry later "
+        "with the same idempotency key.",
+        headers={"Retry-After": RETRY_AFTER},
+    )
+
+
+def _where(error: BaseException) -> str:
+    """The innermost frame of an error as file:line, enough to find the bug."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
 
 
 def _send(
@@ -178,13 +194,17 @@ class IntakeEndpoints:
             )
         except signatures.SignatureError as error:
             raise _unauthenticated(str(error), "intake") from None
-        _require_json(environ)
-        key = _key(environ, "Idempotency-Key")
-        draft, problems = read_report(_parse_json(body))
-        if draft is None:
-            raise invalid_fields(problems)
-        answer = self._receive(Delivery("intake", key, body, received_at), draft)
-        return answer.status, answer.body, answer
+
+        def open_report() -> tuple[int, dict[str, Any], Answer | None]:
+            _require_json(environ)
+            key = _key(environ, "Idempotency-Key")
+            draft, problems = read_report(_parse_json(body))
+            if draft is None:
+                raise invalid_fields(problems)
+            answer = self._receive(Delivery("intake", key, body, received_at), draft)
+            return answer.status, answer.body, answer
+
+        return self._kept("intake", body, received_at, open_report)
 
     def github(self, environ: Environ) -> tuple[int, dict[str, Any], Answer | None]:
         received_at = self.services.clock.now()
@@ -204,27 +224,82 @@ class IntakeEndpoints:
             return 200, {"ok": True, "event": "ping"}, None
         if event != github.EVENT:
             return 202, {"ok": True, "ignored": f"{event or 'unnamed'} events are not used"}, None
-        document = _parse_json(body)
-        action = document.get("action") if isinstance(document, dict) else None
-        if action != github.ACTION:
-            return 202, {"ok": True, "ignored": f"{event} {action} is not a new report"}, None
-        key = _key(environ, "X-GitHub-Delivery")
-        advisory, problems = github.read_advisory(document)
-        if advisory is None:
-            raise invalid_fields(problems)
-        answer = self._receive(
-            Delivery("github", key, body, received_at),
-            advisory.draft,
-            incident_fields=advisory.incident_fields,
-            details={
-                "ghsa_id": advisory.ghsa_id,
-                "cve_id": advisory.cve_id,
-                "severity": advisory.severity,
-                "cwe_ids": advisory.cwe_ids,
-                "repository": advisory.repository,
-            },
-        )
-        return answer.status, answer.body, answer
+
+        def open_advisory() -> tuple[int, dict[str, Any], Answer | None]:
+            document = _parse_json(body)
+            action = document.get("action") if isinstance(document, dict) else None
+            if action != github.ACTION:
+                return 202, {"ok": True, "ignored": f"{event} {action} is not a new report"}, None
+            key = _key(environ, "X-GitHub-Delivery")
+            advisory, problems = github.read_advisory(document)
+            if advisory is None:
+                raise invalid_fields(problems)
+            answer = self._receive(
+                Delivery("github", key, body, received_at),
+                advisory.draft,
+                incident_fields=advisory.incident_fields,
+                details={
+                    "ghsa_id": advisory.ghsa_id,
+                    "cve_id": advisory.cve_id,
+                    "severity": advisory.severity,
+                    "cwe_ids": advisory.cwe_ids,
+                    "repository": advisory.repository,
+                },
+            )
+            return answer.status, answer.body, answer
+
+        return self._kept("github", body, received_at, open_advisory)
+
+    # -- never losing a signed delivery ---------------------------------------------------
+    def _kept(
+        self,
+        source: str,
+        body: bytes,
+        received_at: Any,
+        handle: Callable[[], tuple[int, dict[str, Any], Answer | None]],
+    ) -> tuple[int, dict[str, Any], Answer | None]:
+        """Store the signed bytes first, then handle them. A refusal of the sender's mistake
+        goes back as it is; any failure of ours keeps the delivery, answers 202 and tells the
+        team, since a validly signed report must never be lost."""
+        db = self.services.db
+        try:
+            raw_id = raw.keep(db, source, body, received_at)
+        except UNAVAILABLE as error:
+            log.warning("database unavailable while keeping a delivery: %s", outage_reason(error))
+            raise _unavailable() from None
+        try:
+            status, answer_body, answer = handle()
+        except Problem as problem:
+            state = raw.RECEIVED if problem.status == 503 else raw.REFUSED
+            self._settle(raw_id, state, problem.status, reason=problem.slug)
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever it was, the report is kept
+            # The class and where it happened, never the message: it may quote the report.
+            log.error(
+                "%s delivery %d could not be opened (%s at %s); kept for the team",
+                source,
+                raw_id,
+                type(error).__name__,
+                _where(error),
+            )
+            self._settle(raw_id, raw.NEEDS_LOOK, 202, reason=type(error).__name__)
+            self.services.background.defer(self._tell_team_to_look, source, raw_id)
+            return 202, {"ok": True, "kept": raw_id, "detail": KEPT_DETAIL}, None
+        incident_id = answer.incident_id if answer is not None else None
+        self._settle(raw_id, raw.OPENED, status, incident_id=incident_id)
+        return status, answer_body, answer
+
+    def _settle(self, raw_id: int, state: str, status: int, **details: Any) -> None:
+        try:
+            raw.settle(self.services.db, raw_id, state, status, **details)
+        except Exception as error:  # noqa: BLE001 - the answer matters more than the mark
+            log.warning("could not mark delivery %d as %s (%s)", raw_id, state, type(error).__name__)
+
+    def _tell_team_to_look(self, source: str, raw_id: int) -> None:
+        from bot.slack.blocks.embargo import report_needs_a_look
+
+        text = report_needs_a_look(source, raw_id)
+        self.services.gateway.post(self.services.triage.private_id(), text)
 
     # -- storing, then Slack -------------------------------------------------------------
     def _receive(self, delivery: Delivery, draft: IncidentDraft, **extra: Any) -> Answer:
@@ -248,13 +323,7 @@ class IntakeEndpoints:
             log.warning(
                 "database unavailable while storing an intake report: %s", outage_reason(error)
             )
-            raise Problem(
-                503,
-                "unavailable",
-                "The report could not be stored just now; nothing was created. Retry later "
-                "with the same idempotency key.",
-                headers={"Retry-After": RETRY_AFTER},
-            ) from None
+            raise _unavailable() from None
         if answer.created:
             log.info("%s opened %s", delivery.source, answer.body["incident_id"])
         return answer
