@@ -5,15 +5,33 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.bootstrap import build_services, identify
+from bot.clock import ManualClock
+from bot.database import Database
 from bot.intake.raw import NEEDS_LOOK, OPENED, REFUSED, RawDelivery
-from tests.intake_signing import github_headers, intake_headers, post
-from tests.harness import RunningBot, wait_until
-from tests.test_intake import REPORT, intake_bot, now, report, send  # noqa: F401 - fixture
+from tests import harness
+from tests.harness import START, RunningBot, Workspace, wait_until
+from tests.intake_signing import github_headers, intake_headers, intake_settings, post
+from tests.slack_api import FakeSlack
+from tests.test_intake import REPORT, now, report, send
+
+
+@pytest.fixture
+def intake_bot(db: Database, slack: FakeSlack, workspace: Workspace) -> Iterator[RunningBot]:
+    settings = intake_settings(harness.test_settings(slack, workspace, db.url))
+    services = build_services(settings, clock=ManualClock(START), db=db)
+    identify(services)
+    running = RunningBot(services, slack, workspace)
+    yield running
+    assert running.services.background.wait()
+    running.stop()
+
 
 SECRETS_OF_THE_REPORT = (REPORT["title"], REPORT["description"], REPORT["reporter_contact"])
 
@@ -53,8 +71,12 @@ def test_a_reference_longer_than_its_column_is_named_and_nothing_is_logged(
 @pytest.mark.parametrize(
     "case, body, status, field",
     [
-        ("lone surrogate", b'{"title": "\\ud800", "description": "d", "reporter_contact": "c"}',
-         422, "title"),
+        (
+            "lone surrogate",
+            b'{"title": "\\ud800", "description": "d", "reporter_contact": "c"}',
+            422,
+            "title",
+        ),
         ("5,000-digit number", b'{"title": ' + b"9" * 5000 + b"}", 400, None),
         ("100,000-deep JSON", b"[" * 100_000 + b"]" * 100_000, 400, None),
         ("60-deep JSON", b'{"title": ' + b"[" * 60 + b"]" * 60 + b"}", 400, None),

@@ -273,7 +273,7 @@ class IntakeEndpoints:
             state = raw.RECEIVED if problem.status == 503 else raw.REFUSED
             self._settle(raw_id, state, problem.status, reason=problem.slug)
             raise
-        except Exception as error:  # noqa: BLE001 - whatever it was, the report is kept
+        except Exception as error:  # whatever it was, the report is kept
             # The class and where it happened, never the message: it may quote the report.
             log.error(
                 "%s delivery %d could not be opened (%s at %s); kept for the team",
@@ -292,8 +292,10 @@ class IntakeEndpoints:
     def _settle(self, raw_id: int, state: str, status: int, **details: Any) -> None:
         try:
             raw.settle(self.services.db, raw_id, state, status, **details)
-        except Exception as error:  # noqa: BLE001 - the answer matters more than the mark
-            log.warning("could not mark delivery %d as %s (%s)", raw_id, state, type(error).__name__)
+        except Exception as error:  # the answer matters more than the mark
+            log.warning(
+                "could not mark delivery %d as %s (%s)", raw_id, state, type(error).__name__
+            )
 
     def _tell_team_to_look(self, source: str, raw_id: int) -> None:
         from bot.slack.blocks.embargo import report_needs_a_look
