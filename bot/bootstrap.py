@@ -36,7 +36,7 @@ def build_services(
     client = WebClient(token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15)
     gateway = SlackGateway(client)
     policy, calendar = load_policy_and_calendar(settings)
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
@@ -46,6 +46,10 @@ def build_services(
         policy=policy,
         calendar=calendar,
     )
+    from bot.slack.exposure import install_guard
+
+    install_guard(services)  # every post is checked: private channels only
+    return services
 
 
 def load_policy_and_calendar(settings: Settings) -> tuple[Policy, BusinessCalendar]:

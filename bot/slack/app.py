@@ -15,6 +15,7 @@ from bot.slack import outage
 from bot.slack.listeners import (
     cvss,
     disclose,
+    embargo,
     home,
     leads,
     lifecycle,
@@ -50,6 +51,7 @@ def build_app(services: Services) -> App:
     home.register(app, services)
     cvss.register(app, services)
     reminders.register(app, services)
+    embargo.register(app, services)
 
     app.error(outage.error_handler(services))
 

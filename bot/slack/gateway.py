@@ -15,6 +15,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.channel_guard import ChannelGuard
+
 log = logging.getLogger(__name__)
 
 INVITE_BATCH = 1000  # conversations.invite takes at most 1000 users per call
@@ -65,6 +67,10 @@ PLAIN_WORDS = {
     "no_triage_channel": "no triage channel is configured (TRIAGE_CHANNEL)",
     "triage_not_private": (
         "the triage channel is public, and incident details only ever go to private channels"
+    ),
+    "channel_not_private": (
+        "that channel is no longer private (made public or shared with another organisation), "
+        "so the bot no longer posts there"
     ),
 }
 
@@ -124,6 +130,7 @@ class SlackGateway:
         self.attempts = attempts
         self.max_wait = max_wait
         self.identity: dict[str, Any] = {}  # the last auth.test answer
+        self.guard: ChannelGuard | None = None  # set at start-up (bot.bootstrap)
         self._sleep = sleep
 
     # -- the one call path -------------------------------------------------------------
@@ -134,6 +141,11 @@ class SlackGateway:
         the lost call did the work: a post is looked up by its key; see docs/architecture.md.
         """
         params = {key: value for key, value in params.items() if value is not None}
+        if self.guard is not None:
+            self.guard.check(self, method, params)  # only private, unshared channels
+        if method in ("chat.postMessage", "chat.scheduleMessage"):
+            # Slack fetching a link in a reporter's text would tell its server when we posted.
+            params.update(unfurl_links=False, unfurl_media=False)
         if method == "chat.postMessage":
             params["metadata"] = _with_post_key(params.get("metadata"))
         lost = False  # an attempt's answer was lost: Slack may have done the work
@@ -400,6 +412,8 @@ class SlackGateway:
     ) -> None:
         """Slack's external upload: an upload URL, the bytes, then the share (as
         ``files_upload_v2`` does it, but through the retries here)."""
+        if self.guard is not None:  # before the bytes leave, not only at the share
+            self.guard.check(self, "files.completeUploadExternal", {"channel_id": channel})
         data = content.encode() if isinstance(content, str) else content
         file_id = self._upload_bytes(filename, data)
         self.call(

@@ -61,26 +61,37 @@ def refresh(services: Services, incident_id: int) -> None:
     state = current_state(services, incident_id)
     incident, next_deadline = state.incident, state.next_deadline
     gateway = services.gateway
-    try:
-        if incident.channel_id and incident.headline_ts:
-            gateway.update(
-                incident.channel_id,
-                incident.headline_ts,
+    steps = []
+    if incident.channel_id and incident.headline_ts:
+        channel, ts = incident.channel_id, incident.headline_ts
+        steps.append(
+            lambda: gateway.update(
+                channel,
+                ts,
                 views.headline_text(incident),
                 views.headline_blocks(incident, next_deadline),
             )
-        if incident.triage_ts:
-            gateway.update(
+        )
+    if incident.triage_ts:
+        triage_ts = incident.triage_ts
+        steps.append(
+            lambda: gateway.update(
                 services.triage.private_id(),
-                incident.triage_ts,
+                triage_ts,
                 views.triage_notice_text(incident),
                 views.triage_notice_blocks(incident, next_deadline, state.last_update_by),
             )
-        if incident.channel_id and incident.topic_set:
-            gateway.set_topic(incident.channel_id, views.topic(incident))
-    except SlackError as exc:
-        # The database holds the truth; the next refresh repaints whatever this one missed.
-        log.warning("could not refresh %s in Slack: %s", incident.human_id, exc.error)
+        )
+    if incident.channel_id and incident.topic_set:
+        topic_channel = incident.channel_id
+        steps.append(lambda: gateway.set_topic(topic_channel, views.topic(incident)))
+    # Each place on its own: a channel the guard refuses still lets the triage notice update.
+    for step in steps:
+        try:
+            step()
+        except SlackError as exc:
+            # The database holds the truth; the next refresh repaints whatever this one missed.
+            log.warning("could not refresh %s in Slack: %s", incident.human_id, exc.error)
 
 
 def post_update(
@@ -97,6 +108,9 @@ def post_update(
     try:
         if incident.triage_ts:
             gateway.post(services.triage.private_id(), text, blocks, thread_ts=incident.triage_ts)
+    except SlackError as exc:
+        log.warning("could not post an update for %s: %s", incident.human_id, exc.error)
+    try:
         if in_channel and incident.channel_id:
             gateway.post(incident.channel_id, text, blocks, thread_ts=incident.headline_ts)
     except SlackError as exc:

@@ -133,6 +133,9 @@ class Channel:
     messages: list[Message] = field(default_factory=list)  # top level, oldest first
     by_ts: dict[str, Message] = field(default_factory=dict)  # every message, replies too
     im_user: str | None = None
+    # Slack Connect: shared with another organisation (and so, for Slack, "shared").
+    is_ext_shared: bool = False
+    is_pending_ext_shared: bool = False
 
     @property
     def kind(self) -> str:
@@ -168,10 +171,10 @@ class Channel:
             "is_archived": self.is_archived,
             "is_general": False,
             "unlinked": 0,
-            "is_shared": False,
-            "is_ext_shared": False,
+            "is_shared": self.is_ext_shared,
+            "is_ext_shared": self.is_ext_shared,
             "is_org_shared": False,
-            "is_pending_ext_shared": False,
+            "is_pending_ext_shared": self.is_pending_ext_shared,
             "pending_shared": [],
             "is_member": viewer in self.members,
             "topic": {

@@ -204,8 +204,18 @@ def _fixteam(context: CommandContext) -> Reply:
             "Use `/disclose fixteam add @user [role]` or `/disclose fixteam release @user`."
         )
     if verb == "add":
+        # Only the first mention is the person added: "ask @mallory if stuck" in the role
+        # must not invite and brief mallory too.
+        first, others = users[0], users[1:]
         role = without_mentions(rest)
-        return Reply(answer(steps.add_fix_team(incident.id, users, context.user_id, role)))
+        reply = answer(steps.add_fix_team(incident.id, [first], context.user_id, role))
+        if others:
+            named = ", ".join(f"<@{user}>" for user in others)
+            reply += (
+                f"\nOnly the first person named is added; {named} "
+                "need their own `/disclose fixteam add @user`."
+            )
+        return Reply(reply)
     replies = [answer(steps.release_fix_team(incident.id, user, context.user_id)) for user in users]
     return Reply("\n".join(replies))
 
