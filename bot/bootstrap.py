@@ -46,9 +46,11 @@ def build_services(
         policy=policy,
         calendar=calendar,
     )
+    from bot.slack import roster_changes
     from bot.slack.exposure import install_guard
 
     install_guard(services)  # every post is checked: private channels only
+    roster_changes.install(services)  # who leaves the team loses its access
     return services
 
 

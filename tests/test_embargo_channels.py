@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from bot.slack.channel_guard import TRUST_SECONDS
 from tests.harness import RunningBot, wait_until
+from tests.test_embargo_people import dm_texts
 from tests.test_lifecycle import command, open_incident, report, set_lead
 
 
@@ -62,9 +63,7 @@ def test_a_channel_made_public_gets_nothing_more(bot: RunningBot) -> None:
     )
     assert incident.human_id in thread[0] and incident.title not in thread[0]
     dm = wait_until(
-        lambda: [
-            m.text for m in slack.messages(slack.dm_channel(ws.bob) or "") if "public" in m.text
-        ],
+        lambda: [m.text for m in dm_texts(bot, ws.bob) if "public" in m.text],
         what="the lead's DM",
     )
     assert incident.title not in dm[0]

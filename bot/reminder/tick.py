@@ -166,7 +166,8 @@ class Ticker:
         if claim.channel_id and claim.key != "escalation":
             found.append(("channel", claim.channel_id, claim.headline_ts))
         person = views.owner_of(claim)
-        if person:
+        # Someone who left the team gets no reminder (it names the incident).
+        if person and self.services.roster.is_member(person):
             found.append(("dm", person, None))
         return found
 

@@ -42,6 +42,7 @@ def register(app: App, services: Services) -> None:
         app.event(name, middleware=[with_services])(channel_changed)
     app.event("channel_id_changed", middleware=[with_services])(channel_id_changed)
     app.event("member_joined_channel", middleware=[with_services])(member_joined)
+    app.event("subteam_members_changed", middleware=[with_services])(team_group_changed)
     app.action(texts.JOIN_ADD_ACTION, middleware=[with_services])(join_add_to_fix_team)
     app.action(texts.JOIN_REMOVE_ACTION, middleware=[with_services])(join_remove)
 
@@ -87,6 +88,13 @@ def channel_id_changed(event: dict[str, Any], context: BoltContext) -> None:
     if guard is not None:
         guard.block(old, str(event.get("new_channel_id") or ""))
     tell_exposed(services, old, "shared")
+
+
+def team_group_changed(event: dict[str, Any], context: BoltContext) -> None:
+    """The team's user group changed: read it again now (who left loses access at once)."""
+    services: Services = context["services"]
+    if services.roster.group and event.get("subteam_id") == services.roster.group:
+        services.roster.refresh(services.gateway, services.clock.now())
 
 
 def member_joined(event: dict[str, Any], context: BoltContext) -> None:
