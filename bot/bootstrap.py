@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings
 from bot.database import Database
 from bot.database.migrate import upgrade
 from bot.incident import service as incidents
+from bot.mail import build_gateway
 from bot.policy import BusinessCalendar, Policy, PolicyError, load_policy
 from bot.roster.service import Roster
 from bot.services import Services
@@ -45,12 +46,16 @@ def build_services(
         roster=Roster(settings.security_team, settings.security_team_group),
         policy=policy,
         calendar=calendar,
+        mail=build_gateway(settings),
     )
     from bot.slack import roster_changes
     from bot.slack.exposure import install_guard
 
     install_guard(services)  # every post is checked: private channels only
     roster_changes.install(services)  # who leaves the team loses its access
+    from bot.slack.mail_reports import report_given_up
+
+    services.hooks.mail_settled.append(report_given_up)
     return services
 
 
