@@ -170,6 +170,9 @@ def _phase_event(
     record(session, now, actor, "incident.phase", incident.id, old=old, new=new, why=why)
 
 
+FIXED_VERSIONS_MAX = 500  # the column's size
+
+
 def change_phase(
     session: Session,
     incident_id: int,
@@ -185,6 +188,13 @@ def change_phase(
     from bot.incident.phases import check_transition
 
     incident = _locked(session, incident_id)
+    if fixed_versions is not None and len(fixed_versions.strip()) > FIXED_VERSIONS_MAX:
+        raise StepRefused(
+            [
+                f"The fixed versions are {len(fixed_versions.strip())} characters long; at most "
+                f"{FIXED_VERSIONS_MAX} are allowed. Nothing was changed."
+            ]
+        )
     if disclosure_planned_at is not None:
         incident.disclosure_planned_at = disclosure_planned_at
     if fixed_versions is not None and fixed_versions.strip():

@@ -21,6 +21,7 @@ from bot.intake.models import KEY_MAX
 from bot.intake.problems import MEDIA_TYPE, Problem, invalid_fields
 from bot.intake.report import read_report
 from bot.intake.service import Answer, Delivery, KeyReused, receive
+from bot.logs import error_summary
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -117,16 +118,6 @@ def _unavailable() -> Problem:
         "with the same idempotency key.",
         headers={"Retry-After": RETRY_AFTER},
     )
-
-
-def _where(error: BaseException) -> str:
-    """The innermost frame of an error as file:line, enough to find the bug."""
-    tb = error.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    if tb is None:
-        return "?"
-    return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
 
 
 def _send(
@@ -276,11 +267,10 @@ class IntakeEndpoints:
         except Exception as error:  # whatever it was, the report is kept
             # The class and where it happened, never the message: it may quote the report.
             log.error(
-                "%s delivery %d could not be opened (%s at %s); kept for the team",
+                "%s delivery %d could not be opened (%s); kept for the team",
                 source,
                 raw_id,
-                type(error).__name__,
-                _where(error),
+                error_summary(error),
             )
             self._settle(raw_id, raw.NEEDS_LOOK, 202, reason=type(error).__name__)
             self.services.background.defer(self._tell_team_to_look, source, raw_id)

@@ -10,15 +10,18 @@ Work the database could not do is answered with "nothing was saved, try again".
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, Respond
 
 from bot.database import UNAVAILABLE
+from bot.logs import error_summary
 from bot.services import Services
 from bot.slack import outage
 
+log = logging.getLogger(__name__)
 Work = Callable[[dict[str, Any], Respond], None]
 Listener = Callable[[Ack, dict[str, Any], Respond], None]
 
@@ -36,6 +39,10 @@ def after_ack(services: Services) -> Callable[[Work], Listener]:
             except UNAVAILABLE as error:
                 outage.log_outage(body.get("type") or "?", error)
                 outage.after_ack(body, respond, services.gateway)
+            except Exception as error:
+                # Acknowledged already: the person still gets an answer, the log the class.
+                log.error("%s failed after its ack: %s", work.__name__, error_summary(error))
+                outage.failed_after_ack(body, respond, services.gateway)
 
         answered.__name__ = listener.__name__ = work.__name__
         listener.__qualname__ = work.__qualname__

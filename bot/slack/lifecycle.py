@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from bot.exports.files import export_files, load_context, people_in
@@ -27,6 +28,10 @@ from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
 
 log = logging.getLogger(__name__)
+TOO_LONG = (
+    "Some of that text is longer than the bot can store, so nothing was saved. "
+    "Shorten it and try again."
+)
 
 
 @dataclass
@@ -62,6 +67,10 @@ class Lifecycle:
                 return work(session), []
         except incidents.StepRefused as refusal:
             return None, refusal.problems
+        except DataError:
+            # A value the column cannot hold that no check caught: refused, never silent.
+            log.warning("a step was refused by the database (a value does not fit its column)")
+            return None, [TOO_LONG]
 
     def _announce(
         self, incident_id: int, note: tuple[str, list], reason: str | None

@@ -16,6 +16,11 @@ NOT_ON_ROSTER = (
     "Only the security team can manage incidents. To report a vulnerability, "
     "run `/disclose` with no text and fill in the form."
 )
+OUTSIDER_HELP = (
+    "*`/disclose`* with no text opens the form to report a vulnerability privately to the "
+    "security team; you get a receipt with the incident ID. *`/cvss <vector>`* scores a CVSS "
+    "vector. Managing incidents is for the security team."
+)
 NOT_IN_INCIDENT = "Run this in an incident's channel. `/disclose help` lists what you can do."
 
 
@@ -69,7 +74,8 @@ def dispatch(services: Services, command: dict[str, Any]) -> Reply | None:
     name, _, args = text.partition(" ")
     user_id = command["user_id"]
     if not services.roster.is_member(user_id):
-        return Reply(NOT_ON_ROSTER)
+        # Anyone may ask for help (README): what they can do, and nothing of the team's.
+        return Reply(OUTSIDER_HELP if name.lower() == "help" else NOT_ON_ROSTER)
     found = SUBCOMMANDS.get(name.lower())
     if found is None:
         return Reply(f"I don't know `/disclose {escape(name)}`. " + help_text())

@@ -9,7 +9,9 @@ from slack_bolt import Ack, App, Respond
 
 from bot.incident import service as incidents
 from bot.incident.validation import validate_draft
+from bot.logs import error_summary
 from bot.services import Services
+from bot.slack import outage
 from bot.slack.blocks.disclose_modal import CALLBACK_ID, disclose_modal, read_submission
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
@@ -24,7 +26,18 @@ def register(app: App, services: Services, setup: IncidentSetup) -> None:
     def disclose(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
         if (command.get("text") or "").strip():
-            reply = dispatch(services, command)
+            try:
+                reply = dispatch(services, command)
+            except Exception as error:
+                # Answered here, not by Bolt's error handler: Bolt forgets an ack when the
+                # listener fails soon after it, and Slack then shows the person a timeout.
+                if outage.is_database_down(error):
+                    outage.log_outage("slash_command", error)
+                    outage.after_ack(command, respond, services.gateway)
+                else:
+                    log.error("/disclose failed after its ack: %s", error_summary(error))
+                    outage.failed_after_ack(command, respond, services.gateway)
+                return
             if reply is not None:
                 respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
             return
