@@ -125,3 +125,25 @@ def test_every_post_asks_slack_not_to_unfurl(bot: RunningBot) -> None:
     for call in posts:
         for flag in ("unfurl_links", "unfurl_media"):
             assert str(call.params.get(flag)).lower() in ("false", "0"), (flag, call.params)
+
+
+def test_a_new_channel_id_from_a_slack_connect_share_blocks_both(bot: RunningBot) -> None:
+    ws, slack = bot.workspace, bot.slack
+    incident = open_incident(bot)
+    # As Slack's event reference shows it: sent when a private channel is shared externally.
+    event = {
+        "type": "channel_id_changed",
+        "old_channel_id": incident.channel_id,
+        "new_channel_id": "C0NEWSHARED1",
+    }
+    assert bot.driver.event(event).status == 200
+    wait_until(
+        lambda: [t for t in triage_thread(bot, incident.triage_ts) if "shared with another" in t],
+        what="the note in the triage thread",
+    )
+    before = len(slack.calls)
+    command(bot, ws.alice, incident.channel_id, "update Still embargoed")
+    bot.services.background.wait()
+    assert calls_into(bot, incident.channel_id, before) == []
+    guard = bot.services.gateway.guard
+    assert guard is not None and guard.is_blocked("C0NEWSHARED1")
