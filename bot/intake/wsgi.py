@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 BODY_LIMIT = 256 * 1024  # bytes
 RETRY_AFTER = "30"  # seconds, when the database does not answer
+RAW_ID = "bot.intake_raw_id"  # the environ key naming the kept delivery
 KEPT_DETAIL = (
     "The report was received and kept, but could not be opened as an incident automatically; "
     "the security team has been told and will open it. Do not send it again."
@@ -159,15 +160,79 @@ class IntakeEndpoints:
             except Problem as problem:
                 if problem.status == 401:
                     log.warning("intake %s refused: %s", environ.get("PATH_INFO"), problem.detail)
+                self._settled(environ, problem)
                 return _send(
                     start_response, problem.status, problem.body(), MEDIA_TYPE, problem.headers
                 )
+            except Exception as error:
+                if RAW_ID not in environ:
+                    raise
+                status, body, answer = self._kept_for_a_look(environ, error)
+            else:
+                self._settled(environ, None, status, answer)
             chunks = _send(start_response, status, body)
             if answer is None or not answer.created:
                 return chunks
             return _ThenRun(chunks, lambda: self._set_up_later(answer.incident_id))
 
         return route
+
+    # -- never losing a signed delivery ---------------------------------------------------
+    def _keep(self, environ: Environ, source: str, body: bytes, received_at: Any) -> None:
+        """Store the signed bytes before anything reads them. From here on a failure of ours
+        keeps the delivery, answers 202 and tells the team: a signed report is never lost."""
+        try:
+            raw_id = raw.keep(self.services.db, source, body, received_at)
+        except UNAVAILABLE as error:
+            log.warning("database unavailable while keeping a delivery: %s", outage_reason(error))
+            raise _unavailable() from None
+        environ[RAW_ID] = (source, raw_id)
+
+    def _settled(
+        self,
+        environ: Environ,
+        problem: Problem | None,
+        status: int = 0,
+        answer: Answer | None = None,
+    ) -> None:
+        if RAW_ID not in environ:
+            return
+        _, raw_id = environ[RAW_ID]
+        if problem is not None:  # the sender's mistake, or 503: retried by the sender
+            state = raw.RECEIVED if problem.status == 503 else raw.REFUSED
+            self._mark(raw_id, state, problem.status, reason=problem.slug)
+        else:
+            incident_id = answer.incident_id if answer is not None else None
+            self._mark(raw_id, raw.OPENED, status, incident_id=incident_id)
+
+    def _kept_for_a_look(
+        self, environ: Environ, error: Exception
+    ) -> tuple[int, dict[str, Any], Answer | None]:
+        source, raw_id = environ[RAW_ID]
+        # The class and where it happened, never the message: it may quote the report.
+        log.error(
+            "%s delivery %d could not be opened (%s); kept for the team",
+            source,
+            raw_id,
+            error_summary(error),
+        )
+        self._mark(raw_id, raw.NEEDS_LOOK, 202, reason=type(error).__name__)
+        self.services.background.defer(self._tell_team_to_look, source, raw_id)
+        return 202, {"ok": True, "kept": raw_id, "detail": KEPT_DETAIL}, None
+
+    def _mark(self, raw_id: int, state: str, status: int, **details: Any) -> None:
+        try:
+            raw.settle(self.services.db, raw_id, state, status, **details)
+        except Exception as error:  # the answer matters more than the mark
+            log.warning(
+                "could not mark delivery %d as %s (%s)", raw_id, state, type(error).__name__
+            )
+
+    def _tell_team_to_look(self, source: str, raw_id: int) -> None:
+        from bot.slack.blocks.embargo import report_needs_a_look
+
+        text = report_needs_a_look(source, raw_id)
+        self.services.gateway.post(self.services.triage.private_id(), text)
 
     # -- the two endpoints -------------------------------------------------------------
     def report(self, environ: Environ) -> tuple[int, dict[str, Any], Answer | None]:
@@ -185,17 +250,14 @@ class IntakeEndpoints:
             )
         except signatures.SignatureError as error:
             raise _unauthenticated(str(error), "intake") from None
-
-        def open_report() -> tuple[int, dict[str, Any], Answer | None]:
-            _require_json(environ)
-            key = _key(environ, "Idempotency-Key")
-            draft, problems = read_report(_parse_json(body))
-            if draft is None:
-                raise invalid_fields(problems)
-            answer = self._receive(Delivery("intake", key, body, received_at), draft)
-            return answer.status, answer.body, answer
-
-        return self._kept("intake", body, received_at, open_report)
+        self._keep(environ, "intake", body, received_at)
+        _require_json(environ)
+        key = _key(environ, "Idempotency-Key")
+        draft, problems = read_report(_parse_json(body))
+        if draft is None:
+            raise invalid_fields(problems)
+        answer = self._receive(Delivery("intake", key, body, received_at), draft)
+        return answer.status, answer.body, answer
 
     def github(self, environ: Environ) -> tuple[int, dict[str, Any], Answer | None]:
         received_at = self.services.clock.now()
@@ -215,83 +277,28 @@ class IntakeEndpoints:
             return 200, {"ok": True, "event": "ping"}, None
         if event != github.EVENT:
             return 202, {"ok": True, "ignored": f"{event or 'unnamed'} events are not used"}, None
-
-        def open_advisory() -> tuple[int, dict[str, Any], Answer | None]:
-            document = _parse_json(body)
-            action = document.get("action") if isinstance(document, dict) else None
-            if action != github.ACTION:
-                return 202, {"ok": True, "ignored": f"{event} {action} is not a new report"}, None
-            key = _key(environ, "X-GitHub-Delivery")
-            advisory, problems = github.read_advisory(document)
-            if advisory is None:
-                raise invalid_fields(problems)
-            answer = self._receive(
-                Delivery("github", key, body, received_at),
-                advisory.draft,
-                incident_fields=advisory.incident_fields,
-                details={
-                    "ghsa_id": advisory.ghsa_id,
-                    "cve_id": advisory.cve_id,
-                    "severity": advisory.severity,
-                    "cwe_ids": advisory.cwe_ids,
-                    "repository": advisory.repository,
-                },
-            )
-            return answer.status, answer.body, answer
-
-        return self._kept("github", body, received_at, open_advisory)
-
-    # -- never losing a signed delivery ---------------------------------------------------
-    def _kept(
-        self,
-        source: str,
-        body: bytes,
-        received_at: Any,
-        handle: Callable[[], tuple[int, dict[str, Any], Answer | None]],
-    ) -> tuple[int, dict[str, Any], Answer | None]:
-        """Store the signed bytes first, then handle them. A refusal of the sender's mistake
-        goes back as it is; any failure of ours keeps the delivery, answers 202 and tells the
-        team, since a validly signed report must never be lost."""
-        db = self.services.db
-        try:
-            raw_id = raw.keep(db, source, body, received_at)
-        except UNAVAILABLE as error:
-            log.warning("database unavailable while keeping a delivery: %s", outage_reason(error))
-            raise _unavailable() from None
-        try:
-            status, answer_body, answer = handle()
-        except Problem as problem:
-            state = raw.RECEIVED if problem.status == 503 else raw.REFUSED
-            self._settle(raw_id, state, problem.status, reason=problem.slug)
-            raise
-        except Exception as error:  # whatever it was, the report is kept
-            # The class and where it happened, never the message: it may quote the report.
-            log.error(
-                "%s delivery %d could not be opened (%s); kept for the team",
-                source,
-                raw_id,
-                error_summary(error),
-            )
-            self._settle(raw_id, raw.NEEDS_LOOK, 202, reason=type(error).__name__)
-            self.services.background.defer(self._tell_team_to_look, source, raw_id)
-            return 202, {"ok": True, "kept": raw_id, "detail": KEPT_DETAIL}, None
-        incident_id = answer.incident_id if answer is not None else None
-        self._settle(raw_id, raw.OPENED, status, incident_id=incident_id)
-        return status, answer_body, answer
-
-    def _settle(self, raw_id: int, state: str, status: int, **details: Any) -> None:
-        try:
-            raw.settle(self.services.db, raw_id, state, status, **details)
-        except Exception as error:  # the answer matters more than the mark
-            log.warning(
-                "could not mark delivery %d as %s (%s)", raw_id, state, type(error).__name__
-            )
-
-    def _tell_team_to_look(self, source: str, raw_id: int) -> None:
-        from bot.slack.blocks.embargo import report_needs_a_look
-
-        text = report_needs_a_look(source, raw_id)
-        self.services.gateway.post(self.services.triage.private_id(), text)
+        self._keep(environ, "github", body, received_at)
+        document = _parse_json(body)
+        action = document.get("action") if isinstance(document, dict) else None
+        if action != github.ACTION:
+            return 202, {"ok": True, "ignored": f"{event} {action} is not a new report"}, None
+        key = _key(environ, "X-GitHub-Delivery")
+        advisory, problems = github.read_advisory(document)
+        if advisory is None:
+            raise invalid_fields(problems)
+        answer = self._receive(
+            Delivery("github", key, body, received_at),
+            advisory.draft,
+            incident_fields=advisory.incident_fields,
+            details={
+                "ghsa_id": advisory.ghsa_id,
+                "cve_id": advisory.cve_id,
+                "severity": advisory.severity,
+                "cwe_ids": advisory.cwe_ids,
+                "repository": advisory.repository,
+            },
+        )
+        return answer.status, answer.body, answer
 
     # -- storing, then Slack -------------------------------------------------------------
     def _receive(self, delivery: Delivery, draft: IncidentDraft, **extra: Any) -> Answer:
