@@ -13,9 +13,9 @@ from slack_bolt.authorization import AuthorizeResult
 from bot.services import Services
 from bot.slack import outage
 from bot.slack.listeners import (
+    channel_watch,
     cvss,
     disclose,
-    embargo,
     home,
     leads,
     lifecycle,
@@ -51,7 +51,7 @@ def build_app(services: Services) -> App:
     home.register(app, services)
     cvss.register(app, services)
     reminders.register(app, services)
-    embargo.register(app, services)
+    channel_watch.register(app, services)
 
     app.error(outage.error_handler(services))
 

@@ -52,8 +52,11 @@ class ChannelGuard:
         *,
         trust_seconds: float = TRUST_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
+        public_on_purpose: Iterable[str | None] = (),
     ) -> None:
         self.on_exposed = on_exposed
+        # Channels configured to be public (a disclosure announcement channel): never checked.
+        self.public_on_purpose = frozenset(c for c in public_on_purpose if c)
         self._known_exposed = known_exposed
         self.trust_seconds = trust_seconds
         self._monotonic = monotonic
@@ -90,7 +93,7 @@ class ChannelGuard:
         """Raise SlackError(channel_not_private) unless the call's channel may carry it."""
         field = DELIVERING.get(method)
         channel = str(params.get(field) or "") if field else ""
-        if not channel or channel[:1] in ("U", "W", "D"):
+        if not channel or channel[:1] in ("U", "W", "D") or channel in self.public_on_purpose:
             return  # a user ID opens a DM; D... is a DM
         self.verify(gateway, channel, method)
 

@@ -37,7 +37,11 @@ def install_guard(services: Services) -> ChannelGuard:
 
     # The bot's clock (injectable), so the trust window is the same for tests and replicas.
     guard = ChannelGuard(
-        on_exposed, known_exposed, monotonic=lambda: services.clock.now().timestamp()
+        on_exposed,
+        known_exposed,
+        monotonic=lambda: services.clock.now().timestamp(),
+        # The one channel meant to be public, when the announcement feature configures it.
+        public_on_purpose=[getattr(services.settings, "announce_channel", None)],
     )
     services.gateway.guard = guard
     return guard
