@@ -1,5 +1,4 @@
-"""The triage channel must stay private and unshared: checked at start and before the bot
-posts there (here, and by the gateway's channel guard on every post)."""
+"""The triage channel must stay private: checked at start and before the bot posts there."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from bot.slack.channel_guard import exposure_of
 from bot.slack.gateway import SlackError, SlackGateway
 
 RECHECK_AFTER = 60.0  # seconds a "private" answer is trusted before asking Slack again
@@ -37,7 +35,7 @@ class TriageChannel:
             )
         if not fresh:
             info = self.gateway.channel_info(self.channel_id)
-            if exposure_of(info) is not None:
+            if not info.get("is_private"):
                 with self._lock:
                     self._checked_at = None
                 raise SlackError("conversations.info", "triage_not_private")

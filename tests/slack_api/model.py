@@ -133,9 +133,7 @@ class Channel:
     messages: list[Message] = field(default_factory=list)  # top level, oldest first
     by_ts: dict[str, Message] = field(default_factory=dict)  # every message, replies too
     im_user: str | None = None
-    # Slack Connect: shared with another organisation (and so, for Slack, "shared").
-    is_ext_shared: bool = False
-    is_pending_ext_shared: bool = False
+    is_ext_shared: bool = False  # shared with another organisation (Slack Connect)
 
     @property
     def kind(self) -> str:
@@ -171,10 +169,10 @@ class Channel:
             "is_archived": self.is_archived,
             "is_general": False,
             "unlinked": 0,
-            "is_shared": self.is_ext_shared,
+            "is_shared": False,
             "is_ext_shared": self.is_ext_shared,
             "is_org_shared": False,
-            "is_pending_ext_shared": self.is_pending_ext_shared,
+            "is_pending_ext_shared": False,
             "pending_shared": [],
             "is_member": viewer in self.members,
             "topic": {
