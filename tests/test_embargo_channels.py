@@ -44,6 +44,7 @@ def test_a_channel_made_public_gets_nothing_more(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
     incident = open_incident(bot)
     set_lead(bot, incident, ws.bob)
+    bot.services.background.wait()  # the opening's own follow-ups are done
     slack.convert_to_public(incident.channel_id)
     # No event tells of a conversion: the guard's trust runs out and it asks again.
     bot.clock.advance(timedelta(seconds=TRUST_SECONDS + 1))
@@ -80,6 +81,7 @@ def test_a_channel_shared_with_another_organisation_is_caught_by_the_event(
     ws, slack = bot.workspace, bot.slack
     incident = open_incident(bot)
     command(bot, ws.alice, incident.channel_id, "update Patch under review")  # trusted now
+    bot.services.background.wait()
     slack.share_externally(incident.channel_id)
     event = {
         "type": "channel_shared",
@@ -130,6 +132,7 @@ def test_every_post_asks_slack_not_to_unfurl(bot: RunningBot) -> None:
 def test_a_new_channel_id_from_a_slack_connect_share_blocks_both(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
     incident = open_incident(bot)
+    bot.services.background.wait()
     # As Slack's event reference shows it: sent when a private channel is shared externally.
     event = {
         "type": "channel_id_changed",
