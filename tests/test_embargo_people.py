@@ -170,3 +170,32 @@ def test_fix_team_by_mention_adds_only_the_first_person(bot: RunningBot) -> None
     assert ws.dave in members and mallory not in members
     assert slack.dm_channel(mallory) is None
     assert f"<@{mallory}>" in answer and "their own" in answer
+
+
+def test_reminders_of_a_member_who_left_go_to_the_commander(group_bot: RunningBot) -> None:
+    from datetime import timedelta
+
+    from bot.reminder.tick import run_tick
+    from tests.intake_checks import wait_for_planned_deadlines
+
+    bot, ws, slack = group_bot, group_bot.workspace, group_bot.slack
+    incident = open_incident(bot)
+    set_lead(bot, incident, ws.bob)
+    set_commander(bot, incident, ws.alice)
+    wait_for_planned_deadlines(bot, incident.id)
+    bot.services.background.wait()
+    group = bot.services.roster.group
+    assert group is not None
+    slack.set_usergroup_users(group, [ws.carol])
+    event = {"type": "subteam_members_changed", "subteam_id": group, "removed_users": [ws.bob]}
+    assert bot.driver.event(event).status == 200
+    wait_until(lambda: not bot.services.roster.is_member(ws.bob), what="the roster to change")
+    bot.services.background.wait()
+    told_bob = len(dm_texts(bot, ws.bob))
+
+    bot.clock.advance(timedelta(days=60))  # every deadline and its reminders fall due
+    report = run_tick(bot.services)
+
+    assert report.sent > 0
+    assert len(dm_texts(bot, ws.bob)) == told_bob
+    assert [m for m in dm_texts(bot, ws.alice) if incident.human_id in m.text]
