@@ -140,6 +140,7 @@ def test_a_report_that_opens_is_marked_opened(intake_bot: RunningBot) -> None:
     assert reply.status == 201
     (row,) = raw_rows(bot)
     assert row.state == OPENED and row.incident_id == bot.incident().id
+    assert row.body == b""  # the incident holds the report; no second copy is kept
 
 
 def test_the_same_signed_report_with_a_new_key_opens_nothing_new(intake_bot: RunningBot) -> None:

@@ -56,3 +56,5 @@ def settle(
             return
         row.state, row.status, row.incident_id = state, status, incident_id
         row.reason = reason[:200] if reason else None
+        if state == OPENED:
+            row.body = b""  # the incident holds it now; a second copy is only more to guard
