@@ -195,3 +195,17 @@ def test_odd_signature_headers_get_401_and_one_log_line(
     assert len(lines) == 3, [r.getMessage() for r in lines]
     assert not any(r.exc_info for r in caplog.records)
     assert bot.incidents() == [] and raw_rows(bot) == []
+
+
+def test_concurrent_replays_with_fresh_keys_open_one_incident(intake_bot: RunningBot) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bot = intake_bot
+    body = json.dumps(REPORT).encode()
+    headers = intake_headers(body, now(bot))
+    copies = [{**headers, "Idempotency-Key": f"replayed-{n}"} for n in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda h: send(bot, body, h), copies))
+    assert {r.status for r in replies} == {201}
+    assert len({r.json()["incident_id"] for r in replies}) == 1
+    assert len(bot.incidents()) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
@@ -33,6 +34,8 @@ KEPT_DETAIL = (
     "The report was received and kept, but could not be opened as an incident automatically; "
     "the security team has been told and will open it. Do not send it again."
 )
+
+_BODY_LOCKS = [threading.Lock() for _ in range(64)]  # striped by the body's digest
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -302,15 +305,19 @@ class IntakeEndpoints:
 
     # -- storing, then Slack -------------------------------------------------------------
     def _receive(self, delivery: Delivery, draft: IncidentDraft, **extra: Any) -> Answer:
+        # Copies of one body (a replay with a fresh key) queue here, so the second finds the
+        # first's answer; across replicas only the later look in `receive` separates them.
+        same_body = _BODY_LOCKS[int(delivery.fingerprint[:8], 16) % len(_BODY_LOCKS)]
         try:
-            answer = receive(
-                self.services.db,
-                delivery,
-                draft,
-                now=self.services.clock.now(),
-                prefix=self.services.settings.incident_prefix,
-                **extra,
-            )
+            with same_body:
+                answer = receive(
+                    self.services.db,
+                    delivery,
+                    draft,
+                    now=self.services.clock.now(),
+                    prefix=self.services.settings.incident_prefix,
+                    **extra,
+                )
         except KeyReused:
             raise Problem(
                 422,
