@@ -110,3 +110,16 @@ def test_half_open_connections_do_not_keep_the_health_check_out(bot: RunningBot)
     finally:
         for sock in held:
             sock.close()
+
+
+def test_a_lone_surrogate_in_a_slack_form_opens_the_incident(bot: RunningBot) -> None:
+    from tests.forms import disclose_values
+
+    ws, slack = bot.workspace, bot.slack
+    bot.driver.slash("/disclose", "", user_id=ws.alice, channel_id=ws.general)
+    view = wait_until(lambda: slack.open_view_for(ws.alice), what="the form")
+    values = disclose_values(title="Heap overflow \ud800 in the parser")
+    answer = bot.driver.submit_view(view["id"], ws.alice, values=values)
+    assert answer.status == 200 and not answer.problems
+    (incident,) = bot.wait_for_setup()
+    assert incident.title == "Heap overflow \ufffd in the parser"

@@ -67,13 +67,24 @@ def _without_nul_characters(body: dict[str, Any], next: Any) -> None:
 
 def _strip_nul(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        value = value.replace("\x00", "") if "\x00" in value else value
+        return _without_lone_surrogates(value)
     if isinstance(value, dict):
         for key, item in value.items():
             value[key] = _strip_nul(item)
     elif isinstance(value, list):
         value[:] = [_strip_nul(item) for item in value]
     return value
+
+
+def _without_lone_surrogates(text: str) -> str:
+    """A JSON payload may escape half a surrogate pair (`\\ud800`), which no database stores
+    and no encoder writes: each becomes U+FFFD, as a UTF-8 decoder shows a broken byte."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
+    return text
 
 
 def _known_identity(services: Services) -> Callable[..., AuthorizeResult]:
