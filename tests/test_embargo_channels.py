@@ -114,6 +114,10 @@ def test_a_shared_triage_channel_gets_no_incident(bot: RunningBot) -> None:
     assert not [
         c for c in slack.calls_to("chat.postMessage") if c.params.get("channel") == ws.triage
     ]
+    # There is no private place left to say it: each member is told by DM, once.
+    for member in (ws.alice, ws.bob, ws.carol):
+        told = [m for m in dm_texts(bot, member) if "triage channel was shared" in m.text]
+        assert len(told) == 1, member
 
 
 def test_every_post_asks_slack_not_to_unfurl(bot: RunningBot) -> None:
