@@ -199,3 +199,27 @@ def test_reminders_of_a_member_who_left_go_to_the_commander(group_bot: RunningBo
     assert report.sent > 0
     assert len(dm_texts(bot, ws.bob)) == told_bob
     assert [m for m in dm_texts(bot, ws.alice) if incident.human_id in m.text]
+
+
+def test_a_member_dropped_from_security_team_loses_access_at_the_restart(
+    bot: RunningBot, db: Database, slack: FakeSlack, workspace: Workspace
+) -> None:
+    ws = workspace
+    incident = open_incident(bot)
+    bot.services.background.wait()
+    assert ws.bob in slack.channel(incident.channel_id).members
+    bot.stop()
+
+    # The next start reads SECURITY_TEAM without Bob.
+    settings = harness.test_settings(slack, ws, db.url).model_copy(
+        update={"security_team": [ws.alice, ws.carol, ws.erin]}
+    )
+    services = build_services(settings, clock=ManualClock(START), db=db)
+    identify(services)
+    restarted = RunningBot(services, slack, ws)
+    try:
+        assert ws.bob not in slack.channel(incident.channel_id).members
+        notes = [t for t in triage_thread(restarted, incident) if f"<@{ws.bob}> left" in t]
+        assert len(notes) == 1 and "removed" in notes[0]
+    finally:
+        restarted.stop()
