@@ -4,6 +4,7 @@ Driven over signed HTTP (commands, Slack's events, button clicks) against the lo
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -223,3 +224,18 @@ def test_a_member_dropped_from_security_team_loses_access_at_the_restart(
         assert len(notes) == 1 and "removed" in notes[0]
     finally:
         restarted.stop()
+
+
+def test_a_retried_join_event_tells_the_lead_once(bot: RunningBot) -> None:
+    ws, slack = bot.workspace, bot.slack
+    incident = open_incident(bot)
+    set_lead(bot, incident, ws.bob)
+    slack.add_member(incident.channel_id, ws.dave)
+    event = {"type": "member_joined_channel", "user": ws.dave, "channel": incident.channel_id}
+    event_id = "Ev" + uuid.uuid4().hex[:10].upper()
+    first = bot.driver.event(event, event_id=event_id)
+    lead_dm_about(bot, ws.bob, ws.dave)
+    retried = bot.driver.event(event, retry_num=1, event_id=event_id)
+    assert first.status == retried.status == 200
+    bot.services.background.wait()
+    assert len([m for m in dm_texts(bot, ws.bob) if f"<@{ws.dave}> joined" in m.text]) == 1

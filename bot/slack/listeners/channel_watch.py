@@ -13,6 +13,8 @@ Listeners are module-level functions; each reads the services from Bolt's contex
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -97,8 +99,10 @@ def team_group_changed(event: dict[str, Any], context: BoltContext) -> None:
         services.roster.refresh(services.gateway, services.clock.now())
 
 
-def member_joined(event: dict[str, Any], context: BoltContext) -> None:
+def member_joined(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
     services: Services = context["services"]
+    if _seen_before(str(body.get("event_id") or "")):
+        return  # Slack's retry of an event this process already handled
     user, channel = str(event.get("user") or ""), str(event.get("channel") or "")
     if not user or user == services.bot_user_id or services.roster.is_member(user):
         return
@@ -120,6 +124,23 @@ def member_joined(event: dict[str, Any], context: BoltContext) -> None:
             services.gateway.post(triage, text, blocks, thread_ts=incident.triage_ts)
     except SlackError as exc:
         log.warning("could not tell of a join to %s: %s", incident.human_id, exc.error)
+
+
+_SEEN_EVENTS: OrderedDict[str, None] = OrderedDict()
+_SEEN_LOCK = threading.Lock()
+SEEN_EVENTS_KEPT = 1000
+
+
+def _seen_before(event_id: str) -> bool:
+    if not event_id:
+        return False
+    with _SEEN_LOCK:
+        if event_id in _SEEN_EVENTS:
+            return True
+        _SEEN_EVENTS[event_id] = None
+        while len(_SEEN_EVENTS) > SEEN_EVENTS_KEPT:
+            _SEEN_EVENTS.popitem(last=False)
+    return False
 
 
 def _who(body: dict[str, Any], services: Services) -> tuple[Incident | None, str]:
