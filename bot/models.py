@@ -15,7 +15,9 @@ MODEL_MODULES = [
     "bot.reminder.models",
     "bot.intake.raw",
     "bot.embargo.models",
+    "bot.advisory.records",
     "bot.mail.models",
+    "bot.distributor.models",
 ]
 
 

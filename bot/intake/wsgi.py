@@ -12,12 +12,14 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 
 from bot.database import UNAVAILABLE, outage_reason
 from bot.incident.validation import IncidentDraft
 from bot.intake import github, raw, signatures
 from bot.intake.documents import parse_document
+from bot.intake.ghsa import GithubAnswer, receive_advisory
+from bot.intake.github import Advisory
 from bot.intake.models import KEY_MAX
 from bot.intake.problems import MEDIA_TYPE, Problem, invalid_fields
 from bot.intake.report import read_report
@@ -174,6 +176,8 @@ class IntakeEndpoints:
             else:
                 self._settled(environ, None, status, answer)
             chunks = _send(start_response, status, body)
+            if isinstance(answer, GithubAnswer) and (answer.changes or answer.published):
+                return _ThenRun(chunks, lambda: self._tell_thread_later(answer))
             if answer is None or not answer.created:
                 return chunks
             return _ThenRun(chunks, lambda: self._set_up_later(answer.incident_id))
@@ -283,41 +287,44 @@ class IntakeEndpoints:
         self._keep(environ, "github", body, received_at)
         document = _parse_json(body)
         action = document.get("action") if isinstance(document, dict) else None
-        if action != github.ACTION:
-            return 202, {"ok": True, "ignored": f"{event} {action} is not a new report"}, None
+        if action not in github.ACTIONS:
+            return 202, {"ok": True, "ignored": f"{event} {action} is not used"}, None
         key = _key(environ, "X-GitHub-Delivery")
         advisory, problems = github.read_advisory(document)
         if advisory is None:
             raise invalid_fields(problems)
-        answer = self._receive(
-            Delivery("github", key, body, received_at),
-            advisory.draft,
-            incident_fields=advisory.incident_fields,
-            details={
-                "ghsa_id": advisory.ghsa_id,
-                "cve_id": advisory.cve_id,
-                "severity": advisory.severity,
-                "cwe_ids": advisory.cwe_ids,
-                "repository": advisory.repository,
-            },
-        )
+        answer = self._receive(Delivery("github", key, body, received_at), advisory=advisory)
+        if answer is None:
+            ignored = f"{advisory.ghsa_id} was published, but no incident holds it"
+            return 202, {"ok": True, "ignored": ignored}, None
         return answer.status, answer.body, answer
 
     # -- storing, then Slack -------------------------------------------------------------
-    def _receive(self, delivery: Delivery, draft: IncidentDraft, **extra: Any) -> Answer:
+    @overload
+    def _receive(self, delivery: Delivery, draft: IncidentDraft) -> Answer: ...
+    @overload
+    def _receive(self, delivery: Delivery, *, advisory: Advisory) -> Answer | None: ...
+
+    def _receive(
+        self,
+        delivery: Delivery,
+        draft: IncidentDraft | None = None,
+        *,
+        advisory: Advisory | None = None,
+    ) -> Answer | None:
+        now, prefix = self.services.clock.now(), self.services.settings.incident_prefix
         # Copies of one body (a replay with a fresh key) queue here, so the second finds the
         # first's answer; across replicas only the later look in `receive` separates them.
         same_body = _BODY_LOCKS[int(delivery.fingerprint[:8], 16) % len(_BODY_LOCKS)]
         try:
             with same_body:
-                answer = receive(
-                    self.services.db,
-                    delivery,
-                    draft,
-                    now=self.services.clock.now(),
-                    prefix=self.services.settings.incident_prefix,
-                    **extra,
-                )
+                if advisory is not None:
+                    answer = receive_advisory(
+                        self.services.db, delivery, advisory, now=now, prefix=prefix
+                    )
+                else:
+                    assert draft is not None
+                    answer = receive(self.services.db, delivery, draft, now=now, prefix=prefix)
         except KeyReused:
             raise Problem(
                 422,
@@ -330,9 +337,14 @@ class IntakeEndpoints:
                 "database unavailable while storing an intake report: %s", outage_reason(error)
             )
             raise _unavailable() from None
-        if answer.created:
+        if answer is not None and answer.created:
             log.info("%s opened %s", delivery.source, answer.body["incident_id"])
         return answer
+
+    def _tell_thread_later(self, answer: GithubAnswer) -> None:
+        from bot.slack.github_notes import tell_thread
+
+        self.services.background.defer(tell_thread, self.services, answer)
 
     def _set_up_later(self, incident_id: int) -> None:
         self.services.background.defer(self._set_up, incident_id)

@@ -16,10 +16,13 @@ from bot.slack.listeners import (
     channel_watch,
     cvss,
     disclose,
+    distributors,
+    embargo,
     home,
     leads,
     lifecycle,
     reminders,
+    stats,
     timeline_capture,
 )
 from bot.slack.setup import IncidentSetup
@@ -52,6 +55,9 @@ def build_app(services: Services) -> App:
     cvss.register(app, services)
     reminders.register(app, services)
     channel_watch.register(app, services)
+    stats.register(app, services)
+    distributors.register(app, services)
+    embargo.register(app, services)
 
     app.error(outage.error_handler(services))
 

@@ -26,6 +26,7 @@ from bot.slack.blocks import lifecycle as views
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.lifecycle import Lifecycle, Outcome
+from bot.slack.listeners import advisory_packages
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,15 @@ def _from_epoch(value: Any) -> datetime | None:
     return datetime.fromtimestamp(int(value), tz=UTC) if value not in (None, "") else None
 
 
+BLOCK_ORDER = "__block_order__"  # asks `value` for the view's block IDs, in order
+
+
 def _state(view: dict[str, Any]) -> Callable[[str], Any]:
     values = view["state"]["values"]
 
     def value(block_id: str) -> Any:
+        if block_id == BLOCK_ORDER:
+            return [block.get("block_id", "") for block in view.get("blocks", [])]
         element = (values.get(block_id) or {}).get(views.VALUE) or {}
         for key in ("value", "selected_date_time", "selected_users"):
             if key in element:
@@ -172,18 +178,26 @@ def _public(context: CommandContext) -> Reply:
     return _done(steps.make_public(incident.id, context.user_id, context.args))
 
 
-@subcommand("export", "export", "uploads timeline.md, advisory.md and osv.json to this channel.")
+@subcommand(
+    "export",
+    "export",
+    "uploads timeline.md, advisory.md, tracking-issue.md and osv.json to this channel.",
+)
 def _export(context: CommandContext) -> Reply:
     steps, incident = _lifecycle(context)
     return Reply(answer(steps.export(incident.id, context.user_id)))
 
 
-@subcommand("advisory", "advisory", "edits the CVE ID, versions, mitigation, detection, credits.")
+@subcommand(
+    "advisory",
+    "advisory",
+    "edits the CVE ID, affected packages, mitigation, detection, CWEs, credits.",
+)
 def _advisory(context: CommandContext) -> Reply | None:
     assert context.incident is not None
     try:
         context.services.gateway.open_view(
-            context.trigger_id, views.advisory_modal(context.incident)
+            context.trigger_id, advisory_packages.advisory_form(context.services, context.incident)
         )
     except SlackError as exc:
         return Reply(f"The form could not open ({exc.plain}). Please run the command again.")
@@ -295,7 +309,9 @@ def register(app: App, services: Services) -> None:
     button("lifecycle_embargo", opens_view=True)(modal(views.embargo_modal))
     button("lifecycle_released", opens_view=True)(modal(views.released_modal))
     button("lifecycle_close", opens_view=True)(modal(views.close_modal))
-    button("lifecycle_advisory", opens_view=True)(modal(views.advisory_modal))
+    button("lifecycle_advisory", opens_view=True)(
+        modal(lambda incident: advisory_packages.advisory_form(services, incident))
+    )
     button("lifecycle_fixteam", opens_view=True)(modal(views.fixteam_modal))
     button("lifecycle_start_fixing")(
         lambda incident, user, body: quiet(
@@ -318,6 +334,7 @@ def register(app: App, services: Services) -> None:
         )
     )
     register_submissions(app, services, steps, find)
+    advisory_packages.register(app, services)
 
 
 # -- modal submissions ------------------------------------------------------------------------
@@ -423,13 +440,18 @@ def register_submissions(
 
     @submission(views.ADVISORY_CALLBACK, "cve_id")
     def advisory(incident: Incident, user: str, value: Callable[[str], Any]) -> Submitted:
-        given = advisory_fields.normalise(
-            {name: value(name) or "" for name in incidents.ADVISORY_FIELDS}
-        )
+        # The packages have blocks of their own; their older text fields follow them.
+        names = [n for n in incidents.ADVISORY_FIELDS if n not in incidents.PACKAGE_TEXT_FIELDS]
+        given = advisory_fields.normalise({name: value(name) or "" for name in names})
         problems = advisory_fields.validate(given)
+        slot_ids = advisory_packages.slots(value(BLOCK_ORDER) or [])
+        packages, package_problems = advisory_packages.read_drafts(
+            advisory_packages.drafts_from(value, slot_ids), slot_ids
+        )
+        problems.update(package_problems)
         if problems:
             return Submitted(problems)
-        return step(steps.edit_advisory(incident.id, given, user), "cve_id")
+        return step(steps.edit_advisory(incident.id, given, user, packages), "cve_id")
 
     @submission(views.FIXTEAM_CALLBACK, "users")
     def fixteam(incident: Incident, user: str, value: Callable[[str], Any]) -> Submitted:
