@@ -253,7 +253,7 @@ def act_reminders(demo: Demo) -> None:
     from bot.clock import ManualClock
     from bot.policy import BusinessCalendar, load_policy
     from bot.reminder.plan import deadline_rows
-    from bot.reminder.tick import MARKER, Ticker
+    from bot.slack.reminder_delivery import MARKER, Ticker
 
     services, alice = demo.services, demo.people["alice"]
     demo.say("\n== Reminders, on a policy whose deadlines are seconds long ==")
@@ -315,6 +315,8 @@ def act_reminders(demo: Demo) -> None:
         services.policy, services.calendar = saved
 
 
+from bot.demo_embargo import act_embargo  # noqa: E402 - the acts' list reads it
+
 ACTS: list[Callable[[Demo], None]] = [
     act_report,
     act_lead,
@@ -322,6 +324,7 @@ ACTS: list[Callable[[Demo], None]] = [
     act_lifecycle,
     act_outside_reporter,
     act_reminders,
+    act_embargo,
 ]
 
 

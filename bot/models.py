@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "bot.reminder.models",
     "bot.intake.raw",
     "bot.embargo.models",
+    "bot.outbox.models",
     "bot.advisory.records",
     "bot.mail.models",
     "bot.distributor.models",

@@ -2,7 +2,8 @@
 
 The database decides (bot.lead.service); this module shows the outcome: the offer in the
 incident channel's thread and in the candidate's DM, the answered offers edited in place
-with their buttons gone, the headline refreshed and a line in the incident's threads.
+with their buttons gone; the headline and the line in the incident's threads go through
+the outbox (bot.slack.changes).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from bot.lead import service as leads
 from bot.lead.models import LeadOffer, OfferKind
 from bot.lead.window import offer_expiry
 from bot.oncall import service as oncall
+from bot.outbox.service import REPAINT, emit
 from bot.services import Services
-from bot.slack import incident_messages
+from bot.slack import changes
 from bot.slack.blocks import leads as views
 from bot.slack.gateway import SlackError
 from bot.timeline.service import add_event
@@ -85,8 +87,10 @@ def on_incident_opened(services: Services, incident_id: int) -> None:
                 )
                 commander_named = True
         result = leads.first_offer(session, incident_id, team(services), now)
+        if commander_named:
+            emit(session, incident_id, REPAINT, now)
     if commander_named:
-        incident_messages.refresh(services, incident_id)
+        services.doorbell.ring(incident_id)
     deliver(services, result)
 
 
@@ -102,14 +106,21 @@ def deliver(services: Services, result: leads.Result) -> None:
         with services.db.transaction() as session:
             offer = leads.get_offer(session, result.offer_id)
     line = views.thread_update(result, offer)
-    if result.lead_changed:
-        incident_messages.refresh(services, result.incident_id)
-    if line:
-        incident_messages.post_update(services, result.incident_id, line)
+    if line or result.lead_changed:
+        # Its own transaction, right after the answer's: the thread line, the headline
+        # and the re-plan follow from this row (bot.slack.changes).
+        with services.db.transaction() as session:
+            emit(
+                session,
+                result.incident_id,
+                changes.LEAD,
+                services.clock.now(),
+                line=line or "",
+                lead_changed=result.lead_changed,
+            )
+        services.doorbell.ring(result.incident_id)
     if result.new_offer is not None:
         post_offer(services, result.new_offer)
-    if result.lead_changed:
-        services.hooks.changed(services, result.incident_id, "lead")
 
 
 def post_offer(services: Services, offer_id: int) -> bool:
@@ -198,21 +209,22 @@ def expire_offers(services: Services) -> int:
         with services.db.transaction() as session:
             result = leads.expire(session, offer_id, team(services), now)
             offer = leads.get_offer(session, offer_id)
+            if result.outcome != leads.Outcome.NOTHING_TO_DO and offer is not None:
+                line = _expiry_line(result, offer)
+                emit(session, offer.incident_id, changes.LEAD, now, line=line)
         if result.outcome == leads.Outcome.NOTHING_TO_DO or offer is None:
             continue  # another replica or an answer got there first
         moved += 1
-        _announce_expiry(services, result, offer)
         deliver(services, result)
     for offer_id in unposted:
         post_offer(services, offer_id)
     return moved
 
 
-def _announce_expiry(services: Services, result: leads.Result, offer: LeadOffer) -> None:
-    assert result.incident_id is not None
+def _expiry_line(result: leads.Result, offer: LeadOffer) -> str:
     if offer.kind == OfferKind.HANDOFF.value:
         stays = f"<@{result.lead_id}> stays lead." if result.lead_id else ""
         line = f":hourglass: The handoff to <@{offer.candidate_id}> lapsed. {stays}"
     else:
         line = f":hourglass: <@{offer.candidate_id}> did not answer the lead offer in time."
-    incident_messages.post_update(services, result.incident_id, line.strip())
+    return line.strip()

@@ -44,6 +44,11 @@ FINISHED = {
 }
 
 
+def setup_key(incident: Incident, step: str) -> str:
+    """The post key of a set-up message: a rerun finds the message by it (see the gateway)."""
+    return f"setup:{incident.id}:{step}"
+
+
 @dataclass
 class SetupResult:
     human_id: str
@@ -323,8 +328,16 @@ class IncidentSetup:
             incident.channel_id or "",
             views.headline_text(incident),
             views.headline_blocks(incident),
+            key=setup_key(incident, "headline"),
+            look_first=self._maybe_posted(incident),
         )
         return self._save(incident.id, "headline_posted", "Headline posted", headline_ts=ts)
+
+    def _maybe_posted(self, incident: Incident) -> bool:
+        """Whether an earlier run may have posted this step's message without recording it:
+        it stopped mid-run (a crash: its lease ran out) or failed after a lost answer."""
+        claim = _running.get()
+        return (claim is not None and claim.lapsed) or incident.setup_error is not None
 
     def _pin(self, incident: Incident) -> Incident:
         if incident.headline_pinned:
@@ -343,7 +356,11 @@ class IncidentSetup:
             return incident
         triage = self.services.triage.private_id()
         ts = self.gateway.post(
-            triage, views.triage_notice_text(incident), views.triage_notice_blocks(incident)
+            triage,
+            views.triage_notice_text(incident),
+            views.triage_notice_blocks(incident),
+            key=setup_key(incident, "triage-notice"),
+            look_first=self._maybe_posted(incident),
         )
         return self._save(
             incident.id, "triage_notice", "Notice posted in the triage channel", triage_ts=ts
@@ -357,7 +374,13 @@ class IncidentSetup:
         if self.services.roster.is_member(opener):
             return incident
         text, blocks = views.received_for_reporter(incident)
-        self.gateway.dm(opener, text, blocks)
+        self.gateway.dm(
+            opener,
+            text,
+            blocks,
+            key=setup_key(incident, "receipt"),
+            look_first=self._maybe_posted(incident),
+        )
         return self._save(
             incident.id, "receipt_sent", f"Receipt sent to <@{opener}>", opener_told=True
         )
@@ -387,9 +410,22 @@ class IncidentSetup:
     def _repair_notice(self, incident: Incident, repair: str) -> Incident:
         """Tell the team in the incident's channel and under the triage notice (both private)."""
         text, blocks = views.setup_repair_notice(incident, repair)
-        self.gateway.post(incident.channel_id or "", text, blocks)
+        self.gateway.post(
+            incident.channel_id or "",
+            text,
+            blocks,
+            key=setup_key(incident, "repair-channel"),
+            look_first=True,
+        )
         triage = self.services.triage.private_id()
-        self.gateway.post(triage, text, blocks, thread_ts=incident.triage_ts)
+        self.gateway.post(
+            triage,
+            text,
+            blocks,
+            thread_ts=incident.triage_ts,
+            key=setup_key(incident, "repair-triage"),
+            look_first=True,
+        )
         return self._save(incident.id, "setup_repaired", repair)
 
     def _tell_opener(self, incident: Incident, repaired: bool, repair: str = "") -> Incident:
@@ -401,7 +437,13 @@ class IncidentSetup:
         else:
             text, blocks = views.opened_for_team(incident)
         try:
-            self.gateway.dm(incident.opened_by, text, blocks)
+            self.gateway.dm(
+                incident.opened_by,
+                text,
+                blocks,
+                key=setup_key(incident, "opener-repaired" if repaired else "opener"),
+                look_first=self._maybe_posted(incident),
+            )
         except SlackError as exc:
             log.warning("could not DM %s: %s", incident.opened_by, exc.error)
         return self._save(incident.id, "setup_complete", opener_told=True, setup_error=None)

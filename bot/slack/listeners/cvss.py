@@ -203,7 +203,7 @@ def _record(
         return
     answer = records.recorded_answer(result, incident.human_id, recorded.is_final)
     respond(text=answer, response_type="ephemeral", replace_original=True)
-    scores.announce(services, recorded, via)
+    scores.show(services, recorded)
 
 
 def _channel_of(body: dict[str, Any]) -> str:

@@ -210,7 +210,7 @@ def register(app: App, services: Services) -> None:
             return
         # A database outage propagates: the app's error handler keeps the form open with it.
         ack()
-        scores.announce(services, recorded, scoring.VIA_MODAL)
+        scores.show(services, recorded)
 
 
 def _typed_vector(view: dict[str, Any], state: CvssState) -> str:

@@ -12,16 +12,16 @@ from slack_bolt import Ack, App, Respond
 
 from bot.deadline import DeadlineKind
 from bot.incident import service as incidents
+from bot.outbox.service import emit
 from bot.reminder import service as deadlines
 from bot.reminder.models import DeadlineRow
 from bot.services import Services
-from bot.slack import reminder_hooks
+from bot.slack import changes, reminder_hooks
 from bot.slack.blocks import reminders as views
 from bot.slack.blocks.home import DueItem
 from bot.slack.disclosure_review import disclosure_date_warning
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
-from bot.slack.incident_messages import post_update, refresh
 from bot.slack.listeners import home
 from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
 from bot.slack.listeners.lifecycle import parse_planned
@@ -63,22 +63,24 @@ def parse_kind(text: str) -> Kind | None:
 # -- doing it -------------------------------------------------------------------------------
 
 
-def announce(services: Services, changed: deadlines.Changed, reason: str) -> None:
-    """The Slack side of a deadline change: headline, thread reply, other features."""
-    refresh(services, changed.incident_id)
-    post_update(services, changed.incident_id, changed.text)
-    services.hooks.changed(services, changed.incident_id, reason)
-
-
 def run_change(
     services: Services, work: Callable[[Any], deadlines.Changed], reason: str
 ) -> tuple[deadlines.Changed | None, str]:
+    """The change and its outbox row in one transaction, then its delivery."""
     try:
         with services.db.transaction() as session:
             changed = work(session)
+            emit(
+                session,
+                changed.incident_id,
+                changes.DEADLINE,
+                services.clock.now(),
+                text=changed.text,
+                reason=reason,
+            )
     except deadlines.Refused as refusal:
         return None, str(refusal)
-    announce(services, changed, reason)
+    services.doorbell.ring(changed.incident_id)
     return changed, ""
 
 
