@@ -176,7 +176,7 @@ def test_fix_team_by_mention_adds_only_the_first_person(bot: RunningBot) -> None
 def test_reminders_of_a_member_who_left_go_to_the_commander(group_bot: RunningBot) -> None:
     from datetime import timedelta
 
-    from bot.reminder.tick import run_tick
+    from bot.slack.reminder_delivery import run_tick
     from tests.intake_checks import wait_for_planned_deadlines
 
     bot, ws, slack = group_bot, group_bot.workspace, group_bot.slack

@@ -72,6 +72,7 @@ class Delivery:
         self.gateway = SlackGateway(
             base.client, attempts=base.attempts, max_wait=base.max_wait, sleep=base._sleep
         )
+        self.gateway.guard = base.guard  # the same channel guard: private channels only
 
     @property
     def lease(self) -> timedelta:

@@ -67,6 +67,7 @@ class Ticker:
             # No waiting out rate limits here: a 429 puts back that reminder, others go on.
             base = self.services.gateway
             self.gateway = SlackGateway(base.client, attempts=base.attempts, max_wait=0)
+            self.gateway.guard = base.guard  # the same channel guard: private channels only
 
     def tick(self) -> TickReport:
         """Claim and send batches until nothing is due (each batch its own transaction)."""
