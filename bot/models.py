@@ -15,6 +15,8 @@ MODEL_MODULES = [
     "bot.reminder.models",
     "bot.intake.raw",
     "bot.embargo.models",
+    "bot.cve.models",
+    "bot.intake.mail_models",
     "bot.outbox.models",
     "bot.advisory.records",
     "bot.mail.models",

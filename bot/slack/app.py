@@ -14,6 +14,7 @@ from bot.services import Services
 from bot.slack import outage
 from bot.slack.listeners import (
     channel_watch,
+    cve,
     cvss,
     disclose,
     distributors,
@@ -21,7 +22,10 @@ from bot.slack.listeners import (
     home,
     leads,
     lifecycle,
+    mail,
     reminders,
+    reporter,
+    retrospective,
     stats,
     timeline_capture,
 )
@@ -55,6 +59,10 @@ def build_app(services: Services) -> App:
     cvss.register(app, services)
     reminders.register(app, services)
     channel_watch.register(app, services)
+    cve.register(app, services)
+    mail.register(app, services)
+    retrospective.register(app, services)
+    reporter.register(app, services)
     stats.register(app, services)
     distributors.register(app, services)
     embargo.register(app, services)

@@ -1,7 +1,7 @@
 """Keep every signed delivery raw; remember exposed channels and who was on the roster
 
 Revision ID: 0010
-Revises: 0014
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0014"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
