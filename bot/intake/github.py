@@ -114,7 +114,7 @@ def _cwes(advisory: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _credits(
     advisory: dict[str, Any], payload: dict[str, Any]
-) -> tuple[list[tuple[str, str]], dict]:
+) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     """(login, credit type) pairs, and the GitHub user who reported it."""
     people: list[tuple[str, str]] = []
     reporter: dict[str, Any] = {}

@@ -14,10 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.audit.service import BOT_ACTOR, record
+from bot.database import changed_one
 from bot.incident.models import Incident
 from bot.policy import BusinessCalendar, Policy
 from bot.reminder.models import DeadlineRow, ReminderRow, ReminderState
@@ -217,7 +218,7 @@ def _claim(row: ReminderRow, deadline: DeadlineRow, incident: Incident) -> Claim
 # -- while sending: each step a statement of its own, guarded by the lease ------------------
 
 
-def _mine(claim: Claim, worker: str):  # type: ignore[no-untyped-def]
+def _mine(claim: Claim, worker: str) -> ColumnElement[bool]:
     return (
         (ReminderRow.id == claim.reminder_id)
         & (ReminderRow.claimed_by == worker)
@@ -231,14 +232,14 @@ def renew(session: Session, claim: Claim, worker: str, until: datetime) -> bool:
     deadline_open = exists().where(
         DeadlineRow.id == claim.deadline_id, DeadlineRow.status == "open"
     )
-    done = session.execute(
+    return changed_one(
+        session,
         update(ReminderRow)
         .where(_mine(claim, worker), ReminderRow.cancel_reason.is_(None))
         .where(incident_open, deadline_open)
         .values(claimed_until=until, next_attempt_at=until)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return done.rowcount == 1  # type: ignore[attr-defined]
 
 
 def stop(session: Session, claim: Claim, worker: str, reason: str) -> None:
@@ -268,7 +269,8 @@ def mark_sent(
     session: Session, claim: Claim, worker: str, now: datetime, places: list[str], text: str
 ) -> bool:
     """Sent: the row settles, with a timeline event and an audit row, once."""
-    done = session.execute(
+    settled = changed_one(
+        session,
         update(ReminderRow)
         .where(_mine(claim, worker))
         .values(
@@ -278,9 +280,9 @@ def mark_sent(
             claimed_until=None,
             delivered=",".join(sorted(places)),
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if not settled:
         return False
     lateness = (now - claim.planned_at).total_seconds()
     add_event(

@@ -144,7 +144,7 @@ class SlackGateway:
                     return found
             try:
                 response = self._send(method, params)
-                return dict(response.data)  # type: ignore[arg-type]
+                return dict(response.data)
             except SlackApiError as exc:
                 status = exc.response.status_code
                 error = _error_code(exc)
@@ -267,10 +267,10 @@ class SlackGateway:
 
     # -- channels -------------------------------------------------------------------------
     def create_private_channel(self, name: str) -> dict[str, Any]:
-        return self.call("conversations.create", name=name, is_private=True)["channel"]
+        return _part(self.call("conversations.create", name=name, is_private=True), "channel")
 
     def channel_info(self, channel: str) -> dict[str, Any]:
-        return self.call("conversations.info", channel=channel)["channel"]
+        return _part(self.call("conversations.info", channel=channel), "channel")
 
     def find_channel_by_name(self, name: str) -> dict[str, Any] | None:
         """A channel the bot can see with exactly this name, archived ones included."""
@@ -285,7 +285,7 @@ class SlackGateway:
             )
             for channel in page.get("channels", []):
                 if channel.get("name") == name:
-                    return channel
+                    return dict(channel)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
@@ -368,22 +368,27 @@ class SlackGateway:
         The trigger is single use, so a retry can never open a second modal: it either opens
         the one the lost call did not, or is told the trigger is spent (the modal is open).
         """
-        return self.call("views.open", trigger_id=trigger_id, view=view).get("view", {})
+        opened = self.call("views.open", trigger_id=trigger_id, view=view)
+        shown: dict[str, Any] = opened.get("view", {})
+        return shown
 
     def update_view(
         self, view_id: str, view: dict[str, Any], view_hash: str | None = None
     ) -> dict[str, Any]:
-        return self.call("views.update", view_id=view_id, view=view, hash=view_hash)["view"]
+        answer = self.call("views.update", view_id=view_id, view=view, hash=view_hash)
+        return _part(answer, "view")
 
     def push_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
-        return self.call("views.push", trigger_id=trigger_id, view=view).get("view", {})
+        pushed = self.call("views.push", trigger_id=trigger_id, view=view)
+        shown: dict[str, Any] = pushed.get("view", {})
+        return shown
 
     def publish_home(self, user: str, view: dict[str, Any]) -> None:
         self.call("views.publish", user_id=user, view=view)
 
     # -- users ----------------------------------------------------------------------------
     def user_info(self, user: str) -> dict[str, Any]:
-        return self.call("users.info", user=user)["user"]
+        return _part(self.call("users.info", user=user), "user")
 
     def usergroup_members(self, usergroup: str) -> list[str]:
         return list(self.call("usergroups.users.list", usergroup=usergroup).get("users", []))
@@ -462,3 +467,10 @@ def _with_post_key(metadata: dict[str, Any] | None) -> dict[str, Any]:
     given = dict(metadata or {"event_type": POST_EVENT})
     given["event_payload"] = {**(given.get("event_payload") or {}), POST_KEY: uuid.uuid4().hex}
     return given
+
+
+def _part(answer: dict[str, Any], key: str) -> dict[str, Any]:
+    """One object of a Web API answer (a KeyError when it is missing, as for any malformed
+    answer)."""
+    part: dict[str, Any] = answer[key]
+    return part

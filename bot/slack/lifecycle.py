@@ -64,7 +64,7 @@ class Lifecycle:
             return None, refusal.problems
 
     def _announce(
-        self, incident_id: int, note: tuple[str, list], reason: str | None
+        self, incident_id: int, note: tuple[str, list[Any]], reason: str | None
     ) -> Callable[[], None]:
         def announce() -> None:
             refresh(self.services, incident_id)
@@ -328,5 +328,7 @@ class Lifecycle:
             except SlackError:
                 continue
             profile = info.get("profile") or {}
-            names[user] = profile.get("real_name") or info.get("real_name") or info.get("name")
+            name = profile.get("real_name") or info.get("real_name") or info.get("name")
+            if name:
+                names[user] = str(name)
         return names

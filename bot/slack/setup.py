@@ -13,13 +13,14 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
 from bot.audit.models import AuditEntry
 from bot.audit.service import BOT_ACTOR, record
-from bot.database import patient_waits
+from bot.database import lease, patient_waits
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
@@ -53,10 +54,8 @@ class SetupResult:
     skipped: bool = False  # another run holds the lease
 
 
-@dataclass(frozen=True)
-class Claim:
-    until: datetime
-    lapsed: bool  # the previous run's lease ran out before it finished: it was interrupted
+# A set-up run's lease; `lapsed`: the previous run's ran out before it finished.
+Claim = lease.Lease
 
 
 class LeaseLost(Exception):
@@ -82,29 +81,19 @@ class IncidentSetup:
         now = self.services.clock.now()
         until = now + self.lease
         with self.db.transaction() as session:
-            for lapsed, free in (
-                (True, Incident.setup_lease_until < now),
-                (False, Incident.setup_lease_until.is_(None)),
-            ):
-                claimed = session.execute(
-                    update(Incident)
-                    .where(Incident.id == incident_id)
-                    .where(free)
-                    .values(setup_lease_until=until)
-                )
-                if claimed.rowcount == 1:
-                    return Claim(until, lapsed)
-        return None
+            return lease.take(
+                session, Incident.setup_lease_until, Incident.id == incident_id, now, until
+            )
 
     def _release(self, incident_id: int, error: str | None) -> None:
         claim = _running.get()
         assert claim is not None
         with self.db.transaction() as session:
-            session.execute(
-                update(Incident)
-                .where(Incident.id == incident_id)
-                .where(Incident.setup_lease_until == claim.until)
-                .values(setup_lease_until=None, setup_error=error)
+            lease.release(
+                session,
+                Incident.setup_lease_until,
+                (Incident.id == incident_id) & (Incident.setup_lease_until == claim.until),
+                setup_error=error,
             )
 
     def _load(self, incident_id: int) -> Incident:
@@ -121,13 +110,12 @@ class IncidentSetup:
         assert claim is not None
         renewed = Claim(max(now + self.lease, claim.until), claim.lapsed)
         with self.db.transaction() as session:
-            kept = session.execute(
-                update(Incident)
-                .where(Incident.id == incident_id)
-                .where(Incident.setup_lease_until == claim.until)
-                .values(setup_lease_until=renewed.until)
-            )
-            if kept.rowcount != 1:
+            if not lease.renew(
+                session,
+                Incident.setup_lease_until,
+                (Incident.id == incident_id) & (Incident.setup_lease_until == claim.until),
+                renewed.until,
+            ):
                 raise LeaseLost
             incident = incidents.get(session, incident_id)
             assert incident is not None
@@ -286,7 +274,7 @@ class IncidentSetup:
             )
         raise SlackError("conversations.create", "name_taken")
 
-    def _adoptable(self, name: str, wanted: str) -> dict | None:
+    def _adoptable(self, name: str, wanted: str) -> dict[str, Any] | None:
         """A channel this bot created for this incident before it could record it."""
         if name != wanted:
             return None

@@ -89,7 +89,7 @@ def register(app: App, services: Services) -> None:
             _calculate(respond, text, record_button=True)
 
     def member_only(body: dict[str, Any], respond: Respond) -> str | None:
-        user = body["user"]["id"]
+        user: str = body["user"]["id"]
         if services.roster.is_member(user):
             return user
         respond(text=records.NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
@@ -207,8 +207,8 @@ def _record(
 
 
 def _channel_of(body: dict[str, Any]) -> str:
-    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id", ""
+    return str(
+        (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
     )
 
 

@@ -61,9 +61,12 @@ def own_milestones(incident: Incident, start: datetime, end: datetime) -> list[D
     ]
 
 
-def _safely(what: str, call: Callable[[], Any], fallback: Any) -> Any:
+def _safely(what: str, provider: Callable[..., Any] | None, fallback: Any, *args: Any) -> Any:
+    """What the provider answers for `args`; `fallback` when there is none or it fails."""
+    if provider is None:
+        return fallback
     try:
-        return call()
+        return provider(*args)
     except Exception:
         log.exception("the App Home %s provider failed", what)
         return fallback
@@ -79,14 +82,8 @@ def build_home(services: Services, user_id: str, notice: str | None = None) -> d
     due: list[DueItem] = []
     with services.db.transaction() as session:
         for incident in incidents.open_incidents(session):
-            deadline = (
-                _safely(
-                    "next deadline",
-                    lambda i=incident: services.hooks.next_deadline(session, i),
-                    None,
-                )
-                if services.hooks.next_deadline
-                else None
+            deadline = _safely(
+                "next deadline", services.hooks.next_deadline, None, session, incident
             )
             row = HomeRow(incident, deadline)
             if _involves(session, incident, user_id):
@@ -94,16 +91,9 @@ def build_home(services: Services, user_id: str, notice: str | None = None) -> d
                 due += own_milestones(incident, now, now + WEEK)
             else:
                 others.append(row)
-    if providers.deadlines_due:
-        due += _safely(
-            "deadlines", lambda: providers.deadlines_due(services, user_id, now, now + WEEK), []
-        )
-    on_call = (
-        _safely("on-call", lambda: providers.on_call(services), None) if providers.on_call else None
-    )
-    away = (
-        _safely("away", lambda: providers.away(services, user_id), None) if providers.away else None
-    )
+    due += _safely("deadlines", providers.deadlines_due, [], services, user_id, now, now + WEEK)
+    on_call = _safely("on-call", providers.on_call, None, services)
+    away = _safely("away", providers.away, None, services, user_id)
     return home_view(user_id, mine, others, due, on_call, away, now, notice)
 
 

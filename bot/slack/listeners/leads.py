@@ -140,13 +140,10 @@ def register(app: App, services: Services) -> None:
         if offer is None or incident is None:
             _answer(respond, leads.Result(leads.Outcome.NOT_FOUND))
             return
-        base = dict(
-            incident_id=incident.id, lead_id=incident.lead_id, candidate_id=offer.candidate_id
-        )
         if not offer.is_pending:
-            _answer(respond, leads.Result(leads.Outcome.NOT_OPEN, **base))
+            _answer(respond, leads.refusal(incident, offer, leads.Outcome.NOT_OPEN))
         elif offer.candidate_id != user:
-            _answer(respond, leads.Result(leads.Outcome.NOT_YOURS, **base))
+            _answer(respond, leads.refusal(incident, offer, leads.Outcome.NOT_YOURS))
         else:
             try:
                 services.gateway.open_view(

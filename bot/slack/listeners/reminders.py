@@ -226,7 +226,9 @@ def register(app: App, services: Services) -> None:
 
     for action_id, seconds in views.SNOOZE_ACTIONS.items():
 
-        def snooze(deadline_id: int, user: str, body: dict[str, Any], seconds=seconds) -> str:
+        def snooze(
+            deadline_id: int, user: str, body: dict[str, Any], seconds: int = seconds
+        ) -> str:
             now = services.clock.now()
             changed, problem = run_change(
                 services,

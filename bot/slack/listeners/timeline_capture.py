@@ -35,7 +35,9 @@ def register(app: App, services: Services) -> None:
                 incident = incidents.by_triage_thread(session, thread_ts)
             return incident
 
-    def capture(incident: Incident, message: dict[str, Any], channel: str, actor: str, how: str):
+    def capture(
+        incident: Incident, message: dict[str, Any], channel: str, actor: str, how: str
+    ) -> bool:
         author = message.get("user") or message.get("bot_id") or "?"
         with services.db.transaction() as session:
             _, created = incidents.capture_message(
@@ -64,7 +66,7 @@ def register(app: App, services: Services) -> None:
                 return None
             for message in page.get("messages", []):
                 if message.get("ts") == ts:
-                    return message
+                    return dict(message)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
