@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.incident.models import DESCRIPTION_MAX, TITLE_MAX, Source
 from bot.incident.validation import SHORT_FIELD_MAX, VERSIONS_MAX, IncidentDraft, validate_draft
+from bot.scoring.engine import VectorError, parse_vector
 
 EVENT = "repository_advisory"
 ACTION = "reported"
@@ -83,8 +84,6 @@ def _clip(text: str, limit: int) -> str:
 
 def _vector(advisory: dict[str, Any]) -> str | None:
     """The first CVSS vector this bot can score: GitHub's v3, then v4, then the legacy field."""
-    from bot.scoring.engine import VectorError, parse_vector
-
     severities = _dict(advisory.get("cvss_severities"))
     for source in (
         severities.get("cvss_v3"),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
-from bot.slack.blocks import incident as views
+from bot.slack.blocks import incident as incident_blocks
 from bot.slack.gateway import SlackError
 from bot.timeline.models import TimelineEvent
 
@@ -66,18 +66,18 @@ def refresh(services: Services, incident_id: int) -> None:
             gateway.update(
                 incident.channel_id,
                 incident.headline_ts,
-                views.headline_text(incident),
-                views.headline_blocks(incident, next_deadline),
+                incident_blocks.headline_text(incident),
+                incident_blocks.headline_blocks(incident, next_deadline),
             )
         if incident.triage_ts:
             gateway.update(
                 services.triage.private_id(),
                 incident.triage_ts,
-                views.triage_notice_text(incident),
-                views.triage_notice_blocks(incident, next_deadline, state.last_update_by),
+                incident_blocks.triage_notice_text(incident),
+                incident_blocks.triage_notice_blocks(incident, next_deadline, state.last_update_by),
             )
         if incident.channel_id and incident.topic_set:
-            gateway.set_topic(incident.channel_id, views.topic(incident))
+            gateway.set_topic(incident.channel_id, incident_blocks.topic(incident))
     except SlackError as exc:
         # The database holds the truth; the next refresh repaints whatever this one missed.
         log.warning("could not refresh %s in Slack: %s", incident.human_id, exc.error)

@@ -9,7 +9,7 @@ import time
 import traceback
 from collections.abc import Mapping
 from email.message import Message
-from typing import Any
+from typing import Any, TypeAlias
 
 from .errors import SlackError
 from .faults import Faults, Reply, json_reply
@@ -20,7 +20,8 @@ from .params import Params, parse_body
 from .scopes import needed_scopes
 from .workspace import Workspace
 
-Headers = Mapping[str, str] | Message[str, str]  # a request's headers, as http.server has them
+# A request's headers, as http.server has them.
+Headers: TypeAlias = "Mapping[str, str] | Message[str, str]"
 
 JSON_ARGUMENTS = ("blocks", "view", "attachments", "files", "metadata")
 # The app-level token the local Slack accepts for Socket Mode.

@@ -14,9 +14,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.incident import scores as incident_scores
 from bot.incident import service as incidents
 from bot.incident.models import Incident
-from bot.scoring import service as scoring
 from bot.scoring.compare import diff_vectors
 from bot.scoring.engine import VectorError, score
 from bot.services import Services
@@ -76,7 +76,7 @@ def register(app: App, services: Services) -> None:
                 respond(text=problem, response_type="ephemeral")
         elif word == "history":
             with services.db.transaction() as session:
-                rows = scoring.history(session, incident.id)
+                rows = incident_scores.history(session, incident.id)
             respond(
                 text=records.history_text(incident.human_id, len(rows)),
                 blocks=records.history_blocks(incident.human_id, rows),
@@ -106,7 +106,7 @@ def register(app: App, services: Services) -> None:
             respond(text=GONE, replace_original=False)
             return
         vector = body["actions"][0].get("value") or ""
-        _record(services, respond, incident, vector, user, scoring.VIA_COMMAND)
+        _record(services, respond, incident, vector, user, incident_scores.VIA_COMMAND)
 
     @app.action(re.compile(f"^{re.escape(ACTION_PICK)}"))
     @after_ack(services)
@@ -120,7 +120,7 @@ def register(app: App, services: Services) -> None:
         if incident is None:
             respond(text=GONE, replace_original=False)
             return
-        _record(services, respond, incident, vector, user, scoring.VIA_PICK)
+        _record(services, respond, incident, vector, user, incident_scores.VIA_PICK)
 
     @app.action(ACTION_COMPARE)
     @after_ack(services)
@@ -157,7 +157,7 @@ def register(app: App, services: Services) -> None:
 def comparison(services: Services, incident: Incident) -> tuple[str, Blocks | None]:
     """The team's vectors side by side, with pick buttons that name the incident."""
     with services.db.transaction() as session:
-        vectors = scoring.member_vectors(session, incident.id)
+        vectors = incident_scores.member_vectors(session, incident.id)
     if not vectors:
         return records.NOTHING_TO_COMPARE, None
     found = diff_vectors(vectors)
@@ -198,7 +198,7 @@ def _record(
     except VectorError as error:
         respond(text=error.message, response_type="ephemeral", replace_original=False)
         return
-    except scoring.ScoringRefused as refusal:
+    except incident_scores.ScoringRefused as refusal:
         respond(text=str(refusal), response_type="ephemeral", replace_original=False)
         return
     answer = records.recorded_answer(result, incident.human_id, recorded.is_final)

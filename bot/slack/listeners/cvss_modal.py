@@ -21,8 +21,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.incident import scores as incident_scores
 from bot.incident import service as incidents
-from bot.scoring import service as scoring
 from bot.scoring.engine import ScoreResult
 from bot.services import Services
 from bot.slack import scores
@@ -204,13 +204,15 @@ def register(app: App, services: Services) -> None:
             return
         incident_id = int(state.context.get("incident") or 0)
         try:
-            recorded = scores.record(services, incident_id, outcome, user, scoring.VIA_MODAL)
-        except scoring.ScoringRefused as refusal:
+            recorded = scores.record(
+                services, incident_id, outcome, user, incident_scores.VIA_MODAL
+            )
+        except incident_scores.ScoringRefused as refusal:
             ack(response_action="errors", errors={first_block: str(refusal)})
             return
         # A database outage propagates: the app's error handler keeps the form open with it.
         ack()
-        scores.announce(services, recorded, scoring.VIA_MODAL)
+        scores.announce(services, recorded, incident_scores.VIA_MODAL)
 
 
 def _typed_vector(view: dict[str, Any], state: CvssState) -> str:
