@@ -7,12 +7,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.audit.service import record
 from bot.exports.advisory import advisory_markdown
-from bot.exports.context import ExportContext
+from bot.exports.context import MENTION, ExportContext
 from bot.exports.osv import osv_json
 from bot.exports.timeline import timeline_markdown
 from bot.incident import service as incidents
-from bot.timeline.service import events_for
+from bot.timeline.service import add_event, events_for
 
 BUILDERS: dict[str, Callable[[ExportContext], str]] = {
     "timeline.md": timeline_markdown,
@@ -40,10 +41,16 @@ def people_in(ctx: ExportContext) -> set[str]:
 
 
 def _mentions(text: str) -> list[str]:
-    from bot.exports.context import MENTION
-
     return MENTION.findall(text or "")
 
 
 def export_files(ctx: ExportContext) -> list[tuple[str, str]]:
     return [(name, build(ctx)) for name, build in BUILDERS.items()]
+
+
+def record_export(
+    session: Session, incident_id: int, files: list[str], actor: str, now: datetime
+) -> None:
+    """The files were shared: a timeline event and an audit row say which, and who asked."""
+    add_event(session, incident_id, now, actor, "exported", "Exported " + ", ".join(files))
+    record(session, now, actor, "incident.export", incident_id, files=files)

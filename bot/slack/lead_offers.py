@@ -11,7 +11,6 @@ import logging
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.audit.service import BOT_ACTOR, record
 from bot.incident import service as incidents
 from bot.lead import service as leads
 from bot.lead.models import LeadOffer, OfferKind
@@ -21,7 +20,6 @@ from bot.services import Services
 from bot.slack import incident_messages
 from bot.slack.blocks import leads as views
 from bot.slack.gateway import SlackError
-from bot.timeline.service import add_event
 
 log = logging.getLogger(__name__)
 POST_LEASE = timedelta(minutes=2)
@@ -57,33 +55,13 @@ def on_incident_opened(services: Services, incident_id: int) -> None:
     """Name the commander (the week's on-call) and make the first offer, each once."""
     refresh_roster(services)
     now = services.clock.now()
-    commander_named = False
     with services.db.transaction() as session:
         incident = incidents.lock(session, incident_id)
         if incident is None:
             return
-        if incident.commander_id is None:
-            week = oncall.week_of(session, week_rule(services), services.roster.eligible, now)
-            if week.user_id:
-                incident.commander_id = week.user_id
-                add_event(
-                    session,
-                    incident_id,
-                    now,
-                    BOT_ACTOR,
-                    "commander_set",
-                    f"<@{week.user_id}> is incident commander (on call this week)",
-                    {"commander": week.user_id},
-                )
-                record(
-                    session,
-                    now,
-                    BOT_ACTOR,
-                    "incident.commander",
-                    incident_id,
-                    commander=week.user_id,
-                )
-                commander_named = True
+        commander_named = oncall.name_commander(
+            session, incident, week_rule(services), services.roster.eligible, now
+        )
         result = leads.first_offer(session, incident_id, team(services), now)
     if commander_named:
         incident_messages.refresh(services, incident_id)

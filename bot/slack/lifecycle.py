@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.exports.files import export_files, load_context, people_in
+from bot.exports.files import export_files, load_context, people_in, record_export
 from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
 from bot.services import Services
@@ -308,13 +308,9 @@ class Lifecycle:
                 )
         except SlackError as exc:
             return Outcome(problems=[f"The upload failed: {exc.plain}. Please try again."])
+        listed = [name for name, _ in files]
         with self.services.db.transaction() as session:
-            from bot.audit.service import record
-            from bot.timeline.service import add_event
-
-            listed = [name for name, _ in files]
-            add_event(session, incident_id, now, actor, "exported", "Exported " + ", ".join(listed))
-            record(session, now, actor, "incident.export", incident_id, files=listed)
+            record_export(session, incident_id, listed, actor, now)
         post_update(
             self.services, incident_id, *views.exported(incident, actor, listed), in_channel=False
         )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 
-from bot.audit.service import record
 from bot.incident import service as incidents
 from bot.lead import rotation
 from bot.lead import service as leads
@@ -305,22 +304,14 @@ def _back(context: CommandContext) -> Reply:
 
 def set_away(services: Services, user_id: str, last_day: date) -> datetime | None:
     """Away until the end of `last_day` in the team's time zone; None if that is past."""
-    now = services.clock.now()
-    until = datetime.combine(
-        last_day + timedelta(days=1), time(0), ZoneInfo(services.settings.team_timezone)
-    )
-    if until <= now:
-        return None
+    zone = ZoneInfo(services.settings.team_timezone)
     with services.db.transaction() as session:
-        rotation.set_away(session, user_id, until)
-        record(session, now, user_id, "roster.away", None, until=until.isoformat())
-    return until
+        return rotation.go_away(session, user_id, last_day, zone, services.clock.now())
 
 
 def set_back(services: Services, user_id: str) -> None:
     with services.db.transaction() as session:
-        rotation.set_away(session, user_id, None)
-        record(session, services.clock.now(), user_id, "roster.back", None)
+        rotation.come_back(session, user_id, services.clock.now())
 
 
 @subcommand(
