@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.incident.models import Incident
-from bot.slack.blocks.cvss_records import NOT_ON_ROSTER
+from bot.slack.middleware import NOT_ON_ROSTER
 from tests.cvss_session import answer_to, open_cvss, paste, records, slash_cvss, submit
 from tests.harness import RunningBot, wait_until
 from tests.test_disclose import texts

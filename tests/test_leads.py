@@ -17,7 +17,7 @@ from bot.database import Database
 from bot.incident.models import Incident
 from bot.lead.models import LeadOffer, RotationCounter
 from bot.slack.lead_offers import expire_offers
-from bot.slack.listeners.commands import NOT_ON_ROSTER
+from bot.slack.middleware import NOT_ON_ROSTER
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.forms import disclose_values

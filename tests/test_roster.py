@@ -19,7 +19,7 @@ from bot.jobs import add_jobs
 from bot.lead.models import OfferKind
 from bot.roster.service import REFRESH_EVERY
 from bot.slack.lead_offers import expire_offers
-from bot.slack.listeners.commands import NOT_ON_ROSTER
+from bot.slack.middleware import NOT_ON_ROSTER
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import START, RunningBot, Workspace, wait_until

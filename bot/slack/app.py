@@ -11,17 +11,7 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.services import Services
-from bot.slack import outage
-from bot.slack.listeners import (
-    cvss,
-    disclose,
-    home,
-    leads,
-    lifecycle,
-    reminders,
-    timeline_capture,
-)
-from bot.slack.setup import IncidentSetup
+from bot.slack import outage, routes
 
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32
@@ -42,14 +32,7 @@ def build_app(services: Services) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS),
     )
     app.use(_without_nul_characters)
-    setup = IncidentSetup(services)
-    disclose.register(app, services, setup)
-    leads.register(app, services)
-    lifecycle.register(app, services)
-    timeline_capture.register(app, services)
-    home.register(app, services)
-    cvss.register(app, services)
-    reminders.register(app, services)
+    routes.register(app, services)
 
     app.error(outage.error_handler(services))
 

@@ -13,32 +13,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.database import UNAVAILABLE
-from bot.services import Services
 from bot.slack import outage
+from bot.slack.middleware import services_of
 
-Work = Callable[[dict[str, Any], Respond], None]
-Listener = Callable[[Ack, dict[str, Any], Respond], None]
+Work = Callable[[dict[str, Any], Respond, BoltContext], None]
+Listener = Callable[[Ack, dict[str, Any], Respond, BoltContext], None]
 
 
-def after_ack(services: Services) -> Callable[[Work], Listener]:
-    def wrap(work: Work) -> Listener:
-        # Bolt passes arguments by parameter name, so the listener spells them out.
-        def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-            ack()
-            services.background.defer(answered, body, respond)
+def after_ack(work: Work) -> Listener:
+    """A Bolt listener that acks, then runs `work(body, respond, context)` in the background."""
 
-        def answered(body: dict[str, Any], respond: Respond) -> None:
-            try:
-                work(body, respond)
-            except UNAVAILABLE as error:
-                outage.log_outage(body.get("type") or "?", error)
-                outage.after_ack(body, respond, services.gateway)
+    # Bolt passes arguments by parameter name, so the listener spells them out (and is no
+    # functools.wraps wrapper: Bolt would read the wrapped function's parameters instead).
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        ack()
+        services_of(context).background.defer(answered, body, respond, context)
 
-        answered.__name__ = listener.__name__ = work.__name__
-        listener.__qualname__ = work.__qualname__
-        return listener
+    def answered(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        try:
+            work(body, respond, context)
+        except UNAVAILABLE as error:
+            outage.log_outage(body.get("type") or "?", error)
+            outage.after_ack(body, respond, services_of(context).gateway)
 
-    return wrap
+    for copy in (listener, answered):
+        copy.__name__, copy.__qualname__ = work.__name__, work.__qualname__
+        copy.__module__, copy.__doc__ = work.__module__, work.__doc__
+    return listener

@@ -149,11 +149,7 @@ class SlackGateway:
                 status = exc.response.status_code
                 error = _error_code(exc)
                 if status == 429:  # refused, not done
-                    wait = _retry_after(exc)
-                    if attempt == self.attempts or wait > self.max_wait:
-                        raise SlackUnavailable(method, "ratelimited", wait) from None
-                    log.info("rate limited on %s, waiting %.1fs", method, wait)
-                    self._sleep(wait)
+                    self._wait_out_rate_limit(method, exc, last=attempt == self.attempts)
                     continue
                 if status in RETRYABLE_STATUS:
                     lost = method not in READ_METHODS
@@ -171,6 +167,15 @@ class SlackGateway:
                     return self._given_up(method, params, "unavailable", lost, exc)
                 self._sleep(0.2 * attempt)
         raise SlackUnavailable(method, "unavailable")  # pragma: no cover - loop always returns
+
+    def _wait_out_rate_limit(self, method: str, exc: SlackApiError, last: bool) -> None:
+        """Sleep for Slack's Retry-After; SlackUnavailable when it is too long or no retry
+        is left."""
+        wait = _retry_after(exc)
+        if last or wait > self.max_wait:
+            raise SlackUnavailable(method, "ratelimited", wait) from None
+        log.info("rate limited on %s, waiting %.1fs", method, wait)
+        self._sleep(wait)
 
     def _given_up(
         self,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import BoltContext
 from sqlalchemy.orm import Session
 
 from bot.incident import service as incidents
@@ -24,6 +24,7 @@ from bot.incident.models import Incident
 from bot.services import Services
 from bot.slack.blocks.home import DueItem, HomeRow, home_view, outsider_view
 from bot.slack.gateway import SlackError
+from bot.slack.middleware import asker_of, services_of
 
 log = logging.getLogger(__name__)
 WEEK = timedelta(days=7)
@@ -73,9 +74,8 @@ def _safely(what: str, provider: Callable[..., Any] | None, fallback: Any, *args
 
 
 def build_home(services: Services, user_id: str, notice: str | None = None) -> dict[str, Any]:
-    """The tab for this user; `notice` is a line at the top (e.g. why a change was refused)."""
-    if not services.roster.is_member(user_id):
-        return outsider_view()
+    """The tab of a team member; `notice` is a line at the top (e.g. why a change was
+    refused)."""
     now = services.clock.now()
     mine: list[HomeRow] = []
     others: list[HomeRow] = []
@@ -97,13 +97,13 @@ def build_home(services: Services, user_id: str, notice: str | None = None) -> d
     return home_view(user_id, mine, others, due, on_call, away, now, notice)
 
 
-def register(app: App, services: Services) -> None:
-    @app.event("app_home_opened")
-    def opened(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        user = event.get("user", "")
-        try:
-            services.gateway.publish_home(user, build_home(services, user))
-        except SlackError as exc:
-            log.warning("could not publish the App Home of %s: %s", user, exc.error)
+def home_opened(event: dict[str, Any], context: BoltContext) -> None:
+    """The Home tab: the team's incidents for a member, a short note for anyone else."""
+    if event.get("tab", "home") != "home":
+        return
+    services, user = services_of(context), asker_of(context)
+    view = build_home(services, user) if context["on_roster"] else outsider_view()
+    try:
+        services.gateway.publish_home(user, view)
+    except SlackError as exc:
+        log.warning("could not publish the App Home of %s: %s", user, exc.error)

@@ -1,0 +1,62 @@
+"""The listener table: every ID the Block Kit builders hand to Slack has exactly one row."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from types import ModuleType
+
+from bot.slack import routes
+from bot.slack.blocks import cvss, disclose_modal, home, incident, leads, lifecycle, reminders
+from bot.slack.listeners import timeline_capture
+
+BUILDERS: tuple[ModuleType, ...] = (cvss, disclose_modal, home, leads, lifecycle, reminders)
+NAMED = re.compile(
+    r"^(ACTION_\w+|\w+_ACTION|CALLBACK_\w+|\w+_CALLBACK|CALLBACK_ID|ACCEPT|PASS|"
+    r"VOLUNTEER|AWAY_UNTIL|BACK)$"
+)
+
+
+def _routed(kind: str, name: str) -> list[routes.Route]:
+    def accepts(constraint: routes.Constraint) -> bool:
+        if isinstance(constraint, re.Pattern):
+            return bool(constraint.search(name))
+        return constraint == name
+
+    return [r for r in routes.ROUTES if r.kind == kind and accepts(r.constraint)]
+
+
+def _ids_from_builders() -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for module in BUILDERS:
+        for name, value in vars(module).items():
+            # Inputs inside forms (action ID "value") are read on submit, not listened to.
+            if isinstance(value, str) and NAMED.match(name) and value != "value":
+                kind = "view" if "CALLBACK" in name else "action"
+                # Prefixes (one action ID per metric or per compared vector) get an example.
+                found.add((kind, value + "AV" if value.endswith(":") else value))
+    found |= {("action", action_id) for action_id in reminders.SNOOZE_ACTIONS}
+    # The headline's buttons are named where they are built.
+    source = inspect.getsource(incident)
+    found |= {("action", name) for name in re.findall(r'_button\(\s*"([a-z_]+)"', source)}
+    found |= {("action", name) for name in re.findall(r'"action_id": "([a-z_]+)"', source)}
+    found.add(("shortcut", timeline_capture.SHORTCUT))
+    return found
+
+
+def test_every_id_the_bot_shows_has_one_listener() -> None:
+    ids = _ids_from_builders()
+    assert ("action", "lifecycle_start_fixing") in ids and ("view", "cvss_modal") in ids
+    missing = sorted(f"{kind} {name}" for kind, name in ids if not _routed(kind, name))
+    assert not missing, f"no listener for {missing}"
+    doubled = sorted(f"{kind} {name}" for kind, name in ids if len(_routed(kind, name)) > 1)
+    assert not doubled, f"more than one listener for {doubled}"
+
+
+def test_every_row_is_a_module_level_function_of_the_listener_modules() -> None:
+    for route in routes.ROUTES:
+        listener = route.listener
+        assert listener.__module__.startswith("bot.slack.listeners."), route
+        assert "<locals>" not in listener.__qualname__, route
+        module = inspect.getmodule(listener)
+        assert getattr(module, listener.__name__) is listener, route
