@@ -27,7 +27,7 @@ from bot.timeline.models import TimelineEvent
 from tests.forms import disclose_values
 from tests.harness import BOT_TOKEN, SIGNING_SECRET, RunningBot, Workspace, wait_until
 from tests.slack_api import FakeSlack, Message, SlackDriver
-from tests.test_disclose import open_form
+from tests.vocabulary import open_form
 
 ROOT = Path(__file__).resolve().parents[1]
 LEASE = 2.0  # seconds; the default is 30, which would only make the test slower

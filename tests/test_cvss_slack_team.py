@@ -8,8 +8,7 @@ from bot.incident.models import Incident
 from bot.slack.middleware import NOT_ON_ROSTER
 from tests.cvss_session import answer_to, open_cvss, paste, records, slash_cvss, submit
 from tests.harness import RunningBot, wait_until
-from tests.test_disclose import texts
-from tests.test_lifecycle import open_incident, set_lead
+from tests.vocabulary import open_incident, set_lead, texts
 
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"  # 8.8 High
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"  # 9.8 Critical

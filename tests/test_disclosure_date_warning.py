@@ -9,8 +9,7 @@ from bot.incident.models import Incident
 from tests.harness import RunningBot, wait_until
 from tests.reminder_helpers import deadlines
 from tests.slack_api import Ephemeral, Message
-from tests.test_disclose import report, texts
-from tests.test_lifecycle import command, open_modal, set_lead, submit
+from tests.vocabulary import command, open_modal, report, set_lead, submit, texts
 
 USE_TIME = "reminder_use_time"
 

@@ -14,7 +14,7 @@ from bot.exports.timeline import duration, timeline_markdown
 from bot.exports.versions import range_events
 from bot.incident.models import Incident
 from bot.timeline.models import TimelineEvent
-from tests.test_lifecycle import osv_validator
+from tests.vocabulary import osv_validator
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

@@ -8,8 +8,7 @@ from bot.lead import rotation
 from bot.slack.blocks.home import AWAY_UNTIL, BACK
 from bot.slack.listeners import home
 from tests.harness import RunningBot, wait_until
-from tests.test_disclose import texts
-from tests.test_lifecycle import command, open_incident, set_lead
+from tests.vocabulary import command, open_incident, set_lead, texts
 
 
 def open_home(bot: RunningBot, user: str) -> dict:

@@ -214,7 +214,7 @@ def test_nul_characters_from_slack_are_dropped_before_anything_is_stored(bot: Ru
     from sqlalchemy import select
 
     from bot.timeline.models import TimelineEvent
-    from tests.test_lifecycle import command, open_incident
+    from tests.vocabulary import command, open_incident
 
     ws = bot.workspace
     incident = open_incident(bot)

@@ -19,6 +19,7 @@ from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import START, RunningBot, Workspace, wait_until
 from tests.intake_checks import (
+    REPORT,
     assert_only_the_team_was_told,
     assert_the_lead_was_offered,
     wait_for_planned_deadlines,
@@ -26,19 +27,6 @@ from tests.intake_checks import (
 )
 from tests.intake_signing import INTAKE_SECRET, Reply, intake_headers, intake_settings, post
 from tests.slack_api import FakeSlack
-
-REPORT = {
-    "title": "Heap overflow in the YAML parser",
-    "description": "A crafted document overflows a heap buffer.",
-    "reporter_name": "Rita Reporter",
-    "reporter_contact": "rita@example.org",
-    "source": "hackerone",
-    "reference": "https://hackerone.com/reports/123456",
-    "component": "yaml-parser",
-    "affected_versions": "<= 1.28.3",
-    "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-    "already_public": False,
-}
 
 
 @pytest.fixture

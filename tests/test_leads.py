@@ -14,37 +14,24 @@ from sqlalchemy import select
 from bot.bootstrap import build_services, identify, reconcile
 from bot.clock import ManualClock
 from bot.database import Database
-from bot.incident.models import Incident
-from bot.lead.models import LeadOffer, RotationCounter
+from bot.lead.models import RotationCounter
 from bot.slack.lead_offers import expire_offers
 from bot.slack.middleware import NOT_ON_ROSTER
 from bot.timeline.models import TimelineEvent
 from tests import harness
-from tests.forms import disclose_values
 from tests.harness import START, RunningBot, wait_until
 from tests.slack_api import Message
+from tests.vocabulary import (
+    dm_offers,
+    headline_thread,
+    lead_events,
+    offer_messages,
+    offers,
+    reported_with_offer,
+    seen,
+)
 
 WINDOW = timedelta(hours=4)  # the policy's offer window: 4 business hours (09:00-17:00 UTC)
-
-
-def report(bot: RunningBot, title: str = "Heap overflow in the YAML parser") -> Incident:
-    ws = bot.workspace
-    known = len(bot.incidents())
-    bot.driver.slash("/disclose", "", user_id=ws.alice, channel_id=ws.general)
-    view = wait_until(lambda: bot.slack.open_view_for(ws.alice), what="the /disclose modal")
-    bot.driver.submit_view(view["id"], ws.alice, values=disclose_values(title=title))
-    incident = bot.wait_for_setup(known + 1)[-1]
-    wait_until(
-        lambda: offers(bot, incident.id) and all(o.posted for o in offers(bot, incident.id)),
-        what="the first lead offer",
-    )
-    return bot.incident(incident.human_id)
-
-
-def offers(bot: RunningBot, incident_id: int) -> list[LeadOffer]:
-    with bot.services.db.transaction() as session:
-        query = select(LeadOffer).where(LeadOffer.incident_id == incident_id)
-        return list(session.scalars(query.order_by(LeadOffer.id)))
 
 
 def action_ids(message: Message) -> set[str]:
@@ -54,24 +41,6 @@ def action_ids(message: Message) -> set[str]:
         if block.get("type") == "actions"
         for element in block["elements"]
     }
-
-
-def seen(message: Message) -> dict:
-    """The message as someone's screen shows it now; clicks on it later may be stale."""
-    return {**message.to_dict(), "channel": message.channel}
-
-
-def offer_messages(messages: list[Message]) -> list[Message]:
-    return [m for m in messages if '"lead_offer_' in json.dumps(m.blocks or [])]
-
-
-def dm_offers(bot: RunningBot, user: str) -> list[Message]:
-    channel = bot.slack.dm_channel(user)
-    return offer_messages(bot.slack.messages(channel)) if channel else []
-
-
-def thread(bot: RunningBot, incident: Incident) -> list[Message]:
-    return bot.slack.thread(incident.channel_id, incident.headline_ts)
 
 
 def click(bot: RunningBot, user: str, action_id: str, message: Message | dict):
@@ -95,14 +64,6 @@ def answer_to(bot: RunningBot, user: str, text: str, *, channel: str) -> str:
     return last_ephemeral(bot, user, before)
 
 
-def lead_events(bot: RunningBot, incident_id: int) -> list[TimelineEvent]:
-    with bot.services.db.transaction() as session:
-        query = select(TimelineEvent).where(
-            TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "lead_accepted"
-        )
-        return list(session.scalars(query))
-
-
 @pytest.fixture
 def second_bot(bot: RunningBot) -> Iterator[RunningBot]:
     """Another bot process on the same database, as after a restart."""
@@ -120,9 +81,9 @@ def test_offer_goes_to_the_channel_and_the_candidate_and_accept_makes_the_lead(
     bot: RunningBot,
 ) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     assert incident.commander_id in (ws.alice, ws.bob, ws.carol)
-    (in_channel,) = offer_messages(thread(bot, incident))
+    (in_channel,) = offer_messages(headline_thread(bot, incident))
     assert action_ids(in_channel) == {"lead_accept", "lead_pass", "lead_volunteer"}
     assert ws.alice in in_channel.text  # first in the rotation (Erin is deactivated)
     (dm,) = dm_offers(bot, ws.alice)
@@ -162,7 +123,7 @@ def test_a_failure_after_set_up_is_retried_and_the_offer_is_made_once(bot: Runni
             raise error
 
     bot.services.hooks.incident_opened.append(fails_once)
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     assert bot.services.background.wait()  # the set-up's own run of the hooks has ended
     assert not bot.incident().opened_hooks_done
     assert reconcile(bot.services) == 1
@@ -170,12 +131,12 @@ def test_a_failure_after_set_up_is_retried_and_the_offer_is_made_once(bot: Runni
     assert reconcile(bot.services) == 0
     assert len(offers(bot, incident.id)) == 1
     assert len(dm_offers(bot, ws.alice)) == 1
-    assert len(offer_messages(thread(bot, incident))) == 1
+    assert len(offer_messages(headline_thread(bot, incident))) == 1
 
 
 def test_pass_asks_for_a_reason_and_moves_to_the_next_member(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     (dm,) = dm_offers(bot, ws.alice)
     click(bot, ws.alice, "lead_pass", dm)
     modal = wait_until(lambda: slack.open_view_for(ws.alice), what="the pass form")
@@ -194,15 +155,15 @@ def test_pass_asks_for_a_reason_and_moves_to_the_next_member(bot: RunningBot) ->
     wait_until(lambda: bot.incident().lead_id == ws.bob, what="Bob as lead")
 
     # Alice passed, so she keeps her place: the next incident is offered to her first.
-    second = report(bot, "Second issue")
+    second = reported_with_offer(bot, "Second issue")
     assert [o.candidate_id for o in offers(bot, second.id)] == [ws.alice]
 
 
 def test_two_volunteers_and_an_accept_at_once_make_exactly_one_lead(bot: RunningBot) -> None:
     ws = bot.workspace
     for round_ in range(3):
-        incident = report(bot, f"Race {round_}")
-        in_channel = seen(offer_messages(thread(bot, incident))[0])
+        incident = reported_with_offer(bot, f"Race {round_}")
+        in_channel = seen(offer_messages(headline_thread(bot, incident))[0])
         candidate = offers(bot, incident.id)[0].candidate_id
         dm = seen(dm_offers(bot, candidate)[-1])
         others = [user for user in (ws.alice, ws.bob, ws.carol) if user != candidate]
@@ -231,7 +192,7 @@ def test_offers_time_out_across_a_restart_and_are_sent_once(
     bot: RunningBot, second_bot: RunningBot
 ) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     assert len(dm_offers(bot, ws.alice)) == 1
 
     bot.clock.advance(WINDOW - timedelta(seconds=1))
@@ -264,7 +225,7 @@ def test_offers_time_out_across_a_restart_and_are_sent_once(
     asks = offer_messages(slack.thread(ws.triage, incident.triage_ts))
     assert len(asks) == 1 and action_ids(asks[0]) == {"lead_volunteer"}
     assert f"<@{incident.commander_id}>" in json.dumps(asks[0].blocks)
-    assert len(offer_messages(thread(bot, incident))) == 3
+    assert len(offer_messages(headline_thread(bot, incident))) == 3
     for user in (ws.alice, ws.bob, ws.carol):
         assert len(dm_offers(bot, user)) == 1
 
@@ -275,8 +236,8 @@ def test_offers_time_out_across_a_restart_and_are_sent_once(
 
 def test_people_off_the_roster_are_refused_without_detail(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot, "Secret thing in libfoo")
-    in_channel = seen(offer_messages(thread(bot, incident))[0])
+    incident = reported_with_offer(bot, "Secret thing in libfoo")
+    in_channel = seen(offer_messages(headline_thread(bot, incident))[0])
     for count, action_id in enumerate(("lead_accept", "lead_pass", "lead_volunteer"), 1):
         click(bot, ws.dave, action_id, in_channel)
         wait_until(lambda n=count: len(slack.ephemerals_for(ws.dave)) == n, what="a refusal")
@@ -290,7 +251,7 @@ def test_people_off_the_roster_are_refused_without_detail(bot: RunningBot) -> No
 
 def test_handoff_waits_for_the_new_lead_and_a_decline_changes_nothing(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     click(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
 
@@ -314,7 +275,7 @@ def test_handoff_waits_for_the_new_lead_and_a_decline_changes_nothing(bot: Runni
     click(bot, ws.carol, "lead_accept", to_carol)
     wait_until(lambda: bot.incident().lead_id == ws.carol, what="Carol as lead")
     wait_until(
-        lambda: any("took over as fix lead" in m.text for m in thread(bot, incident)),
+        lambda: any("took over as fix lead" in m.text for m in headline_thread(bot, incident)),
         what="the handoff in the thread",
     )
     headline = slack.message(incident.channel_id, incident.headline_ts)
@@ -335,11 +296,11 @@ def test_away_members_are_skipped_and_oncall_can_be_swapped(bot: RunningBot) -> 
 
     assert "You are away until" in command(ws.alice, "away 2026-03-04")
     assert "Give the last day" in command(ws.alice, "away someday")
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     assert [o.candidate_id for o in offers(bot, incident.id)] == [ws.bob]
     assert "leads" in command(ws.bob, "leads") and "away until" in command(ws.bob, "leads")
     command(ws.alice, "back")
-    second = report(bot, "Second")
+    second = reported_with_offer(bot, "Second")
     assert [o.candidate_id for o in offers(bot, second.id)] == [ws.alice]
 
     schedule = command(ws.carol, "oncall")
@@ -353,7 +314,7 @@ def test_away_members_are_skipped_and_oncall_can_be_swapped(bot: RunningBot) -> 
 
 def test_a_handoff_to_someone_away_is_refused_and_changes_nothing(bot: RunningBot) -> None:
     ws = bot.workspace
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     click(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
 

@@ -26,7 +26,7 @@ from tests.harness import START, RunningBot, Workspace, wait_until
 from tests.slack_api import FakeSlack
 from tests.slack_api.socket_driver import SocketModeDriver
 from tests.slack_api.socket_mode import Envelope
-from tests.test_leads import lead_events, offer_messages, seen, thread
+from tests.vocabulary import headline_thread, lead_events, offer_messages, seen
 
 ACK_DEADLINE = 3.0
 RETRIES = (1, 2, 3)
@@ -146,7 +146,9 @@ def test_a_redelivered_button_click_applies_once(socket_bot: SocketModeBot) -> N
     bot, ws = socket_bot, socket_bot.workspace
     report(bot)
     incident = bot.incident()
-    offer = wait_until(lambda: offer_messages(thread(bot, incident)), what="the lead offer")[0]
+    offer = wait_until(
+        lambda: offer_messages(headline_thread(bot, incident)), what="the lead offer"
+    )[0]
     response = bot.driver.block_action(
         ws.alice, "lead_accept", message=seen(offer), channel_id=offer.channel
     )
@@ -154,12 +156,12 @@ def test_a_redelivered_button_click_applies_once(socket_bot: SocketModeBot) -> N
     click = bot.driver.sent[-1]
     wait_until(lambda: lead_events(bot, incident.id), what="the lead accepted")
     settle(bot)
-    replies = len(thread(bot, incident))
+    replies = len(headline_thread(bot, incident))
     for retry in RETRIES:
         bot.driver.redeliver(click, retry)
     settle(bot)
     assert len(lead_events(bot, incident.id)) == 1
-    assert len(thread(bot, incident)) == replies
+    assert len(headline_thread(bot, incident)) == replies
 
 
 def test_a_redelivered_pushpin_event_captures_the_message_once(socket_bot: SocketModeBot) -> None:
