@@ -43,7 +43,7 @@ def action_ids(message: Message) -> set[str]:
     }
 
 
-def click(bot: RunningBot, user: str, action_id: str, message: Message | dict):
+def click_message(bot: RunningBot, user: str, action_id: str, message: Message | dict):
     """A click on the message as the user's screen showed it (a snapshot may be stale)."""
     snapshot = message.to_dict() if isinstance(message, Message) else message
     channel = message.channel if isinstance(message, Message) else message["channel"]
@@ -91,7 +91,7 @@ def test_offer_goes_to_the_channel_and_the_candidate_and_accept_makes_the_lead(
     assert dm_offers(bot, ws.erin) == []
     stale = seen(in_channel)
 
-    click(bot, ws.alice, "lead_accept", dm)
+    click_message(bot, ws.alice, "lead_accept", dm)
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
     assert bot.incident().lead_id == ws.alice
     wait_until(lambda: not action_ids(slack.message(dm.channel, dm.ts)), what="DM edited")
@@ -105,7 +105,7 @@ def test_offer_goes_to_the_channel_and_the_candidate_and_accept_makes_the_lead(
     assert any("accepted the fix-lead role" in m.text for m in triage)
 
     before = len(slack.ephemerals_for(ws.bob))
-    click(bot, ws.bob, "lead_volunteer", stale)
+    click_message(bot, ws.bob, "lead_volunteer", stale)
     assert "already leads this" in last_ephemeral(bot, ws.bob, before)
     assert bot.incident().lead_id == ws.alice
     assert len(lead_events(bot, incident.id)) == 1
@@ -138,7 +138,7 @@ def test_pass_asks_for_a_reason_and_moves_to_the_next_member(bot: RunningBot) ->
     ws, slack = bot.workspace, bot.slack
     incident = reported_with_offer(bot)
     (dm,) = dm_offers(bot, ws.alice)
-    click(bot, ws.alice, "lead_pass", dm)
+    click_message(bot, ws.alice, "lead_pass", dm)
     modal = wait_until(lambda: slack.open_view_for(ws.alice), what="the pass form")
     assert modal["callback_id"] == "lead_pass_submit"
     reason = "On leave <!channel>"
@@ -151,7 +151,7 @@ def test_pass_asks_for_a_reason_and_moves_to_the_next_member(bot: RunningBot) ->
     assert "&lt;!channel&gt;" in posted and "<!channel>" not in posted
     assert bot.incident().lead_id is None
     (bob_offer,) = dm_offers(bot, ws.bob)
-    click(bot, ws.bob, "lead_accept", bob_offer)
+    click_message(bot, ws.bob, "lead_accept", bob_offer)
     wait_until(lambda: bot.incident().lead_id == ws.bob, what="Bob as lead")
 
     # Alice passed, so she keeps her place: the next incident is offered to her first.
@@ -174,7 +174,7 @@ def test_two_volunteers_and_an_accept_at_once_make_exactly_one_lead(bot: Running
         ]
         before = {user: len(bot.slack.ephemerals_for(user)) for user, _, _ in clicks}
         with ThreadPoolExecutor(max_workers=3) as pool:
-            list(pool.map(lambda c: click(bot, *c), clicks))
+            list(pool.map(lambda c: click_message(bot, *c), clicks))
         lead = wait_until(lambda i=incident: bot.incident(i.human_id).lead_id, what="a lead")
         wait_until(
             lambda b=before: all(len(bot.slack.ephemerals_for(u)) > n for u, n in b.items()),
@@ -229,7 +229,7 @@ def test_offers_time_out_across_a_restart_and_are_sent_once(
     for user in (ws.alice, ws.bob, ws.carol):
         assert len(dm_offers(bot, user)) == 1
 
-    click(second_bot, ws.carol, "lead_volunteer", asks[0])
+    click_message(second_bot, ws.carol, "lead_volunteer", asks[0])
     wait_until(lambda: bot.incident().lead_id == ws.carol, what="Carol as lead")
     wait_until(lambda: not action_ids(slack.message(ws.triage, asks[0].ts)), what="ask closed")
 
@@ -239,7 +239,7 @@ def test_people_off_the_roster_are_refused_without_detail(bot: RunningBot) -> No
     incident = reported_with_offer(bot, "Secret thing in libfoo")
     in_channel = seen(offer_messages(headline_thread(bot, incident))[0])
     for count, action_id in enumerate(("lead_accept", "lead_pass", "lead_volunteer"), 1):
-        click(bot, ws.dave, action_id, in_channel)
+        click_message(bot, ws.dave, action_id, in_channel)
         wait_until(lambda n=count: len(slack.ephemerals_for(ws.dave)) == n, what="a refusal")
     for note in slack.ephemerals_for(ws.dave):
         assert note.text == NOT_ON_ROSTER
@@ -252,7 +252,7 @@ def test_people_off_the_roster_are_refused_without_detail(bot: RunningBot) -> No
 def test_handoff_waits_for_the_new_lead_and_a_decline_changes_nothing(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
     incident = reported_with_offer(bot)
-    click(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
+    click_message(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
 
     command = partial(answer_to, bot, channel=incident.channel_id)
@@ -264,7 +264,7 @@ def test_handoff_waits_for_the_new_lead_and_a_decline_changes_nothing(bot: Runni
     assert bot.incident().lead_id == ws.alice
     assert f"Pending handoff to <@{ws.bob}>" in command(ws.carol, "lead")
 
-    click(bot, ws.bob, "lead_pass", handoff)
+    click_message(bot, ws.bob, "lead_pass", handoff)
     modal = wait_until(lambda: slack.open_view_for(ws.bob), what="the pass form")
     bot.driver.submit_view(modal["id"], ws.bob, values={"reason": {"value": ""}})
     wait_until(lambda: not action_ids(slack.message(handoff.channel, handoff.ts)), what="edit")
@@ -272,7 +272,7 @@ def test_handoff_waits_for_the_new_lead_and_a_decline_changes_nothing(bot: Runni
 
     command(ws.alice, "lead @carol")
     (to_carol,) = dm_offers(bot, ws.carol)
-    click(bot, ws.carol, "lead_accept", to_carol)
+    click_message(bot, ws.carol, "lead_accept", to_carol)
     wait_until(lambda: bot.incident().lead_id == ws.carol, what="Carol as lead")
     wait_until(
         lambda: any("took over as fix lead" in m.text for m in headline_thread(bot, incident)),
@@ -315,7 +315,7 @@ def test_away_members_are_skipped_and_oncall_can_be_swapped(bot: RunningBot) -> 
 def test_a_handoff_to_someone_away_is_refused_and_changes_nothing(bot: RunningBot) -> None:
     ws = bot.workspace
     incident = reported_with_offer(bot)
-    click(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
+    click_message(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
 
     command = partial(answer_to, bot, channel=incident.channel_id)

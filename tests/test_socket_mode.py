@@ -135,7 +135,7 @@ def settle(bot: SocketModeBot, seconds: float = 0.3) -> None:
     bot.services.background.wait()
 
 
-def report(bot: SocketModeBot) -> int:
+def report_over_socket(bot: SocketModeBot) -> int:
     view_id, _ = open_form(bot, bot.workspace.alice)
     bot.driver.submit_view(view_id, bot.workspace.alice, values=disclose_values())
     (incident,) = bot.wait_for_setup()
@@ -144,7 +144,7 @@ def report(bot: SocketModeBot) -> int:
 
 def test_a_redelivered_button_click_applies_once(socket_bot: SocketModeBot) -> None:
     bot, ws = socket_bot, socket_bot.workspace
-    report(bot)
+    report_over_socket(bot)
     incident = bot.incident()
     offer = wait_until(
         lambda: offer_messages(headline_thread(bot, incident)), what="the lead offer"
@@ -166,7 +166,7 @@ def test_a_redelivered_button_click_applies_once(socket_bot: SocketModeBot) -> N
 
 def test_a_redelivered_pushpin_event_captures_the_message_once(socket_bot: SocketModeBot) -> None:
     bot, ws, slack = socket_bot, socket_bot.workspace, socket_bot.slack
-    report(bot)
+    report_over_socket(bot)
     incident = bot.incident()
     ts = slack.add_message(incident.channel_id, ws.bob, "Repro: send 4 GiB of spaces")
     event = {
@@ -201,7 +201,7 @@ def test_the_bot_reconnects_when_slack_asks_and_keeps_working(socket_bot: Socket
     assert [link.is_open for link in links] == [False, True]
     assert len(slack.calls_to("apps.connections.open")) == 2
 
-    report(bot)
+    report_over_socket(bot)
     assert {e.link for e in slack.socket_mode.envelopes} == {links[-1].number}
     assert len(bot.incidents()) == 1
 
