@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings
 from bot.database import Database
 from bot.database.migrate import upgrade
 from bot.incident import service as incidents
+from bot.mail import build_gateway
 from bot.policy import BusinessCalendar, Policy, PolicyError, load_policy
 from bot.roster.service import Roster
 from bot.services import Services
@@ -36,7 +37,7 @@ def build_services(
     client = WebClient(token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15)
     gateway = SlackGateway(client)
     policy, calendar = load_policy_and_calendar(settings)
-    return Services(
+    services = Services(
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
@@ -45,7 +46,12 @@ def build_services(
         roster=Roster(settings.security_team, settings.security_team_group),
         policy=policy,
         calendar=calendar,
+        mail=build_gateway(settings),
     )
+    from bot.slack.mail_reports import report_given_up
+
+    services.hooks.mail_settled.append(report_given_up)
+    return services
 
 
 def load_policy_and_calendar(settings: Settings) -> tuple[Policy, BusinessCalendar]:

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # How long a set-up run holds an incident without finishing a step; after a crash the
     # next run waits this long at most before resuming.
     setup_lease_seconds: float = Field(default=30.0, gt=0, le=600)
+    # Outbound email: smtp:// (STARTTLS when offered) or smtps://, with optional
+    # user:password (a secret, hence SecretStr); the sender and the answer address.
+    smtp_url: SecretStr | None = None
+    mail_from: str | None = None
+    mail_reply_to: str | None = None
+    mail_tick_seconds: float = Field(default=10.0, gt=0, le=3600)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -158,6 +164,30 @@ class Settings(BaseSettings):
     def _cvss_version(cls, value: str) -> str:
         if value.strip() not in ("3.1", "4.0"):
             raise ValueError(f"expected 3.1 or 4.0, not {value!r}")
+        return value.strip()
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        from bot.mail.address import parse_smtp_url
+
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())  # its ValueError names what is wrong
+        return value
+
+    @field_validator("mail_from", "mail_reply_to")
+    @classmethod
+    def _mail_address(cls, value: str | None) -> str | None:
+        from email.utils import parseaddr
+
+        if value is None:
+            return None
+        _, address = parseaddr(value)
+        if "@" not in address or " " in address:
+            raise ValueError(
+                f"expected an address such as security@example.org or "
+                f"'Security Team <security@example.org>', not {value!r}"
+            )
         return value.strip()
 
     @property

@@ -11,6 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.bootstrap import reconcile
 from bot.database import UNAVAILABLE, outage_reason
+from bot.mail.worker import run_outbox
 from bot.reminder.tick import run_tick
 from bot.services import Services
 from bot.slack.lead_offers import expire_offers
@@ -77,6 +78,14 @@ def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
         "interval",
         seconds=DEADLINE_SWEEP_EVERY,
         id="deadline_sweep",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _guarded("mail", lambda: run_outbox(services)),
+        "interval",
+        seconds=services.settings.mail_tick_seconds,
+        id="mail",
         max_instances=1,
         coalesce=True,
     )

@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.database import Database
 from bot.hooks import Hooks
+from bot.mail.gateway import SmtpGateway
 from bot.policy import DEFAULT_PRESET, PRESETS, BusinessCalendar, Policy
 from bot.roster.service import Roster
 from bot.slack.gateway import SlackGateway
@@ -29,3 +30,5 @@ class Services:
     # The disclosure policy and the team's business calendar, loaded once at start-up.
     policy: Policy = field(default_factory=lambda: PRESETS[DEFAULT_PRESET])
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    # Outbound email (SMTP_URL); None when mail is not set up.
+    mail: SmtpGateway | None = None
