@@ -2,7 +2,9 @@
 
 One row per command, action ID, view callback ID, shortcut and event, with the listener
 middleware that runs first (bot/slack/middleware.py): `roster_only` for what only the
-security team may do, an `incident_from_*` for listeners about one incident. The IDs are
+security team may do, an `incident_from_*` for listeners about one incident. For a listener
+whose work follows the ack (`@after_ack`), the middleware that reads the database runs
+after the ack too, so a burst of clicks is acknowledged at once. The IDs are
 written out, so searching for an action ID finds its row; a test checks that every ID the
 Block Kit builders use has a row. To answer something new, add a row.
 """
@@ -17,6 +19,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
+from bot.slack.follow_up import AfterAck
 from bot.slack.listeners import (
     cvss,
     cvss_modal,
@@ -38,6 +41,13 @@ from bot.slack.middleware import (
 )
 
 Constraint = str | re.Pattern[str] | dict[str, Any]
+READS_DATABASE = {
+    incident_from_button,
+    incident_from_button_or_message,
+    incident_from_message,
+    incident_from_metadata,
+    incident_in_channel,
+}
 
 
 @dataclass(frozen=True)
@@ -158,8 +168,13 @@ def register(app: App, services: Services) -> None:
     leads.connect(services)
     reminders.connect(services)
     for route in ROUTES:
-        add = getattr(app, route.kind)
-        options: dict[str, Any] = {"middleware": list(route.middleware)}
+        listener, before = route.listener, list(route.middleware)
+        if isinstance(listener, AfterAck):
+            # Reading the database waits until after the ack, with the listener's work.
+            later = [m for m in before if m in READS_DATABASE]
+            before = [m for m in before if m not in READS_DATABASE]
+            listener = listener.with_middleware(later)
+        options: dict[str, Any] = {"middleware": before}
         if route.matchers:
             options["matchers"] = list(route.matchers)
-        add(route.constraint, **options)(route.listener)
+        getattr(app, route.kind)(route.constraint, **options)(listener)
