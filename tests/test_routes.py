@@ -1,4 +1,5 @@
-"""The listener table: every ID the Block Kit builders hand to Slack has exactly one row."""
+"""The listener table: every ID the Block Kit builders hand to Slack has exactly one row,
+and a request about an incident that is gone gets an answer and changes nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from types import ModuleType
 from bot.slack import routes
 from bot.slack.blocks import cvss, disclose_modal, home, incident, leads, lifecycle, reminders
 from bot.slack.listeners import timeline_capture
+from bot.slack.middleware import GONE
+from tests.crash.snapshot import changed_tables, rows
+from tests.harness import RunningBot, wait_until
+from tests.vocabulary import open_incident
 
 BUILDERS: tuple[ModuleType, ...] = (cvss, disclose_modal, home, leads, lifecycle, reminders)
 NAMED = re.compile(
@@ -60,3 +65,21 @@ def test_every_row_is_a_module_level_function_of_the_listener_modules() -> None:
         assert "<locals>" not in listener.__qualname__, route
         module = inspect.getmodule(listener)
         assert getattr(module, listener.__name__) is listener, route
+
+
+def test_a_click_about_an_incident_that_is_gone_is_answered_and_changes_nothing(
+    bot: RunningBot,
+) -> None:
+    ws = bot.workspace
+    incident = open_incident(bot)
+    bot.services.background.wait()
+    before, seen = rows(bot.services.db), len(bot.slack.ephemerals_for(ws.bob))
+    response = bot.driver.block_action(
+        ws.bob, "lifecycle_start_fixing", value="SEC-2099-9999", channel_id=incident.channel_id
+    )
+    assert response.status == 200 and not response.problems
+    notes = wait_until(lambda: bot.slack.ephemerals_for(ws.bob)[seen:], what="an answer")
+    assert [note.text for note in notes] == [GONE]
+    bot.services.background.wait()
+    assert changed_tables(before, rows(bot.services.db)) == []
+    assert bot.incident(incident.human_id).phase == "triage"
