@@ -1,9 +1,9 @@
 """Leases: a row's "until" column says who may work on it, and until when.
 
-A lease is taken, renewed and released by conditional UPDATEs, so of several workers
-(threads, replicas, a button and a job) exactly one gets it, on both databases and without
-holding a row lock while the work talks to Slack. A holder that dies leaves its lease
-behind; it lapses at `until` and the next taker is told the lease had lapsed.
+`acquire`, `extend` and `relinquish` are conditional UPDATEs, so of several workers
+(threads, replicas, a button and a job) exactly one gets the lease, on both databases and
+without holding a row lock while the work talks to Slack. A holder that dies leaves its
+lease behind; it lapses at `until` and the next one is told the lease had lapsed.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ class Lease:
     lapsed: bool  # an earlier holder's lease ran out: its work may be half done
 
 
-def take(
+def acquire(
     session: Session,
     column: InstrumentedAttribute[datetime | None],
     row: ColumnElement[bool],
     now: datetime,
     until: datetime,
 ) -> Lease | None:
-    """Take the lease of the row(s) matching `row` until `until`, if it is free or lapsed."""
+    """Take the lease of the row matching `row` until `until`, if it is free or lapsed."""
     for lapsed, free in ((True, column < now), (False, column.is_(None))):
         statement = update(column.class_).where(row, free).values({column.key: until})
         if changed_one(session, statement):
@@ -39,7 +39,7 @@ def take(
     return None
 
 
-def renew(
+def extend(
     session: Session,
     column: InstrumentedAttribute[datetime | None],
     row: ColumnElement[bool],
@@ -51,7 +51,7 @@ def renew(
     return changed_one(session, statement)
 
 
-def release(
+def relinquish(
     session: Session,
     column: InstrumentedAttribute[datetime | None],
     row: ColumnElement[bool],

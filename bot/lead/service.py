@@ -436,7 +436,7 @@ def expire(session: Session, offer_id: int, team: Team, now: datetime) -> Result
 def claim_for_posting(session: Session, offer_id: int, now: datetime, until: datetime) -> bool:
     """Take the right to post an unposted offer; False if it is posted or being posted."""
     unposted = (LeadOffer.id == offer_id) & LeadOffer.posted.is_(False)
-    return lease.take(session, LeadOffer.post_lease_until, unposted, now, until) is not None
+    return lease.acquire(session, LeadOffer.post_lease_until, unposted, now, until) is not None
 
 
 def mark_posted(session: Session, offer_id: int, **where: str | None) -> None:

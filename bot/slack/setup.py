@@ -81,7 +81,7 @@ class IncidentSetup:
         now = self.services.clock.now()
         until = now + self.lease
         with self.db.transaction() as session:
-            return lease.take(
+            return lease.acquire(
                 session, Incident.setup_lease_until, Incident.id == incident_id, now, until
             )
 
@@ -89,7 +89,7 @@ class IncidentSetup:
         claim = _running.get()
         assert claim is not None
         with self.db.transaction() as session:
-            lease.release(
+            lease.relinquish(
                 session,
                 Incident.setup_lease_until,
                 (Incident.id == incident_id) & (Incident.setup_lease_until == claim.until),
@@ -110,7 +110,7 @@ class IncidentSetup:
         assert claim is not None
         renewed = Claim(max(now + self.lease, claim.until), claim.lapsed)
         with self.db.transaction() as session:
-            if not lease.renew(
+            if not lease.extend(
                 session,
                 Incident.setup_lease_until,
                 (Incident.id == incident_id) & (Incident.setup_lease_until == claim.until),
