@@ -2,11 +2,11 @@
 
 One row per command, action ID, view callback ID, shortcut and event, with the listener
 middleware that runs first (bot/slack/middleware.py): `roster_only` for what only the
-security team may do, an `incident_from_*` for listeners about one incident. For a listener
-whose work follows the ack (`@after_ack`), the middleware that reads the database runs
-after the ack too, so a burst of clicks is acknowledged at once. The IDs are
-written out, so searching for an action ID finds its row; a test checks that every ID the
-Block Kit builders use has a row. To answer something new, add a row.
+security team may do, an `incident_from_*` for listeners about one incident. For a
+listener whose work follows the ack (`@after_ack`), the middleware that reads the
+database runs after the ack too, so a burst of clicks is acknowledged at once. The IDs
+are written out, so searching for an action ID finds its row; a test checks that every
+ID the Block Kit builders use has a row. To answer something new, add a row.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from bot.slack.middleware import (
 )
 
 Constraint = str | re.Pattern[str] | dict[str, Any]
+Middleware = Sequence[Callable[..., Any]]
 READS_DATABASE = {
     incident_from_button,
     incident_from_button_or_message,
@@ -55,11 +56,9 @@ class Route:
     kind: str  # the Bolt method: command, action, view, shortcut or event
     constraint: Constraint  # the command, action ID, callback ID or event type
     listener: Callable[..., Any]
-    middleware: Sequence[Callable[..., Any]] = ()
+    middleware: Middleware = ()
     matchers: Sequence[Callable[..., bool]] = ()
 
-
-Middleware = Sequence[Callable[..., Any]]
 
 # The listener middleware of the rows below, by what the request is.
 ANYONE: Middleware = ()
