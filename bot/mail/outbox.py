@@ -236,13 +236,14 @@ def mark_accepted(
         claimed_until=None,
         last_error=None,
     )
-    done = session.execute(
+    settled = changed_one(
+        session,
         update(OutboundMail)
         .where(_mine(claim, worker))
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if done.rowcount == 1:  # type: ignore[attr-defined]
+    if settled:
         return True
     # Another worker took the row over after our lease ran out: the server has the
     # message all the same, so say so, unless that worker already settled it.
