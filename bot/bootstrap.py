@@ -51,7 +51,26 @@ def build_services(
     from bot.slack.mail_reports import report_given_up
 
     services.hooks.mail_settled.append(report_given_up)
+    if settings.distributors_file is not None:
+        seed_distributors(services)
     return services
+
+
+def seed_distributors(services: Services) -> int:
+    """Add the DISTRIBUTORS_FILE entries the list does not know yet (by organisation)."""
+    from bot.distributor.roster import DistributorError, read_seed_file, seed
+
+    path = services.settings.distributors_file
+    assert path is not None
+    try:
+        entries = read_seed_file(path)
+        with services.db.transaction() as session:
+            added = seed(session, entries, now=services.clock.now())
+    except DistributorError as exc:
+        raise ConfigError(f"Invalid DISTRIBUTORS_FILE: {exc}") from None
+    if added:
+        log.info("added %d distributor(s) from %s", added, path)
+    return added
 
 
 def load_policy_and_calendar(settings: Settings) -> tuple[Policy, BusinessCalendar]:

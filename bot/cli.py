@@ -1,4 +1,4 @@
-"""`python -m bot [run|worker|demo|migrate|check|cvss]`."""
+"""`python -m bot [run|worker|demo|migrate|check|cvss|stats]`."""
 
 from __future__ import annotations
 
@@ -118,16 +118,20 @@ def main(argv: list[str] | None = None) -> int:
         from bot.scoring.cli import main as cvss_main
 
         return cvss_main(argv[1:])
+    if argv and argv[0] == "stats":
+        from bot.insights.cli import main as stats_main
+
+        return stats_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument(
         "command",
         nargs="?",
         default="run",
-        choices=["run", "worker", "demo", "migrate", "check", "cvss"],
+        choices=["run", "worker", "demo", "migrate", "check", "cvss", "stats"],
         help="run (default): serve the bot; worker: scheduled jobs only; "
         "demo: play a disclosure locally; "
         "migrate: upgrade the database; check: validate settings and Slack access; "
-        "cvss: score vectors",
+        "cvss: score vectors; stats: insights for a period (--since DATE, --csv)",
     )
     args = parser.parse_args(argv)
     if args.command == "demo":

@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     mail_from: str | None = None
     mail_reply_to: str | None = None
     mail_tick_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # Distributors and the public announcement. PUBLIC_URL is where the bot's HTTP
+    # server is reached from outside (acknowledgement links in notices).
+    public_url: str | None = None
+    distributors_file: Path | None = None
+    distributor_ack_window: str = "2 business days"  # then the lead hears who is silent
+    announce_to: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    announce_channel: str | None = None  # the one public channel the bot posts in
+    announce_timezone: str | None = None  # default: TEAM_TIMEZONE
+    announce_project: str = "project"  # the [project] in oss-security subjects
+    announce_signature: str = "the security team"
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -123,7 +133,49 @@ class Settings(BaseSettings):
             raise ValueError("expected 1 to 10 uppercase letters or digits, such as SEC")
         return value
 
-    @field_validator("team_timezone", "oncall_timezone")
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("expected the bot's public base URL, such as https://bot.example.org")
+        return value.rstrip("/")
+
+    @field_validator("distributor_ack_window")
+    @classmethod
+    def _ack_window(cls, value: str) -> str:
+        from bot.policy import DurationError, parse_duration
+
+        try:
+            parse_duration(value)
+        except DurationError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("announce_to", mode="before")
+    @classmethod
+    def _announce_addresses(cls, value: object) -> object:
+        from email.utils import parseaddr
+
+        items = _split_ids(value)
+        if isinstance(items, list):
+            bad = [i for i in items if "@" not in parseaddr(str(i))[1] or " " in str(i)]
+            if bad:
+                raise ValueError(
+                    "expected comma-separated addresses such as announce@example.org, "
+                    f"not {', '.join(repr(b) for b in bad[:3])}"
+                )
+        return items
+
+    @field_validator("announce_channel")
+    @classmethod
+    def _announce_channel_id(cls, value: str | None) -> str | None:
+        if value is not None and not CHANNEL_ID.match(value):
+            raise ValueError(f"expected a channel ID such as C012ABCDEF, not {value!r}")
+        return value
+
+    @field_validator("team_timezone", "oncall_timezone", "announce_timezone")
     @classmethod
     def _known_timezone(cls, value: str | None) -> str | None:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -22,6 +22,7 @@ RECONCILE_EVERY = 60  # seconds between sweeps for set-ups a Slack failure left 
 LEAD_OFFERS_EVERY = 30  # seconds between checks for lapsed lead offers
 ROSTER_EVERY = 15 * 60  # seconds between re-reads of the team's user group and accounts
 DEADLINE_SWEEP_EVERY = 60  # seconds between re-plans of incidents a change hook missed
+DISTRIBUTOR_SWEEP_EVERY = 300  # seconds between checks for silent distributors
 
 
 def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
@@ -89,7 +90,25 @@ def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
         max_instances=1,
         coalesce=True,
     )
+    scheduler.add_job(
+        _guarded("distributors", lambda: distributor_sweep(services)),
+        "interval",
+        seconds=DISTRIBUTOR_SWEEP_EVERY,
+        id="distributors",
+        max_instances=1,
+        coalesce=True,
+    )
     return scheduler
+
+
+def distributor_sweep(services: Services) -> None:
+    """Silent distributors to the lead; announcement posts a crash left unmade."""
+    from bot.slack.distributor_hooks import sweep
+    from bot.slack.listeners.embargo import post_announcement, unposted_announcements
+
+    sweep(services)
+    for announcement_id in unposted_announcements(services):
+        post_announcement(services, announcement_id)
 
 
 def start_background(services: Services) -> BaseScheduler:

@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "bot.scoring.models",
     "bot.reminder.models",
     "bot.mail.models",
+    "bot.distributor.models",
 ]
 
 

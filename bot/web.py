@@ -27,6 +27,17 @@ def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> l
     return [payload]
 
 
+def _acknowledgements(services: Services) -> dict[tuple[str, str], Route]:
+    from bot.acknowledgements import acknowledgement_routes
+    from bot.slack.distributor_flow import ack_secret
+    from bot.slack.incident_messages import refresh
+
+    def changed(incident_id: int) -> None:
+        services.background.defer(refresh, services, incident_id)
+
+    return acknowledgement_routes(services, ack_secret(services), changed)
+
+
 def build_wsgi(services: Services, bolt_app: App | None) -> Route:
     slack = SlackRequestHandler(bolt_app, path="/slack/events") if bolt_app else None
     secret = services.settings.slack_signing_secret
@@ -50,6 +61,7 @@ def build_wsgi(services: Services, bolt_app: App | None) -> Route:
         return verifier.is_valid(body, timestamp, signature)
 
     extra_routes: dict[tuple[str, str], Route] = dict(intake_routes(services))
+    extra_routes.update(_acknowledgements(services))
 
     def health(environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         if services.db.ping():

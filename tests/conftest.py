@@ -7,7 +7,7 @@ import pytest
 from bot.database import Database
 from tests.databases import BACKENDS, drop_postgres_schema, empty_tables, migrated_url
 
-pytest_plugins = ["tests.harness", "tests.mail_fixtures"]
+pytest_plugins = ["tests.harness", "tests.mail_fixtures", "tests.distributor_helpers"]
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -50,13 +50,26 @@ class Certificate:
         cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
         subprocess.run(
             [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "2",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+                "-subj",
+                "/CN=localhost",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
             ],
             check=True,
             capture_output=True,
-        )  # fmt: skip
+        )
         return cls(cert, key)
 
     def server_context(self) -> ssl.SSLContext:
@@ -162,7 +175,7 @@ class MailServer:
         self._controller = controller
 
     def _controller_for(self, options: dict[str, Any]) -> Controller:
-        return Controller(
+        return _QuietController(
             _Handler(self),
             hostname=self.host,
             port=self.port,
@@ -234,6 +247,14 @@ class MailServer:
         with self._changed:
             self.messages.append(received)
             self._changed.notify_all()
+
+
+class _QuietController(Controller):
+    def factory(self) -> Any:
+        # aiosmtpd warns about AUTH without STARTTLS on every connection, even over smtps.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return super().factory()
 
 
 class _Handler:

@@ -22,6 +22,7 @@ from tests import harness
 from tests.harness import START, RunningBot, wait_until
 from tests.slack_api import Message
 from tests.vocabulary import (
+    click_message,
     dm_offers,
     headline_thread,
     lead_events,
@@ -41,15 +42,6 @@ def action_ids(message: Message) -> set[str]:
         if block.get("type") == "actions"
         for element in block["elements"]
     }
-
-
-def click_message(bot: RunningBot, user: str, action_id: str, message: Message | dict):
-    """A click on the message as the user's screen showed it (a snapshot may be stale)."""
-    snapshot = message.to_dict() if isinstance(message, Message) else message
-    channel = message.channel if isinstance(message, Message) else message["channel"]
-    response = bot.driver.block_action(user, action_id, message=snapshot, channel_id=channel)
-    assert response.status == 200
-    return response
 
 
 def last_ephemeral(bot: RunningBot, user: str, after: int = 0) -> str:

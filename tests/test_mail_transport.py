@@ -473,3 +473,18 @@ def test_a_worker_killed_mid_batch_delivers_each_message_exactly_once(
         later.db.dispose()
     assert states(db) == {"sent": 25}
     assert smtp.per_message_id() == Counter({r.message_id: 1 for r in rows})
+
+
+def test_without_mail_settings_queued_mail_waits_and_the_log_says_so(
+    db: Database,
+    slack: FakeSlack,
+    workspace: Workspace,
+    smtp: MailServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    services = mail_services(db.url, slack, workspace, smtp, db=db)
+    services.mail = None
+    (queued,) = queue(services)
+    assert MailWorker(services).run().sent == 0
+    assert "1 email(s) waiting: set SMTP_URL and MAIL_FROM" in caplog.text
+    assert row(db, queued.id).state == "pending" and smtp.messages == []

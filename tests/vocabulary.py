@@ -68,6 +68,15 @@ def fresh_bot(db: Database, slack: FakeSlack) -> RunningBot:
     return RunningBot(services, slack, workspace)
 
 
+def fixing_incident(bot: RunningBot, count: int = 1) -> Incident:
+    """The `count`th incident reported, with a fix lead and in the fixing phase."""
+    report(bot, bot.workspace.alice)
+    incident = bot.wait_for_setup(count)[-1]
+    set_lead(bot, incident, bot.workspace.bob)
+    command(bot, bot.workspace.alice, incident.channel_id, "phase fixing")
+    return incident
+
+
 # -- commands, buttons and forms ------------------------------------------------------
 
 
@@ -122,6 +131,17 @@ def set_lead(bot: RunningBot, incident: Incident, user: str) -> None:
         session.get(Incident, incident.id).lead_id = user
 
 
+# -- the Home tab ----------------------------------------------------------------------
+
+
+def open_home(bot: RunningBot, user: str) -> dict:
+    before = bot.slack.home_for(user)
+    bot.driver.event({"type": "app_home_opened", "user": user, "channel": "D0", "tab": "home"})
+    return wait_until(
+        lambda: (view := bot.slack.home_for(user)) and view != before and view, what="the home tab"
+    )
+
+
 # -- lead offers -----------------------------------------------------------------------
 
 
@@ -171,6 +191,15 @@ def lead_events(bot: RunningBot, incident_id: int) -> list[TimelineEvent]:
             TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "lead_accepted"
         )
         return list(session.scalars(query))
+
+
+def click_message(bot: RunningBot, user: str, action_id: str, message: Message | dict):
+    """A click on the message as the user's screen showed it (a snapshot may be stale)."""
+    snapshot = message.to_dict() if isinstance(message, Message) else message
+    channel = message.channel if isinstance(message, Message) else message["channel"]
+    response = bot.driver.block_action(user, action_id, message=snapshot, channel_id=channel)
+    assert response.status == 200
+    return response
 
 
 # -- exports ---------------------------------------------------------------------------

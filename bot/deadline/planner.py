@@ -98,8 +98,9 @@ class _Planner:
         planned = facts.disclosure_planned_at
         if planned is None or facts.is_public:
             return  # nothing to embargo: no advance notice
+        # Still open in the embargo until a notice is actually sent (it may be queued).
         if steps.distributor_notice is not None and not self._skipped(
-            facts.distributors_notified_at, "embargo"
+            facts.distributors_notified_at, "released"
         ):
             earliest = steps.distributor_notice_earliest
             yield self._deadline(

@@ -20,6 +20,8 @@ from bot.mail.address import SmtpAddress
 from bot.mail.errors import MailError, MailNotConfigured, MailPermanent, MailTemporary
 
 DEFAULT_TIMEOUT = 20.0  # seconds per socket operation
+# RFC 5322 lines may be 998 characters; folding at 78 splits ordinary subjects oddly.
+WIRE_POLICY = SMTP_POLICY.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class SmtpConnection:
                 refused[recipient] = f"{code} {reply.decode('utf-8', 'replace')}"
         if not accepted:
             raise MailPermanent("every recipient was refused: " + "; ".join(refused.values()))
-        code, reply = client.data(message.as_bytes(policy=SMTP_POLICY))
+        code, reply = client.data(message.as_bytes(policy=WIRE_POLICY))
         if not 200 <= code < 300:
             if code == 421:
                 self.broken = True

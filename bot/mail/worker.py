@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.database import changed_one
 from bot.mail import outbox
@@ -72,8 +72,21 @@ class MailWorker:
         if self.gateway is not None and self.services.settings.mail_from:
             while self._one_batch(report) >= self.batch:
                 pass
+        else:
+            self._warn_unsent()
         self._report_given_up(report)
         return report
+
+    def _warn_unsent(self) -> None:
+        """Mail is queued but cannot go out: say so in the log (it waits, nothing is lost)."""
+        with self.services.db.transaction() as session:
+            waiting = session.scalar(
+                select(func.count()).where(
+                    OutboundMail.next_attempt_at <= self.services.clock.now()
+                )
+            )
+        if waiting:
+            log.warning("%d email(s) waiting: set SMTP_URL and MAIL_FROM to send them", waiting)
 
     def _one_batch(self, report: MailReport) -> int:
         services = self.services
@@ -235,6 +248,12 @@ def run_outbox(services: Services) -> MailReport:
         worker = MailWorker(services)
         services._mail_worker = worker  # type: ignore[attr-defined]
     return worker.run()
+
+
+def send_now(services: Services) -> MailReport:
+    """A run outside the job (right after a form queued mail), under a name of its own, so
+    it never shares leases with the job's worker running at the same time."""
+    return MailWorker(services).run()
 
 
 def check_configured(services: Services) -> None:

@@ -72,8 +72,8 @@ def incident_facts(
         "lead_accepted_at": lead_accepted_at(session, incident, _met(done, Kind.LEAD_ASSIGNED)),
         "scored_at": scored_at(session, incident, _met(done, Kind.SCORE_AND_PLAN)),
         "fix_ready_at": incident.fix_ready_at,
-        "distributors_notified_at": incident.distributors_notified_at,
-        "final_notice_at": None,
+        "distributors_notified_at": _notice_sent(session, incident, final=False),
+        "final_notice_at": _notice_sent(session, incident, final=True),
         "released_at": incident.released_at,
         "disclosed_at": incident.disclosed_at,
         "retrospective_done_at": None,
@@ -100,6 +100,20 @@ def incident_facts(
         rescheduled={kind: row.rescheduled_at for kind, row in done.items() if row.rescheduled_at},
         **known,
     )
+
+
+def _notice_sent(session: Session, incident: Incident, *, final: bool) -> datetime | None:
+    """When the mail server accepted the first (final) notice to a distributor: a deadline
+    is met by the notice sent, not by a click. Without any notice on record (told outside
+    the bot), the embargo step's own time counts for the first notice."""
+    from bot.distributor.models import NoticeKind
+    from bot.distributor.notices import first_sent, has_notices
+
+    kinds = [NoticeKind.FINAL] if final else [NoticeKind.NOTICE, NoticeKind.RESEND]
+    sent = first_sent(session, incident.id, kinds)
+    if sent is not None or final or has_notices(session, incident.id):
+        return sent
+    return incident.distributors_notified_at
 
 
 def _met(rows: dict[str, DeadlineRow], kind: Kind) -> datetime | None:

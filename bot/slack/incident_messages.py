@@ -8,7 +8,8 @@ and a note in the incident channel). Nothing here posts a new top-level message.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,8 @@ from bot.timeline.models import TimelineEvent
 
 log = logging.getLogger(__name__)
 Blocks = list[dict[str, Any]]
+# Features that add a line to the headline (e.g. who of the distributors acknowledged).
+HEADLINE_NOTES: list[Callable[[Session, Incident], str | None]] = []
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class IncidentState:
     incident: Incident
     next_deadline: str | None
     last_update_by: str | None
+    notes: list[str] = field(default_factory=list)
 
 
 def current_state(services: Services, incident_id: int) -> IncidentState:
@@ -43,7 +47,8 @@ def current_state(services: Services, incident_id: int) -> IncidentState:
             if services.hooks.next_deadline
             else None
         )
-        return IncidentState(incident, deadline, _last_update_author(session, incident_id))
+        notes = [note for note in (line(session, incident) for line in HEADLINE_NOTES) if note]
+        return IncidentState(incident, deadline, _last_update_author(session, incident_id), notes)
 
 
 def _last_update_author(session: Session, incident_id: int) -> str | None:
@@ -67,7 +72,7 @@ def refresh(services: Services, incident_id: int) -> None:
                 incident.channel_id,
                 incident.headline_ts,
                 incident_blocks.headline_text(incident),
-                incident_blocks.headline_blocks(incident, next_deadline),
+                incident_blocks.headline_blocks(incident, next_deadline, state.notes),
             )
         if incident.triage_ts:
             gateway.update(

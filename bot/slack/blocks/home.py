@@ -70,6 +70,7 @@ def home_view(
     away: str | None,
     updated_at: datetime,
     notice: str | None = None,
+    insights: Blocks | None = None,
 ) -> dict[str, Any]:
     due_lines = [
         f"• {slack_date(item.due_at)} · *{item.human_id}* {escape(item.what)}"
@@ -95,6 +96,7 @@ def home_view(
             ],
         },
         _status_toggle(away is not None),
+        *(insights or []),
     ]
     if notice:
         blocks.insert(0, {"type": "section", "text": mrkdwn(f":warning: {escape(notice)}")})

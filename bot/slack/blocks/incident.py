@@ -69,7 +69,9 @@ def headline_text(incident: Incident) -> str:
     return clip(f"{incident.human_id} · {title} · {phase_label(incident)}", 300)
 
 
-def headline_blocks(incident: Incident, next_deadline: str | None = None) -> Blocks:
+def headline_blocks(
+    incident: Incident, next_deadline: str | None = None, notes: list[str] | None = None
+) -> Blocks:
     fields = [
         f"*Phase*\n{phase_label(incident)}",
         f"*Severity*\n{severity_text(incident)}",
@@ -109,6 +111,8 @@ def headline_blocks(incident: Incident, next_deadline: str | None = None) -> Blo
         )
     if incident.description:
         blocks.append({"type": "section", "text": mrkdwn(escape(incident.description), 3000)})
+    for note in notes or []:  # already escaped by the feature that wrote it
+        blocks.append({"type": "context", "elements": [mrkdwn(note, 3000)]})
     blocks += lifecycle_blocks(incident)
     return blocks
 
@@ -191,9 +195,15 @@ def lifecycle_buttons(incident: Incident) -> Blocks:
                     ("Mark the fix ready?", "This records that the fix is merged privately."),
                 )
             )
-        buttons.append(_button("lifecycle_embargo", "Notify distributors", incident))
+        buttons.append(_button("distributors_notify", "Notify distributors", incident))
+        buttons.append(_button("lifecycle_embargo", "Embargo, told by hand", incident))
     if phase == Phase.EMBARGO.value or (phase == Phase.FIXING.value and incident.is_public):
         buttons.append(_button("lifecycle_released", "Released", incident))
+    if phase == Phase.EMBARGO.value:
+        buttons.append(_button("distributors_final", "Final notice", incident))
+        buttons.append(_button("embargo_leak", "Record a leak", incident))
+    if phase in (Phase.RELEASED.value, Phase.DISCLOSED.value):
+        buttons.append(_button("announce_open", "Announce publicly", incident))
     if phase == Phase.RELEASED.value:
         buttons.append(
             _button(

@@ -102,5 +102,6 @@ def _status(context: CommandContext) -> Reply:
     assert context.incident is not None
     state = current_state(context.services, context.incident.id)
     return Reply(
-        headline_text(state.incident), headline_blocks(state.incident, state.next_deadline)
+        headline_text(state.incident),
+        headline_blocks(state.incident, state.next_deadline, state.notes),
     )

@@ -6,6 +6,7 @@ is optional, and the tab shows what the incident itself knows when none is plugg
 - `providers.deadlines_due(services, user_id, start, end) -> list[DueItem]`
 - `providers.on_call(services) -> str | None` (a Slack user ID)
 - `providers.away(services, user_id) -> str | None` (e.g. "Away until 12 March")
+- `providers.insights(services, user_id) -> list[block]` (the team's headline figures)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class HomeProviders:
     deadlines_due: Callable[[Services, str, datetime, datetime], list[DueItem]] | None = None
     on_call: Callable[[Services], str | None] | None = None
     away: Callable[[Services, str], str | None] | None = None
+    insights: Callable[[Services, str], list[dict[str, Any]]] | None = None
 
 
 providers = HomeProviders()
@@ -94,7 +96,8 @@ def build_home(services: Services, user_id: str, notice: str | None = None) -> d
     due += _safely("deadlines", providers.deadlines_due, [], services, user_id, now, now + WEEK)
     on_call = _safely("on-call", providers.on_call, None, services)
     away = _safely("away", providers.away, None, services, user_id)
-    return home_view(user_id, mine, others, due, on_call, away, now, notice)
+    insights = _safely("insights", providers.insights, [], services, user_id)
+    return home_view(user_id, mine, others, due, on_call, away, now, notice, insights)
 
 
 def home_opened(event: dict[str, Any], context: BoltContext) -> None:
