@@ -118,6 +118,9 @@ def reconcile(services: Services) -> int:
         else:
             outcome = f"stopped at {result.failed_step}"
         log.info("reconciled %s: %s", result.human_id, outcome)
+    from bot.slack.github_notes import retell_publications
+
+    retell_publications(services)  # GitHub publications whose telling was interrupted
     return len(pending)
 
 

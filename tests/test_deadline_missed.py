@@ -26,7 +26,7 @@ def misses(bot: RunningBot, incident_id: int) -> list[tuple[str, str]]:
 def exported_timeline(bot: RunningBot, incident: Incident) -> str:
     before = len(bot.slack.files)
     command(bot, bot.workspace.alice, incident.channel_id, "export")
-    wait_until(lambda: len(bot.slack.files) - before == 3, what="all three exports")
+    wait_until(lambda: len(bot.slack.files) - before == 4, what="all four exports")
     [timeline] = [f for f in bot.slack.files[before:] if f.filename == "timeline.md"]
     return timeline.content.decode()
 

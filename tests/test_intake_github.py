@@ -69,17 +69,17 @@ def test_a_reported_advisory_opens_a_complete_incident(intake_bot: RunningBot) -
         "GHSA-4x9r-hqv2-m7pc on octo-org/yaml-kit",
         "Severity: high " + VECTOR,
         "CWE-787 (Out-of-bounds Write), CWE-674 (Uncontrolled Recursion)",
-        "Affected: pip yaml-kit >= 2.0.0, < 2.4.1, patched in 2.4.1",
-        "Credit: rita-researcher (reporter)",
+        "Affected: PyPI yaml-kit >= 2.0.0, < 2.4.1, patched in 2.4.1",
     ):
         assert detail in incident.description
+    assert "Credit" not in incident.description  # credits are rows, with their state
     assert (incident.cvss_vector, incident.cvss_score, incident.severity) == (VECTOR, 7.5, "High")
     assert (incident.component, incident.affected_versions) == ("yaml-kit", ">= 2.0.0, < 2.4.1")
-    assert (incident.package_ecosystem, incident.package_name) == ("pip", "yaml-kit")
+    assert (incident.package_ecosystem, incident.package_name) == ("PyPI", "yaml-kit")
     assert incident.fixed_versions == "2.4.1"
     assert incident.reporter_name == "rita-researcher"
     assert incident.reporter_contact == "https://github.com/rita-researcher"
-    assert incident.credits == "rita-researcher (reporter)"
+    assert incident.ghsa_id == "GHSA-4x9r-hqv2-m7pc"
     assert incident.external_ref == ADVISORY_URL
     assert incident.cve_id is None and not incident.is_public
 
@@ -257,4 +257,7 @@ def test_long_and_sparse_advisories_still_fit() -> None:
     assert found.draft.reporter_name == "rita-researcher"  # the advisory's author
     assert found.draft.component == "pkg-0, pkg-1, pkg-2"
     assert found.draft.affected_versions == "pkg-0 < 2; pkg-1 < 2; pkg-2 < 2"
-    assert found.fixed_versions == ""
+    assert found.incident_fields["fixed_versions"] == ""
+    # "2" is not a SemVer version: kept as written, with a note saying why, never guessed.
+    assert all(p.ranges == [] and p.range_text == "< 2" for p in found.packages)
+    assert "is not a SemVer 2 version" in str(found.incident_fields["advisory_note"])

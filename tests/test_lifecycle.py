@@ -91,8 +91,9 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
         "cve_id": {"value": "cve-2026-4242"},
         "advisory_summary": {"value": "An attacker may be able to run code in the parser."},
         "mitigation": {"value": "Disable YAML uploads."},
-        "package_ecosystem": {"value": "Go"},
-        "package_name": {"value": "example.org/yaml"},
+        # The package block starts from the reported text; ecosystem and name complete it.
+        "pkg_0x0_ecosystem": {"value": "Go"},
+        "pkg_0x0_name": {"value": "example.org/yaml"},
         "credits": {"value": "Quinn Analyst"},
     }
     assert not submit(bot, ws.bob, view, advisory)
@@ -108,26 +109,31 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     wait_phase(bot, incident, "disclosed")
 
     click(bot, ws.bob, incident, "lifecycle_export")
-    files = wait_until(lambda: len(slack.files) == 3 and slack.files, what="three exports")
-    assert {f.filename for f in files} == {"timeline.md", "advisory.md", "osv.json"}
+    files = wait_until(lambda: len(slack.files) == 4 and slack.files, what="four exports")
+    assert {f.filename for f in files} == {
+        "timeline.md",
+        "advisory.md",
+        "osv.json",
+        "tracking-issue.md",
+    }
     assert {f.channel for f in files} == {channel}
     by_name = {f.filename: f.content.decode() for f in files}
     record = json.loads(by_name["osv.json"])
     osv_validator().validate(record)
     assert record["aliases"] == ["CVE-2026-4242"]
     assert record["severity"] == [{"type": "CVSS_V3", "score": incident.cvss_vector}]
-    assert record["affected"][0]["package"] == {"ecosystem": "Go", "name": "example.org/yaml"}
-    assert record["affected"][0]["ranges"] == [
-        {
-            "type": "SEMVER",
-            "events": [
-                {"introduced": "0"},
-                {"fixed": "1.28.4"},
-                {"introduced": "1.29.0"},
-                {"fixed": "1.29.1"},
-            ],
-        }
+    (affected,) = record["affected"]
+    assert affected["package"] == {
+        "ecosystem": "Go",
+        "name": "example.org/yaml",
+        "purl": "pkg:golang/example.org/yaml",
+    }
+    # "<= 1.28.3, 1.29.0" says exactly this: up to 1.28.3, and 1.29.0 itself.
+    assert affected["ranges"] == [
+        {"type": "SEMVER", "events": [{"introduced": "0"}, {"last_affected": "1.28.3"}]},
+        {"type": "SEMVER", "events": [{"introduced": "1.29.0"}, {"last_affected": "1.29.0"}]},
     ]
+    assert affected["versions"] == ["1.29.0"]
     assert {"name": "Rita Reporter", "type": "REPORTER"} in record["credits"]
     assert {"name": "Bob Okafor", "type": "COORDINATOR"} in record["credits"]
     assert "published" in record
@@ -135,7 +141,7 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     for expected in (
         "CVE-2026-4242",
         "Disable YAML uploads.",
-        "- 1.28.4",
+        "- example.org/yaml (Go) 1.28.4",
         "first.org/cvss/calculator/3.1#CVSS:3.1/AV:N",
         "reported by Rita Reporter",
         "coordinated by Bob Okafor",

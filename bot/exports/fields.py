@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import re
 
+from bot.advisory.ecosystems import OSV_ECOSYSTEMS
+from bot.advisory.model import clean_cwes
+
 CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,}$")
-# OSV ecosystems a team is likely to ship in; the OSV schema lists more.
-ECOSYSTEMS = (
-    "Go",
-    "PyPI",
-    "npm",
-    "Maven",
-    "crates.io",
-    "RubyGems",
-    "NuGet",
-    "Packagist",
-    "Hex",
-    "Pub",
-    "Kubernetes",
-    "GitHub Actions",
-)
+# OSV's names, as the form offers them.
+ECOSYSTEMS = OSV_ECOSYSTEMS
 LIMITS = {
     "cve_id": 32,
     "advisory_summary": 500,
@@ -31,6 +21,11 @@ LIMITS = {
     "credits": 1000,
     "package_ecosystem": 40,
     "package_name": 200,
+    "am_i_vulnerable": 3000,
+    "upgrade_steps": 3000,
+    "fix_impact": 3000,
+    "tracking_issue_url": 500,
+    "cwe_ids": 500,
 }
 LABELS = {
     "cve_id": "The CVE ID",
@@ -43,6 +38,11 @@ LABELS = {
     "credits": "Credits",
     "package_ecosystem": "The ecosystem",
     "package_name": "The package name",
+    "am_i_vulnerable": "Am I vulnerable?",
+    "upgrade_steps": "The steps after upgrading",
+    "fix_impact": "The fix impact",
+    "tracking_issue_url": "The tracking issue link",
+    "cwe_ids": "The CWE IDs",
 }
 
 
@@ -66,4 +66,14 @@ def validate(values: dict[str, str]) -> dict[str, str]:
     ecosystem = values.get("package_ecosystem", "")
     if ecosystem and ecosystem not in ECOSYSTEMS:
         problems["package_ecosystem"] = "Choose one of: " + ", ".join(ECOSYSTEMS) + "."
+    cwes = values.get("cwe_ids", "")
+    if cwes and "cwe_ids" not in problems:
+        _, bad = clean_cwes(cwes.replace(",", " ").split())
+        if bad:
+            problems["cwe_ids"] = (
+                f"Not CWE IDs: {', '.join(bad)}. Write them as CWE-79, CWE-787 (or just 79, 787)."
+            )
+    link = values.get("tracking_issue_url", "")
+    if link and "tracking_issue_url" not in problems and not link.startswith("https://"):
+        problems["tracking_issue_url"] = "The tracking issue link starts with https://."
     return problems

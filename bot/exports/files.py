@@ -1,4 +1,4 @@
-"""The three export files of an incident, from the database to text."""
+"""The export files of an incident, from the database to text."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.advisory import store
 from bot.audit.service import record
-from bot.exports.advisory import advisory_markdown
+from bot.exports.advisory import advisory_markdown, tracking_issue_markdown
 from bot.exports.context import MENTION, ExportContext
 from bot.exports.osv import osv_json
 from bot.exports.timeline import timeline_markdown
@@ -19,6 +20,7 @@ BUILDERS: dict[str, Callable[[ExportContext], str]] = {
     "timeline.md": timeline_markdown,
     "advisory.md": advisory_markdown,
     "osv.json": osv_json,
+    "tracking-issue.md": tracking_issue_markdown,
 }
 
 
@@ -28,7 +30,16 @@ def load_context(
     incident = incidents.get(session, incident_id)
     assert incident is not None, f"no incident {incident_id}"
     team = [m.user_id for m in incidents.fix_team(session, incident_id, active_only=False)]
-    return ExportContext(incident, events_for(session, incident_id), now, team, names or {})
+    return ExportContext(
+        incident,
+        events_for(session, incident_id),
+        now,
+        team,
+        names or {},
+        # No rows yet (an incident reported as free text): the exports read the text.
+        packages=store.packages(session, incident_id) or None,
+        credits=store.credits(session, incident_id),
+    )
 
 
 def people_in(ctx: ExportContext) -> set[str]:

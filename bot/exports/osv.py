@@ -1,4 +1,10 @@
-"""An OSV record (https://ossf.github.io/osv-schema/) for the incident."""
+"""An OSV record (https://ossf.github.io/osv-schema/) for the incident.
+
+Exact where it matters to a consumer: one `affected` entry per package with its purl and
+the ranges as OSV events, every CVSS vector typed, typed references and credits (only
+accepted credits), CWE IDs and severity in `database_specific` as GitHub's records have
+them, `modified` at the last change of an exported field, `published` at disclosure.
+"""
 
 from __future__ import annotations
 
@@ -7,90 +13,136 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.advisory.model import Credit, public_credits
 from bot.exports.context import ExportContext
-from bot.exports.versions import is_semver, listed_versions, range_events
 
-SCHEMA_VERSION = "1.7.0"
+# The OSV schema version this record follows (ossf/osv-schema, docs/schema.md).
+SCHEMA_VERSION = "1.7.5"
 # IDs outside the registered OSV databases take the x_ prefix the schema reserves for them.
 ID_PREFIX = "x_"
-ALIAS = re.compile(r"^(CVE-\d{4}-\d{4,}|GHSA(-[23456789cfghjmpqrvwx]{4}){3})$")
+CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
+GHSA = re.compile(r"(GHSA(?:-[23456789cfghjmpqrvwx]{4}){3})")
 REPORT_SOURCES = {"hackerone", "email", "other", "internal"}
+# Timeline events that change something this record carries.
+EXPORTED_KINDS = {
+    "created",
+    "scored",
+    "advisory_edited",
+    "affected_edited",
+    "cve_id",
+    "github_changed",
+    "github_published",
+    "fix_team_added",
+    "lead_accepted",
+}
+SEVERITY_TYPES = {"CVSS:3.0": "CVSS_V3", "CVSS:3.1": "CVSS_V3", "CVSS:4.0": "CVSS_V4"}
 
 
 def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def severity(vector: str | None) -> list[dict[str, str]]:
-    if not vector:
-        return []
-    if vector.startswith("CVSS:3."):
-        return [{"type": "CVSS_V3", "score": vector}]
-    if vector.startswith("CVSS:4."):
-        return [{"type": "CVSS_V4", "score": vector}]
-    return []
+def modified(ctx: ExportContext) -> datetime:
+    incident = ctx.incident
+    moments = [e.at for e in ctx.events if e.kind in EXPORTED_KINDS]
+    moments += [m for m in (incident.advisory_modified_at, incident.disclosed_at) if m]
+    return max(moments, default=incident.created_at)
+
+
+def vectors(ctx: ExportContext) -> list[str]:
+    """The team's scored vector first, then every vector the report brought."""
+    incident = ctx.incident
+    found = [incident.cvss_vector or ""]
+    found += [str(v.get("vector") or "") for v in incident.reported_vectors or []]
+    return list(dict.fromkeys(v for v in found if v))
+
+
+def severity(ctx: ExportContext) -> list[dict[str, str]]:
+    """One entry per CVSS version (OSV expects each type once): the team's score wins."""
+    by_type: dict[str, str] = {}
+    for vector in vectors(ctx):
+        kind = SEVERITY_TYPES.get(vector.split("/", 1)[0])
+        if kind is not None:
+            by_type.setdefault(kind, vector)
+    return [{"type": kind, "score": vector} for kind, vector in by_type.items()]
+
+
+def ghsa_id(ctx: ExportContext) -> str | None:
+    if ctx.incident.ghsa_id:
+        return ctx.incident.ghsa_id
+    found = GHSA.search(ctx.incident.external_ref or "")
+    return found[1] if found else None
+
+
+def aliases(ctx: ExportContext) -> list[str]:
+    names = [ctx.incident.cve_id or "", ghsa_id(ctx) or ""]
+    return list(dict.fromkeys(n for n in names if n and (CVE.match(n) or GHSA.fullmatch(n))))
 
 
 def affected(ctx: ExportContext) -> list[dict[str, Any]]:
-    incident = ctx.incident
-    events = range_events(incident.affected_versions, incident.fixed_versions)
-    versions = listed_versions(incident.affected_versions)
-    entry: dict[str, Any] = {}
-    name = incident.package_name or incident.component
-    if incident.package_ecosystem and name:
-        entry["package"] = {"ecosystem": incident.package_ecosystem, "name": name}
-    if events:
-        semver = all(is_semver(v) for event in events for v in event.values())
-        if semver or "package" in entry:
-            entry["ranges"] = [{"type": "SEMVER" if semver else "ECOSYSTEM", "events": events}]
-    if versions:
-        entry["versions"] = versions
-    if not entry:
-        return []
-    text = {"affected": incident.affected_versions, "fixed": incident.fixed_versions}
-    entry["database_specific"] = {"as_written": {k: v for k, v in text.items() if v}}
-    return [entry]
+    # A package without an OSV ecosystem cannot be named in `affected` (the schema lists
+    # the ecosystems); it stays in database_specific so a reader still sees it.
+    return [p.osv() for p in ctx.affected_packages() if p.ecosystem and p.name]
 
 
 def references(ctx: ExportContext) -> list[dict[str, str]]:
     incident = ctx.incident
     found: list[dict[str, str]] = []
-    if incident.cve_id:
-        found.append(
-            {"type": "ADVISORY", "url": f"https://www.cve.org/CVERecord?id={incident.cve_id}"}
-        )
     ref = incident.external_ref
-    if ref.startswith("GHSA-"):
-        found.append({"type": "ADVISORY", "url": f"https://github.com/advisories/{ref}"})
-    elif ref.startswith(("https://", "http://")):
+    if ref.startswith(("https://", "http://")):
         kind = "REPORT" if incident.source in REPORT_SOURCES else "WEB"
         if "/security/advisories/" in ref:
             kind = "ADVISORY"
         found.append({"type": kind, "url": ref})
-    return found
-
-
-def aliases(ctx: ExportContext) -> list[str]:
-    incident = ctx.incident
-    names = [incident.cve_id or "", incident.external_ref]
-    return list(dict.fromkeys(n for n in names if n and ALIAS.match(n)))
-
-
-def credits(ctx: ExportContext) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    reporter = ctx.incident.reporter_name.strip()
-    if reporter:
-        found.append({"name": reporter, "type": "REPORTER"})
-    for line in ctx.credit_lines():
-        found.append({"name": line, "type": "OTHER"})
-    for user in ctx.fix_team_credits():
-        found.append({"name": ctx.name(user), "type": "REMEDIATION_DEVELOPER"})
-    if ctx.incident.lead_id:
-        found.append({"name": ctx.name(ctx.incident.lead_id), "type": "COORDINATOR"})
-    unique: dict[tuple[str, str], dict[str, Any]] = {}
-    for credit in found:
-        unique.setdefault((credit["name"], credit["type"]), credit)
+    ghsa = ghsa_id(ctx)
+    if ghsa and (incident.github_published_at or incident.disclosed_at):
+        found.append({"type": "ADVISORY", "url": f"https://github.com/advisories/{ghsa}"})
+    if incident.cve_id:
+        found.append(
+            {"type": "ADVISORY", "url": f"https://www.cve.org/CVERecord?id={incident.cve_id}"}
+        )
+    for package in ctx.affected_packages():
+        found += [{"type": "FIX", "url": link} for link in package.fix_links]
+    unique: dict[str, dict[str, str]] = {}
+    for reference in found:
+        unique.setdefault(reference["url"], reference)
     return list(unique.values())
+
+
+def exported_credits(ctx: ExportContext) -> list[Credit]:
+    """Accepted credits only; the fix team and the fix lead as the team's own credits."""
+    found = ctx.all_credits()
+    reporter = ctx.incident.reporter_name.strip()
+    outside_github = ctx.incident.source != "github"
+    if reporter and outside_github and not any(c.type == "REPORTER" for c in found):
+        # Reports from outside GitHub name their reporter in the report itself; GitHub's
+        # reporter is credited only through a credit they accepted.
+        found.insert(0, Credit(name=reporter, type="REPORTER"))
+    found += [Credit(ctx.name(u), "REMEDIATION_DEVELOPER") for u in ctx.fix_team_credits()]
+    if ctx.incident.lead_id:
+        found.append(Credit(ctx.name(ctx.incident.lead_id), "COORDINATOR"))
+    return public_credits(found)
+
+
+def database_specific(ctx: ExportContext) -> dict[str, Any]:
+    incident = ctx.incident
+    extra: dict[str, Any] = {
+        "cwe_ids": list(incident.cwe_ids or []),
+        "severity": (incident.severity or "").upper() or None,
+        "cvss_score": incident.cvss_score,
+        "incident": incident.human_id,
+        "phase": incident.phase,
+    }
+    unnamed = [
+        {"name": p.name, "ranges_as_written": p.range_text, "not_read": p.note}
+        for p in ctx.affected_packages()
+        if not (p.ecosystem and p.name)
+    ]
+    if unnamed:
+        extra["packages_without_ecosystem"] = unnamed
+    if incident.advisory_note:
+        extra["not_read"] = incident.advisory_note
+    return extra
 
 
 def osv_record(ctx: ExportContext) -> dict[str, Any]:
@@ -98,7 +150,7 @@ def osv_record(ctx: ExportContext) -> dict[str, Any]:
     record: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "id": ID_PREFIX + incident.human_id,
-        "modified": timestamp(ctx.now),
+        "modified": timestamp(modified(ctx)),
         "summary": incident.advisory_summary or incident.title,
         "details": incident.advisory_details or incident.description or incident.title,
     }
@@ -106,18 +158,13 @@ def osv_record(ctx: ExportContext) -> dict[str, Any]:
         record["published"] = timestamp(incident.disclosed_at)
     optional = {
         "aliases": aliases(ctx),
-        "severity": severity(incident.cvss_vector),
+        "severity": severity(ctx),
         "affected": affected(ctx),
         "references": references(ctx),
-        "credits": credits(ctx),
+        "credits": [c.osv() for c in exported_credits(ctx)],
     }
     record.update({name: value for name, value in optional.items() if value})
-    record["database_specific"] = {
-        "incident": incident.human_id,
-        "phase": incident.phase,
-        "severity": incident.severity,
-        "cvss_score": incident.cvss_score,
-    }
+    record["database_specific"] = database_specific(ctx)
     return record
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.database import Base, UTCDateTime
@@ -99,6 +99,28 @@ class Incident(Base):
     credits: Mapped[str] = mapped_column(Text, default="")
     package_ecosystem: Mapped[str] = mapped_column(String(40), default="")
     package_name: Mapped[str] = mapped_column(String(200), default="")
+    # Advisory data beyond the free text (affected packages and credits are rows of their
+    # own, in bot.advisory.records). One GHSA opens one incident: the ID is unique.
+    ghsa_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    cwe_ids: Mapped[list[str] | None] = mapped_column(JSON)
+    # Every CVSS vector a report brought ({"vector": ..., "source": ...}), 3.x and 4.0.
+    reported_vectors: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    # What the packages' free text said that could not be read into ranges: never lost.
+    advisory_note: Mapped[str] = mapped_column(Text, default="")
+    # The last change to a field an export carries (OSV `modified`).
+    advisory_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    github_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "note" or "alarm" while the thread has not been told of GitHub's publication yet
+    # (with the embargo alarm to the lead and commander, "alarm;U1" once U1 has it);
+    # None once everyone has been told.
+    github_publication_note: Mapped[str | None] = mapped_column(String(200))
+    # What GitHub changed that the thread has not been told yet (labels, ", "-separated).
+    github_changes_owed: Mapped[str | None] = mapped_column(Text)
+    # Sections of the announcement that only a person can write (TODO until they do).
+    am_i_vulnerable: Mapped[str] = mapped_column(Text, default="")
+    upgrade_steps: Mapped[str] = mapped_column(Text, default="")  # steps after upgrading
+    fix_impact: Mapped[str] = mapped_column(Text, default="")
+    tracking_issue_url: Mapped[str] = mapped_column(String(500), default="")
 
     # Progress of the Slack set-up, step by step, so a retry finishes only what is left.
     channel_name: Mapped[str | None] = mapped_column(String(80))

@@ -194,7 +194,11 @@ def change_phase(
     if disclosure_planned_at is not None:
         incident.disclosure_planned_at = disclosure_planned_at
     if fixed_versions is not None and fixed_versions.strip():
+        from bot.advisory.store import record_fixed_versions
+
         incident.fixed_versions = fixed_versions.strip()
+        incident.advisory_modified_at = now
+        record_fixed_versions(session, incident)
     problems = check_transition(incident, target, now)
     if problems:
         raise StepRefused(problems)
@@ -341,7 +345,15 @@ ADVISORY_FIELDS = (
     "credits",
     "package_ecosystem",
     "package_name",
+    "am_i_vulnerable",
+    "upgrade_steps",
+    "fix_impact",
+    "tracking_issue_url",
+    "cwe_ids",
 )
+
+
+PACKAGE_TEXT_FIELDS = {"affected_versions", "fixed_versions", "package_ecosystem", "package_name"}
 
 
 def set_advisory_fields(
@@ -354,12 +366,25 @@ def set_advisory_fields(
         if name not in values:
             continue
         value = values[name].strip()
+        if name == "cwe_ids":
+            from bot.advisory.model import clean_cwes
+
+            cwes, _ = clean_cwes(value.replace(",", " ").split())
+            if cwes != list(incident.cwe_ids or []):
+                incident.cwe_ids = cwes
+                changed.append(name)
+            continue
         current = getattr(incident, name) or ""
         if value != current:
             setattr(incident, name, value or (None if name == "cve_id" else ""))
             changed.append(name)
     if changed:
+        from bot.advisory.store import follow_text_fields
+
         incident.updated_at = now
+        incident.advisory_modified_at = now
+        if set(changed) & PACKAGE_TEXT_FIELDS:
+            follow_text_fields(session, incident)
         add_event(
             session,
             incident.id,

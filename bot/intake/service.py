@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit.service import record
 from bot.database import Database
+from bot.incident.models import Incident
 from bot.incident.service import open_incident
 from bot.incident.validation import IncidentDraft
 from bot.intake.models import IntakeDelivery
@@ -86,6 +87,7 @@ def receive(
     prefix: str,
     incident_fields: Mapping[str, object] | None = None,
     details: Mapping[str, Any] | None = None,
+    on_open: Callable[[Session, Incident], None] | None = None,
 ) -> Answer:
     """Open the incident a delivery reports, or give the answer its key already got.
 
@@ -112,6 +114,8 @@ def receive(
                 )
             for name, value in (incident_fields or {}).items():
                 setattr(incident, name, value)
+            if on_open is not None:
+                on_open(session, incident)  # rows of its own, in the same transaction
             body = _body(incident.human_id, delivery)
             add_event(
                 session,

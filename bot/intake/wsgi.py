@@ -11,11 +11,13 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 
 from bot.database import UNAVAILABLE, outage_reason
 from bot.incident.validation import IncidentDraft
 from bot.intake import github, signatures
+from bot.intake.ghsa import GithubAnswer, receive_advisory
+from bot.intake.github import Advisory
 from bot.intake.models import KEY_MAX
 from bot.intake.problems import MEDIA_TYPE, Problem, invalid_fields
 from bot.intake.report import read_report
@@ -158,6 +160,8 @@ class IntakeEndpoints:
                     start_response, problem.status, problem.body(), MEDIA_TYPE, problem.headers
                 )
             chunks = _send(start_response, status, body)
+            if isinstance(answer, GithubAnswer) and (answer.changes or answer.published):
+                return _ThenRun(chunks, lambda: self._tell_thread_later(answer))
             if answer is None or not answer.created:
                 return chunks
             return _ThenRun(chunks, lambda: self._set_up_later(answer.incident_id))
@@ -208,37 +212,40 @@ class IntakeEndpoints:
             return 202, {"ok": True, "ignored": f"{event or 'unnamed'} events are not used"}, None
         document = _parse_json(body)
         action = document.get("action") if isinstance(document, dict) else None
-        if action != github.ACTION:
-            return 202, {"ok": True, "ignored": f"{event} {action} is not a new report"}, None
+        if action not in github.ACTIONS:
+            return 202, {"ok": True, "ignored": f"{event} {action} is not used"}, None
         key = _key(environ, "X-GitHub-Delivery")
         advisory, problems = github.read_advisory(document)
         if advisory is None:
             raise invalid_fields(problems)
-        answer = self._receive(
-            Delivery("github", key, body, received_at),
-            advisory.draft,
-            incident_fields=advisory.incident_fields,
-            details={
-                "ghsa_id": advisory.ghsa_id,
-                "cve_id": advisory.cve_id,
-                "severity": advisory.severity,
-                "cwe_ids": advisory.cwe_ids,
-                "repository": advisory.repository,
-            },
-        )
+        answer = self._receive(Delivery("github", key, body, received_at), advisory=advisory)
+        if answer is None:
+            ignored = f"{advisory.ghsa_id} was published, but no incident holds it"
+            return 202, {"ok": True, "ignored": ignored}, None
         return answer.status, answer.body, answer
 
     # -- storing, then Slack -------------------------------------------------------------
-    def _receive(self, delivery: Delivery, draft: IncidentDraft, **extra: Any) -> Answer:
+    @overload
+    def _receive(self, delivery: Delivery, draft: IncidentDraft) -> Answer: ...
+    @overload
+    def _receive(self, delivery: Delivery, *, advisory: Advisory) -> Answer | None: ...
+
+    def _receive(
+        self,
+        delivery: Delivery,
+        draft: IncidentDraft | None = None,
+        *,
+        advisory: Advisory | None = None,
+    ) -> Answer | None:
+        now, prefix = self.services.clock.now(), self.services.settings.incident_prefix
         try:
-            answer = receive(
-                self.services.db,
-                delivery,
-                draft,
-                now=self.services.clock.now(),
-                prefix=self.services.settings.incident_prefix,
-                **extra,
-            )
+            if advisory is not None:
+                answer = receive_advisory(
+                    self.services.db, delivery, advisory, now=now, prefix=prefix
+                )
+            else:
+                assert draft is not None
+                answer = receive(self.services.db, delivery, draft, now=now, prefix=prefix)
         except KeyReused:
             raise Problem(
                 422,
@@ -257,9 +264,14 @@ class IntakeEndpoints:
                 "with the same idempotency key.",
                 headers={"Retry-After": RETRY_AFTER},
             ) from None
-        if answer.created:
+        if answer is not None and answer.created:
             log.info("%s opened %s", delivery.source, answer.body["incident_id"])
         return answer
+
+    def _tell_thread_later(self, answer: GithubAnswer) -> None:
+        from bot.slack.github_notes import tell_thread
+
+        self.services.background.defer(tell_thread, self.services, answer)
 
     def _set_up_later(self, incident_id: int) -> None:
         self.services.background.defer(self._set_up, incident_id)

@@ -12,7 +12,7 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.services import Services
 from bot.slack import outage, routes
-from bot.slack.listeners import distributors, embargo, stats
+from bot.slack.listeners import advisory_packages, distributors, embargo, stats
 
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32
@@ -38,6 +38,7 @@ def build_app(services: Services) -> App:
     stats.register(app, services)
     distributors.register(app, services)
     embargo.register(app, services)
+    advisory_packages.register(app, services)
 
     app.error(outage.error_handler(services))
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.advisory import store
+from bot.advisory.model import AffectedPackage
 from bot.exports.files import export_files, load_context, people_in, record_export
 from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
@@ -206,7 +208,14 @@ class Lifecycle:
             later=[self._announce(incident_id, note, "update")],
         )
 
-    def edit_advisory(self, incident_id: int, values: dict[str, str], actor: str) -> Outcome:
+    def edit_advisory(
+        self,
+        incident_id: int,
+        values: dict[str, str],
+        actor: str,
+        packages: list[AffectedPackage] | None = None,
+    ) -> Outcome:
+        """Store the advisory fields; `packages`, when given, replace the affected packages."""
         changed: list[str] = []
 
         def work(session: Session) -> Incident:
@@ -217,6 +226,10 @@ class Lifecycle:
             )
             incident = incidents.get(session, incident_id)
             assert incident is not None
+            if packages is not None and store.set_packages(
+                session, incident, packages, actor=actor, now=self._now()
+            ):
+                changed.append("affected packages")
             return incident
 
         incident, problems = self._step(work)

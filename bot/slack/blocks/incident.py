@@ -128,6 +128,7 @@ def lifecycle_blocks(incident: Incident) -> Blocks:
             ("Released", incident.released_at),
             ("Disclosed", incident.disclosed_at),
             ("Closed", incident.closed_at),
+            ("Published on GitHub", incident.github_published_at),
         )
         if moment is not None
     ]

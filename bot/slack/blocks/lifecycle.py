@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.advisory.editing import MAX_PACKAGES, PackageInput
 from bot.exports.fields import ECOSYSTEMS
 from bot.incident.models import Incident, Phase
 from bot.incident.phases import RESOLUTION_LABELS, Resolution, next_phases
@@ -19,6 +20,9 @@ EMBARGO_CALLBACK = "lifecycle_embargo_submit"
 RELEASED_CALLBACK = "lifecycle_released_submit"
 CLOSE_CALLBACK = "lifecycle_close_submit"
 ADVISORY_CALLBACK = "lifecycle_advisory_submit"
+PACKAGE_ADD_ACTION = "advisory_package_add"
+PACKAGE_REMOVE_ACTION = "advisory_package_remove"
+PACKAGE_FIELDS = ("ecosystem", "name", "ranges", "fixed", "links")
 FIXTEAM_CALLBACK = "lifecycle_fixteam_submit"
 RELEASE_MEMBER_ACTION = "lifecycle_fixteam_release"
 
@@ -192,15 +196,88 @@ def close_modal(incident: Incident) -> dict[str, Any]:
     return _modal(CLOSE_CALLBACK, "Close incident", "Close", incident.human_id, blocks)
 
 
-def advisory_modal(incident: Incident) -> dict[str, Any]:
-    ecosystems = [_option(name, name) for name in ECOSYSTEMS]
-    ecosystem: dict[str, Any] = {"type": "static_select", "options": ecosystems}
-    if incident.package_ecosystem in ECOSYSTEMS:
-        ecosystem["initial_option"] = _option(
-            incident.package_ecosystem, incident.package_ecosystem
+def package_block_id(slot: str, field: str) -> str:
+    """Block IDs carry a slot (`<generation>x<index>`): a new generation after an add or
+    a remove gives every input a new ID, so Slack shows the rebuilt values, not stale ones."""
+    return f"pkg_{slot}_{field}"
+
+
+def package_blocks(human_id: str, slot: str, number: int, draft: PackageInput) -> Blocks:
+    ecosystem: dict[str, Any] = {
+        "type": "static_select",
+        "options": [_option(name, name) for name in ECOSYSTEMS],
+    }
+    if draft.ecosystem in ECOSYSTEMS:
+        ecosystem["initial_option"] = _option(draft.ecosystem, draft.ecosystem)
+    return [
+        {"type": "section", "text": mrkdwn(f"*Affected package {number}*")},
+        _input(package_block_id(slot, "ecosystem"), "Ecosystem (OSV)", ecosystem),
+        _text(package_block_id(slot, "name"), "Package name", draft.name, max_length=200),
+        _text(
+            package_block_id(slot, "ranges"),
+            "Affected ranges",
+            draft.ranges,
+            multiline=True,
+            max_length=1000,
+            placeholder=">= 2.0.0, < 2.4.1",
+            hint="One range a line, as GitHub writes them: `>= 2.0, < 2.4.1`, `< 1.9`, "
+            "`<= 3.1`, `= 1.2.3`. Nothing is guessed: write each branch's first affected version.",
+        ),
+        _text(package_block_id(slot, "fixed"), "Fixed versions", draft.fixed, max_length=500),
+        _text(
+            package_block_id(slot, "links"),
+            "Links to the fix",
+            draft.links,
+            multiline=True,
+            max_length=1000,
+            hint="Commits or pull requests, one a line.",
+        ),
+        {
+            "type": "actions",
+            "block_id": f"pkg_{slot}_actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": PACKAGE_REMOVE_ACTION,
+                    "text": plain("Remove this package"),
+                    "value": f"{human_id}|{slot}",
+                }
+            ],
+        },
+    ]
+
+
+def advisory_modal(
+    incident: Incident, drafts: list[PackageInput] | None = None, generation: int = 0
+) -> dict[str, Any]:
+    drafts = drafts if drafts else [PackageInput()]
+    packages: Blocks = []
+    for index, draft in enumerate(drafts[:MAX_PACKAGES]):
+        packages += package_blocks(incident.human_id, f"{generation}x{index}", index + 1, draft)
+    if len(drafts) < MAX_PACKAGES:
+        packages.append(
+            {
+                "type": "actions",
+                "block_id": f"packages_{generation}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": PACKAGE_ADD_ACTION,
+                        "text": plain("Add a package"),
+                        "value": incident.human_id,
+                    }
+                ],
+            }
         )
+    unread: Blocks = []
+    if incident.advisory_note:
+        note = ":warning: Not read into packages yet, kept as written: " + escape(
+            incident.advisory_note
+        )
+        unread.append({"type": "context", "elements": [mrkdwn(clip(note, 2000))]})
     blocks: Blocks = [
         _context(incident),
+        *unread,
         _text(
             "cve_id", "CVE ID", incident.cve_id or "", max_length=32, placeholder="CVE-2026-12345"
         ),
@@ -211,25 +288,48 @@ def advisory_modal(incident: Incident) -> dict[str, Any]:
             max_length=500,
             placeholder="ACTOR may be able to DO SOMETHING",
         ),
-        _text("affected_versions", "Affected versions", incident.affected_versions, max_length=500),
-        _text("fixed_versions", "Fixed versions", incident.fixed_versions, max_length=500),
-        _input("package_ecosystem", "Package ecosystem (OSV)", ecosystem),
+        *packages,
         _text(
-            "package_name",
-            "Package name",
-            incident.package_name or incident.component,
-            max_length=200,
+            "am_i_vulnerable",
+            "Am I vulnerable?",
+            incident.am_i_vulnerable,
+            multiline=True,
+            max_length=3000,
+            hint="How a user tells: the vulnerable configuration, the commands that show it.",
         ),
-        _text("mitigation", "Mitigation", incident.mitigation, multiline=True),
+        _text("mitigation", "Mitigation before upgrading", incident.mitigation, multiline=True),
+        _text(
+            "upgrade_steps",
+            "Steps required after upgrading",
+            incident.upgrade_steps,
+            multiline=True,
+            max_length=3000,
+        ),
+        _text("fix_impact", "Fix impact (side effects)", incident.fix_impact, multiline=True),
         _text("detection", "Detection", incident.detection, multiline=True),
         _text("advisory_details", "Additional details", incident.advisory_details, multiline=True),
+        _text(
+            "tracking_issue_url",
+            "Public tracking issue",
+            incident.tracking_issue_url,
+            max_length=500,
+            placeholder="https://github.com/org/repo/issues/123",
+        ),
+        _text(
+            "cwe_ids",
+            "CWE IDs",
+            ", ".join(incident.cwe_ids or []),
+            max_length=500,
+            placeholder="CWE-787, CWE-674",
+        ),
         _text(
             "credits",
             "Credits",
             incident.credits,
             multiline=True,
             max_length=1000,
-            hint="One per line. The reporter, fix lead and fix team are credited already.",
+            hint="One per line: `Name <contact> (TYPE)`, TYPE as OSV names it (FINDER, "
+            "ANALYST, OTHER ...). The reporter, fix lead and fix team are credited already.",
         ),
     ]
     return _modal(ADVISORY_CALLBACK, "Advisory fields", "Save", incident.human_id, blocks)

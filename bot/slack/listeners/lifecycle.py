@@ -25,6 +25,7 @@ from bot.slack.blocks import lifecycle as lifecycle_blocks
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.lifecycle import Lifecycle, Outcome
+from bot.slack.listeners import advisory_packages
 from bot.slack.listeners.commands import CommandContext, Reply, subcommand
 from bot.slack.middleware import asker_of, incident_of, services_of
 from bot.slack.modals import open_form
@@ -36,6 +37,7 @@ HUMAN_ID = re.compile(r"[A-Za-z][A-Za-z0-9]*-\d{4}-\d+")
 CLOSE_USAGE = f"Closing needs a resolution: `/disclose close <resolution>` ({USAGE_RESOLUTIONS})."
 # Public disclosures go out at 4pm UTC unless a time is given (the Kubernetes default).
 DISCLOSURE_TIME = time(16, 0)
+BLOCK_ORDER = "__block_order__"  # asks `value` for the view's block IDs, in order
 
 
 def answer(outcome: Outcome) -> str:
@@ -71,6 +73,8 @@ def _state(view: dict[str, Any]) -> Callable[[str], Any]:
     values = view["state"]["values"]
 
     def value(block_id: str) -> Any:
+        if block_id == BLOCK_ORDER:
+            return [block.get("block_id", "") for block in view.get("blocks", [])]
         element = (values.get(block_id) or {}).get(lifecycle_blocks.VALUE) or {}
         for key in ("value", "selected_date_time", "selected_users"):
             if key in element:
@@ -173,16 +177,24 @@ def _public(context: CommandContext) -> Reply:
     return _done(steps.make_public(incident.id, context.user_id, context.args))
 
 
-@subcommand("export", "export", "uploads timeline.md, advisory.md and osv.json to this channel.")
+@subcommand(
+    "export",
+    "export",
+    "uploads timeline.md, advisory.md, tracking-issue.md and osv.json to this channel.",
+)
 def _export(context: CommandContext) -> Reply:
     steps, incident = _lifecycle(context)
     return Reply(answer(steps.export(incident.id, context.user_id)))
 
 
-@subcommand("advisory", "advisory", "edits the CVE ID, versions, mitigation, detection, credits.")
+@subcommand(
+    "advisory",
+    "advisory",
+    "edits the CVE ID, affected packages, mitigation, detection, CWEs, credits.",
+)
 def _advisory(context: CommandContext) -> Reply | None:
     assert context.incident is not None
-    form = lifecycle_blocks.advisory_modal(context.incident)
+    form = advisory_packages.advisory_form(context.services, context.incident)
     problem = open_form(context.services, context.trigger_id, form, "run the command again")
     return Reply(problem) if problem else None
 
@@ -270,7 +282,8 @@ def open_close_form(ack: Ack, body: dict[str, Any], respond: Respond, context: B
 def open_advisory_form(
     ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
-    _open(ack, body, respond, context, lifecycle_blocks.advisory_modal)
+    services = services_of(context)
+    _open(ack, body, respond, context, lambda i: advisory_packages.advisory_form(services, i))
 
 
 def open_fixteam_form(
@@ -431,13 +444,18 @@ def submit_close(steps: Lifecycle, incident: Incident, user: str, value: Value) 
 
 @submission
 def submit_advisory(steps: Lifecycle, incident: Incident, user: str, value: Value) -> Submitted:
-    given = advisory_fields.normalise(
-        {name: value(name) or "" for name in incidents.ADVISORY_FIELDS}
-    )
+    # The packages have blocks of their own; their older text fields follow them.
+    names = [n for n in incidents.ADVISORY_FIELDS if n not in incidents.PACKAGE_TEXT_FIELDS]
+    given = advisory_fields.normalise({name: value(name) or "" for name in names})
     problems = advisory_fields.validate(given)
+    slot_ids = advisory_packages.slots(value(BLOCK_ORDER) or [])
+    packages, package_problems = advisory_packages.read_drafts(
+        advisory_packages.drafts_from(value, slot_ids), slot_ids
+    )
+    problems.update(package_problems)
     if problems:
         return Submitted(problems)
-    return _step_result(steps.edit_advisory(incident.id, given, user), "cve_id")
+    return _step_result(steps.edit_advisory(incident.id, given, user, packages), "cve_id")
 
 
 @submission
