@@ -12,7 +12,7 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.services import Services
 from bot.slack import outage, routes
-from bot.slack.listeners import advisory_packages, distributors, embargo, stats
+from bot.slack.listeners import advisory_packages, distributors, embargo
 
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32
@@ -35,7 +35,6 @@ def build_app(services: Services) -> App:
     app.use(_without_nul_characters)
     routes.register(app, services)
     # Listener modules that still register their own closures (not yet in the routes table).
-    stats.register(app, services)
     distributors.register(app, services)
     embargo.register(app, services)
     advisory_packages.register(app, services)

@@ -28,6 +28,7 @@ from bot.slack.listeners import (
     leads,
     lifecycle,
     reminders,
+    stats,
     timeline_capture,
 )
 from bot.slack.middleware import (
@@ -166,6 +167,7 @@ def register(app: App, services: Services) -> None:
     app.use(services_in_context(services, view_updates=cvss_modal.ViewUpdates(services)))
     leads.connect(services)
     reminders.connect(services)
+    stats.connect(services)
     for route in ROUTES:
         listener, before = route.listener, list(route.middleware)
         if isinstance(listener, AfterAck):

@@ -10,8 +10,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
-
 from bot.insights import Insights, PeriodError, compute, parse_period
 from bot.insights import charts as insight_charts
 from bot.insights.period import Period
@@ -89,5 +87,6 @@ def home_section(services: Services, user_id: str) -> list[dict[str, Any]]:
     return views.home_section(insights_for(services, period))
 
 
-def register(app: App, services: Services) -> None:
+def connect(services: Services) -> None:
+    """The insights section of the App Home (the subcommands register themselves)."""
     home.providers.insights = home_section
