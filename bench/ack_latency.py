@@ -3,9 +3,11 @@
 Measures the bot against a bare Bolt app that only acks the same requests, in the
 same run, on SQLite and PostgreSQL, at 1 and 50 concurrent connections, for the
 slash command (opens the form) and the form submission (stores an incident, then
-sets up Slack after the ack). Run by hand from the project root:
+sets up Slack after the ack). `--clients keepalive,urllib` repeats every cell with the
+bot's Web API client swapped for slack_sdk's own (a new connection per call), to show
+what connection reuse buys. Run by hand from the project root:
 
-    python -m bench.ack_latency [--requests 500]
+    python -m bench.ack_latency [--requests 500] [--clients keepalive,urllib]
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bench.load import PreparedRequest, percentile, send
-from bot.bootstrap import build_services, identify
+from bot.bootstrap import build_services, deliver_after_commits, identify
 from bot.config import Settings
 from bot.database import Database
 from bot.server import BackgroundServer
@@ -155,6 +157,11 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--kinds", default="slash,submit")
     parser.add_argument(
+        "--clients",
+        default="keepalive",
+        help="keepalive (the bot's), urllib (slack_sdk's: a new connection per call), or both",
+    )
+    parser.add_argument(
         "--no-follow-up",
         action="store_true",
         help="skip the work that follows each ack (Slack set-up), to see the ack path alone",
@@ -165,18 +172,25 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")
     out, stop = context.Queue(), context.Event()
     needed = (args.requests + max(100, args.requests // 5)) * 2 * len(backends)
+    needed *= len(args.clients.split(","))
     slack_process = context.Process(target=_serve_slack, args=(needed, out, stop))
     slack_process.start()
     slack: RemoteSlack = out.get(timeout=120)
     print(
-        f"{'backend':<11}{'kind':<7}{'conc':>5}{'bot p50':>10}{'bot p99':>10}"
+        f"{'backend':<11}{'client':<10}{'kind':<7}{'conc':>5}{'bot p50':>10}{'bot p99':>10}"
         f"{'bare p50':>10}{'bare p99':>10}{'p50 x':>7}{'p99 x':>7}{'errors':>8}"
     )
     bare_server = BackgroundServer(SlackRequestHandler(bare_bolt(slack.base_url))).start()
-    for backend in backends:
+    cells = [(b, c) for b in backends for c in args.clients.split(",")]
+    for backend, client in cells:
         url, schema = migrated_url(backend, Path(tempfile.mkdtemp()))
         db = Database(url)
-        services = build_services(bot_settings(slack, url), db=db)
+        settings = bot_settings(slack, url)
+        services = build_services(settings.model_copy(update={"deliver_in_web": False}), db=db)
+        if client == "urllib":
+            services.gateway.client = WebClient(token=TOKEN, base_url=slack.base_url, timeout=15)
+            services.gateway.client.retry_handlers = []
+        deliver_after_commits(services)  # with the client chosen above
         identify(services)
         if args.no_follow_up:
             services.background.defer = lambda job, *a: None  # type: ignore[method-assign]
@@ -189,7 +203,8 @@ def main() -> None:
                 results = {}
                 for name, server in (("bare", bare_server), ("bot", bot_server)):
                     run += 1
-                    requests = prepare(kind, count, slack, f"{backend[:2].upper()}{run:03d}")
+                    run_id = f"{backend[:2].upper()}{client[:1].upper()}{run:03d}"
+                    requests = prepare(kind, count, slack, run_id)
                     latencies, errors, _ = send(f"{server.url}/slack/events", requests, concurrency)
                     results[name] = (latencies, errors)
                     if name == "bot":
@@ -199,7 +214,7 @@ def main() -> None:
                 b50, b99 = percentile(bot_l, 0.5) * 1000, percentile(bot_l, 0.99) * 1000
                 r50, r99 = percentile(bare_l, 0.5) * 1000, percentile(bare_l, 0.99) * 1000
                 print(
-                    f"{backend:<11}{kind:<7}{concurrency:>5}{b50:>9.1f}ms{b99:>8.1f}ms"
+                    f"{backend:<11}{client:<10}{kind:<7}{concurrency:>5}{b50:>9.1f}ms{b99:>8.1f}ms"
                     f"{r50:>8.1f}ms{r99:>8.1f}ms{b50 / r50:>7.2f}{b99 / r99:>7.2f}"
                     f"{len(bot_e):>8}",
                     flush=True,

@@ -1,7 +1,7 @@
 """Load, run by hand: 200 concurrent `/disclose` submissions and 2,000 concurrent clicks.
 
     python -m bench.load_disclose [--reports 200] [--clicks 2000] [--backend postgresql]
-                                  [--processes 2]
+                                  [--processes 2] [--worker]
 
 One bot process (waitress, the real app) on the chosen database, or several on one
 PostgreSQL database as replicas behind a load balancer (`--processes`: the load
@@ -32,6 +32,7 @@ from bench.load import PreparedRequest, percentile, send
 from bot.bootstrap import build_services, identify
 from bot.database import Database
 from bot.incident.models import Incident
+from bot.outbox.service import unfinished_count
 from bot.server import BackgroundServer
 from bot.slack.app import build_app, drain
 from bot.web import build_wsgi
@@ -128,6 +129,24 @@ def _serve_replica(slack: RemoteSlack, url: str, out: Any, stop: Any) -> None:
     services.db.dispose()
 
 
+def _serve_worker(slack: RemoteSlack, url: str, stop: Any) -> None:
+    """The delivery worker: the outbox and reminders, as `python -m bot worker` runs them."""
+    from bot.slack.delivery_loop import WORKER_POLL, DeliveryLoop
+
+    services = build_services(bot_settings(slack, url), db=Database(url))
+    identify(services)
+    loop = DeliveryLoop(services, poll=WORKER_POLL)
+    loop.start()
+    stop.wait()
+    loop.stop()
+    services.db.dispose()
+
+
+def web_settings(slack: RemoteSlack, url: str, worker: bool) -> Any:
+    settings = bot_settings(slack, url)
+    return settings.model_copy(update={"deliver_in_web": False}) if worker else settings
+
+
 def main() -> None:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser()
@@ -135,6 +154,7 @@ def main() -> None:
     parser.add_argument("--clicks", type=int, default=2000)
     parser.add_argument("--backend", default="postgresql", choices=["sqlite", "postgresql"])
     parser.add_argument("--processes", type=int, default=1, help="bot replicas (PostgreSQL)")
+    parser.add_argument("--worker", action="store_true", help="deliver from a worker process")
     args = parser.parse_args()
     if args.processes > 1 and args.backend != "postgresql":
         parser.error("several bot processes need the shared PostgreSQL database")
@@ -145,10 +165,14 @@ def main() -> None:
     process.start()
     slack: RemoteSlack = out.get(timeout=120)
     url, schema = migrated_url(args.backend, Path(tempfile.mkdtemp()))
-    services = build_services(bot_settings(slack, url), db=Database(url))
+    services = build_services(web_settings(slack, url, args.worker), db=Database(url))
     identify(services)
     app = build_app(services)
     server = BackgroundServer(build_wsgi(services, app)).start()
+    worker_stop = context.Event()
+    worker = context.Process(target=_serve_worker, args=(slack, url, worker_stop))
+    if args.worker:
+        worker.start()
     replica_urls, replica_stop = context.Queue(), context.Event()
     replicas = [
         context.Process(target=_serve_replica, args=(slack, url, replica_urls, replica_stop))
@@ -159,8 +183,11 @@ def main() -> None:
     bots = [server.url, *(replica_urls.get(timeout=120) for _ in replicas)]
     targets = [f"{bot}/slack/events" for bot in bots]
     pids = ["self", *(str(replica.pid) for replica in replicas)]
+    if args.worker:
+        pids.append(str(worker.pid))
     idle = ", ".join(f"{rss_kib('VmRSS', pid) / 1024:.1f}" for pid in pids)
-    print(f"backend {args.backend}; {len(bots)} bot process(es); idle bot RSS {idle} MiB")
+    workers = " and a delivery worker" if args.worker else ""
+    print(f"backend {args.backend}; {len(bots)} bot process(es){workers}; idle bot RSS {idle} MiB")
     print(
         f"{'phase':<22}{'reqs':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'>3s':>6}"
         f"{'errors':>7}{'wall s':>8}"
@@ -187,7 +214,20 @@ def main() -> None:
             f"peak bot RSS {peak} MiB "
             "(bot processes and their threads; Slack and the load generator run apart)"
         )
+        if args.worker:
+            began = time.monotonic()
+            while time.monotonic() - began < 300:
+                with services.db.transaction() as session:
+                    if not unfinished_count(session):
+                        break
+                time.sleep(0.5)
+            with services.db.transaction() as session:
+                left = unfinished_count(session)
+            print(f"outbox rows left undelivered: {left}")
     finally:
+        worker_stop.set()
+        if args.worker:
+            worker.join(timeout=60)
         replica_stop.set()
         for replica in replicas:
             replica.join(timeout=600)

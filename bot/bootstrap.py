@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
-from slack_sdk import WebClient
-
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.database import Database
@@ -19,6 +17,7 @@ from bot.policy import BusinessCalendar, Policy, PolicyError, load_policy
 from bot.roster.service import Roster
 from bot.services import Services
 from bot.slack.gateway import SlackGateway
+from bot.slack.http import KeepAliveWebClient
 from bot.slack.triage import TriageChannel
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,9 @@ def build_services(
     if db.dialect == "sqlite":
         upgrade(settings.database_url)  # the embedded default looks after itself
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = WebClient(token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15)
+    client = KeepAliveWebClient(
+        token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15
+    )
     gateway = SlackGateway(client)
     policy, calendar = load_policy_and_calendar(settings)
     services = Services(
@@ -53,7 +54,18 @@ def build_services(
     services.hooks.mail_settled.append(report_given_up)
     if settings.distributors_file is not None:
         seed_distributors(services)
+    if settings.deliver_in_web:
+        deliver_after_commits(services)
     return services
+
+
+def deliver_after_commits(services: Services) -> None:
+    """This process shows each change in Slack right after its commit (the ringing thread
+    is past the ack already); without it, `python -m bot worker` processes deliver."""
+    from bot.slack.delivery import Delivery
+
+    delivery = Delivery(services)
+    services.doorbell.answer_with(lambda incident_id: delivery.drain(incident_id))
 
 
 def seed_distributors(services: Services) -> int:

@@ -34,6 +34,7 @@ def run(settings: Settings) -> int:
     from bot.jobs import start_background
     from bot.server import BackgroundServer, serve_forever
     from bot.slack.app import build_app
+    from bot.slack.delivery_loop import DeliveryLoop
     from bot.web import build_wsgi
 
     settings.require_slack()
@@ -46,6 +47,8 @@ def run(settings: Settings) -> int:
         target=reconcile_after_start, args=(services,), daemon=True, name="reconcile"
     ).start()
     start_background(services)
+    if settings.deliver_in_web:
+        DeliveryLoop(services).start()
     if settings.socket_mode:
         BackgroundServer(build_wsgi(services, None), host="0.0.0.0", port=settings.port).start()
         log.info("Socket Mode; health check on port %d", settings.port)
@@ -66,16 +69,19 @@ def socket_mode_handler(bolt_app: App, settings: Settings) -> SocketModeHandler:
 
 
 def worker(settings: Settings) -> int:
-    """Scheduled jobs only, for deployments that scale the web process separately."""
+    """Delivery to Slack (the outbox, reminders) and the scheduled jobs, for deployments that
+    scale the web process separately (DELIVER_IN_WEB=false there); any number may run."""
     from bot import logs
     from bot.bootstrap import build_services, identify
     from bot.jobs import run_blocking
+    from bot.slack.delivery_loop import WORKER_POLL, DeliveryLoop
 
     settings.require_slack()
     logs.configure(_secrets(settings))
     services = build_services(settings)
     identify(services)
-    log.info("worker running scheduled jobs")
+    DeliveryLoop(services, poll=WORKER_POLL).start()
+    log.info("worker delivering to Slack and running scheduled jobs")
     run_blocking(services)
     return 0
 
@@ -128,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         nargs="?",
         default="run",
         choices=["run", "worker", "demo", "migrate", "check", "cvss", "stats"],
-        help="run (default): serve the bot; worker: scheduled jobs only; "
+        help="run (default): serve the bot; worker: Slack delivery and scheduled jobs; "
         "demo: play a disclosure locally; "
         "migrate: upgrade the database; check: validate settings and Slack access; "
         "cvss: score vectors; stats: insights for a period (--since DATE, --csv)",

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     # How long a set-up run holds an incident without finishing a step; after a crash the
     # next run waits this long at most before resuming.
     setup_lease_seconds: float = Field(default=30.0, gt=0, le=600)
+    # What a committed change shows in Slack is delivered from the outbox by this process
+    # (true, the default) or only by `python -m bot worker` processes (false).
+    deliver_in_web: bool = True
+    # How long a delivery worker holds an incident's outbox rows; after a crash another
+    # worker takes them over once it ran out (and finds the posts already made by key).
+    delivery_lease_seconds: float = Field(default=60.0, gt=0, le=600)
     # Outbound email: smtp:// (STARTTLS when offered) or smtps://, with optional
     # user:password (a secret, hence SecretStr); the sender and the answer address.
     smtp_url: SecretStr | None = None

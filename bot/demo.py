@@ -253,7 +253,7 @@ def act_reminders(demo: Demo) -> None:
     from bot.clock import ManualClock
     from bot.policy import BusinessCalendar, load_policy
     from bot.reminder.plan import deadline_rows
-    from bot.reminder.tick import MARKER, Ticker
+    from bot.slack.reminder_delivery import MARKER, Ticker
 
     services, alice = demo.services, demo.people["alice"]
     demo.say("\n== Reminders, on a policy whose deadlines are seconds long ==")

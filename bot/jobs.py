@@ -12,9 +12,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from bot.bootstrap import reconcile
 from bot.database import UNAVAILABLE, outage_reason
 from bot.mail.worker import run_outbox
-from bot.reminder.tick import run_tick
 from bot.services import Services
+from bot.slack.delivery import Delivery
 from bot.slack.lead_offers import expire_offers
+from bot.slack.reminder_delivery import run_tick
 from bot.slack.reminder_hooks import sweep
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ RECONCILE_EVERY = 60  # seconds between sweeps for set-ups a Slack failure left 
 LEAD_OFFERS_EVERY = 30  # seconds between checks for lapsed lead offers
 ROSTER_EVERY = 15 * 60  # seconds between re-reads of the team's user group and accounts
 DEADLINE_SWEEP_EVERY = 60  # seconds between re-plans of incidents a change hook missed
+OUTBOX_EVERY = 30  # seconds; a safety net under the delivery loop, which wakes on time
 DISTRIBUTOR_SWEEP_EVERY = 300  # seconds between checks for silent distributors
 
 
@@ -39,6 +41,15 @@ def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
             log.exception("job %s failed; it runs again at its next interval", name)
 
     return run
+
+
+def _outbox_delivery(services: Services) -> Delivery:
+    """One outbox worker per Services for the job, so its name stays between runs."""
+    delivery = getattr(services, "_outbox_delivery", None)
+    if delivery is None:
+        delivery = Delivery(services)
+        services._outbox_delivery = delivery  # type: ignore[attr-defined]
+    return delivery
 
 
 def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
@@ -71,6 +82,14 @@ def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
         "interval",
         seconds=services.settings.reminder_tick_seconds,
         id="reminders",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        _guarded("outbox", lambda: _outbox_delivery(services).drain()),
+        "interval",
+        seconds=OUTBOX_EVERY,
+        id="outbox",
         max_instances=1,
         coalesce=True,
     )

@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "bot.intake.models",
     "bot.scoring.models",
     "bot.reminder.models",
+    "bot.outbox.models",
     "bot.advisory.records",
     "bot.mail.models",
     "bot.distributor.models",

@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.database import Database
 from bot.hooks import Hooks
 from bot.mail.gateway import SmtpGateway
+from bot.outbox.doorbell import Doorbell
 from bot.policy import DEFAULT_PRESET, PRESETS, BusinessCalendar, Policy
 from bot.roster.service import Roster
 from bot.slack.gateway import SlackGateway
@@ -27,6 +28,8 @@ class Services:
     bot_user_id: str | None = None
     hooks: Hooks = field(default_factory=Hooks)
     background: Background = field(default_factory=Background)
+    # Rung after a change and its outbox rows are committed (see bot.outbox.doorbell).
+    doorbell: Doorbell = field(default_factory=Doorbell)
     # The disclosure policy and the team's business calendar, loaded once at start-up.
     policy: Policy = field(default_factory=lambda: PRESETS[DEFAULT_PRESET])
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)

@@ -13,7 +13,7 @@ from bot.bootstrap import build_services, identify
 from bot.clock import ManualClock
 from bot.database import Database
 from bot.reminder.models import DeadlineRow, ReminderRow
-from bot.reminder.tick import MARKER, Ticker
+from bot.slack.reminder_delivery import MARKER, Ticker
 from tests.harness import START, RunningBot, Workspace, test_settings, wait_until
 from tests.slack_api import FakeSlack
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from bot.bootstrap import build_services
 from bot.config import Settings
-from bot.reminder.tick import Ticker
+from bot.slack.reminder_delivery import Ticker
 
 
 def main() -> None:

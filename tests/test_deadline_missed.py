@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.incident import service as incidents
 from bot.incident.models import Incident
-from bot.reminder.tick import Ticker
+from bot.slack.reminder_delivery import Ticker
 from bot.timeline.service import events_for
 from tests.harness import START, RunningBot, wait_until
 from tests.reminder_helpers import TUESDAY_9, deadlines, press, tick_at

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from bot.incident.models import Incident
-from bot.reminder.tick import Ticker
 from bot.slack.middleware import NOT_ON_ROSTER
+from bot.slack.reminder_delivery import Ticker
 from tests.crash.leaks import details, sent_by_calls, sent_in_workspace
 from tests.harness import START, RunningBot, wait_until
 from tests.insights_history import seed_history

@@ -139,7 +139,14 @@ def test_pass_asks_for_a_reason_and_moves_to_the_next_member(bot: RunningBot) ->
     wait_until(lambda: dm_offers(bot, ws.bob), what="the offer to Bob")
     passed = slack.message(dm.channel, dm.ts)
     assert not action_ids(passed) and "passed" in passed.text
-    posted = json.dumps([m.text for m in slack.thread(ws.triage, incident.triage_ts)])
+    posted = wait_until(
+        lambda: (
+            (t := json.dumps([m.text for m in slack.thread(ws.triage, incident.triage_ts)]))
+            and "On leave" in t
+            and t
+        ),
+        what="the pass in the triage thread",
+    )
     assert "&lt;!channel&gt;" in posted and "<!channel>" not in posted
     assert bot.incident().lead_id is None
     (bob_offer,) = dm_offers(bot, ws.bob)

@@ -293,11 +293,21 @@ def test_post_update_modal_changes_phase_and_sets_next_update(bot: RunningBot) -
     wait_phase(bot, incident, "fixing")
     final = bot.incident()
     assert final.last_update_at == bot.clock.now() and final.next_update_at == next_update
-    replies = bot.slack.thread(ws.triage, final.triage_ts)
-    update = next(m for m in replies if "Confirmed" in m.text)
+    # Shown from the outbox after the commit: wait for the delivery, not for the phase.
+    update = wait_until(
+        lambda: next(
+            (m for m in bot.slack.thread(ws.triage, final.triage_ts) if "Confirmed" in m.text),
+            None,
+        ),
+        what="the update in the triage thread",
+    )
     assert "<!channel>" not in update.text and "&lt;!channel&gt;" in update.text
-    channel_replies = bot.slack.thread(final.channel_id, final.headline_ts)
-    assert any("Confirmed" in m.text for m in channel_replies)
+    wait_until(
+        lambda: any(
+            "Confirmed" in m.text for m in bot.slack.thread(final.channel_id, final.headline_ts)
+        ),
+        what="the update in the channel thread",
+    )
     assert len(bot.slack.messages(ws.triage)) == 1
 
 

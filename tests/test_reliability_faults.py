@@ -23,9 +23,9 @@ from bot.audit.models import AuditEntry
 from bot.database import Database
 from bot.demo import Demo
 from bot.reminder.models import ReminderRow
-from bot.reminder.tick import MARKER
 from bot.scoring.models import ScoreRecord
 from bot.slack.gateway import POST_KEY
+from bot.slack.reminder_delivery import MARKER
 from bot.timeline.models import TimelineEvent
 from tests.crash.scenario import play_full_scenario
 from tests.harness import RunningBot

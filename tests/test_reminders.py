@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.incident import service as incidents
 from bot.incident.models import Incident
-from bot.reminder.tick import Ticker
+from bot.slack.reminder_delivery import Ticker
 from tests.harness import START, RunningBot, wait_until
 from tests.reminder_helpers import TUESDAY_9, deadlines, pending, press, reminders, tick_at
 from tests.vocabulary import command, opened

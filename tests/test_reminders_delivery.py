@@ -20,8 +20,8 @@ from bot.bootstrap import build_services
 from bot.clock import ManualClock
 from bot.database import Database
 from bot.reminder.models import ReminderRow
-from bot.reminder.tick import FAILURE_CAP, MARKER, Ticker
 from bot.services import Services
+from bot.slack.reminder_delivery import FAILURE_CAP, MARKER, Ticker
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import BOT_TOKEN, Workspace, wait_until
@@ -265,7 +265,7 @@ def test_a_reminder_whose_sending_is_cut_twice_is_given_up_and_said_in_triage(
 
     try:
         with monkeypatch.context() as patch:
-            patch.setattr("bot.reminder.tick.Ticker._deliver", crash)
+            patch.setattr("bot.slack.reminder_delivery.Ticker._deliver", crash)
             with pytest.raises(Crash):
                 Ticker(services).tick()
             services.clock.set(NOW + timedelta(seconds=61))

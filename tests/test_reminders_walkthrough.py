@@ -16,8 +16,8 @@ from bot.database import Database
 from bot.incident.models import Incident
 from bot.lead import service as leads
 from bot.lead.models import LeadOffer
-from bot.reminder.tick import Ticker
 from bot.slack import lead_offers
+from bot.slack.reminder_delivery import Ticker
 from tests.harness import RunningBot, Workspace
 from tests.reminder_helpers import (
     BUTTONS,

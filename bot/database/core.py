@@ -77,11 +77,16 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def changed_rows(session: Session, statement: Update) -> int:
+    """Run a conditional UPDATE; how many rows it changed."""
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return int(result.rowcount)
+
+
 def changed_one(session: Session, statement: Update) -> bool:
     """Run a conditional UPDATE; True when it changed exactly one row (the guard that lets
     one of several concurrent writers win)."""
-    result = cast("CursorResult[Any]", session.execute(statement))
-    return result.rowcount == 1
+    return changed_rows(session, statement) == 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -14,11 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.audit.service import BOT_ACTOR, record
 from bot.database import changed_one
+from bot.database import lease as leases
+from bot.database.lease import due as due_rows
 from bot.incident.models import Incident
 from bot.policy import BusinessCalendar, Policy
 from bot.reminder.models import DeadlineRow, ReminderRow, ReminderState
@@ -71,15 +73,7 @@ def claim_due(
     calendar: BusinessCalendar,
 ) -> ClaimResult:
     result = ClaimResult()
-    rows = list(
-        session.scalars(
-            select(ReminderRow)
-            .where(ReminderRow.next_attempt_at <= now)
-            .order_by(ReminderRow.next_attempt_at, ReminderRow.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    rows = list(session.scalars(due_rows(ReminderRow, now, limit)))
     if not rows:
         return result
     rows += _due_siblings(session, rows, now)
@@ -178,16 +172,11 @@ def _lease(
 ) -> bool:
     """Lease the row to this worker; False when its lease already ran out twice mid-send
     (a crash or a hang each time): then it is given up, not sent a third time."""
-    if row.state == SENDING:  # its worker's lease ran out mid-send: a crash, or a hang
-        row.lease_expiries += 1
-        if row.lease_expiries > 1:
-            row.state = ReminderState.FAILED.value
-            row.last_error = "lease ran out twice while sending"
-            row.next_attempt_at = row.claimed_until = None
-            return False
-    row.state = SENDING
-    row.claimed_by = worker
-    row.claimed_until = row.next_attempt_at = now + lease
+    if leases.take(row, worker, now + lease, SENDING) and row.lease_expiries > 1:
+        row.last_error = "lease ran out twice while sending"
+        row.state = ReminderState.FAILED.value
+        row.next_attempt_at = row.claimed_until = None
+        return False
     return True
 
 
@@ -338,3 +327,8 @@ def retry_later(
         .execution_options(synchronize_session=False)
     )
     return gave_up
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest waiting reminder falls due (one index lookup)."""
+    return session.scalar(select(func.min(ReminderRow.next_attempt_at)))

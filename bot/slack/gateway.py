@@ -63,6 +63,7 @@ PLAIN_WORDS = {
     "expired_trigger_id": "Slack's three-second window to open the form passed",
     "unavailable": "Slack did not answer",
     "no_triage_channel": "no triage channel is configured (TRIAGE_CHANNEL)",
+    "unreadable_change": "this version of the bot cannot read the change",
     "triage_not_private": (
         "the triage channel is public, and incident details only ever go to private channels"
     ),
@@ -196,17 +197,23 @@ class SlackGateway:
             return None
         key = params["metadata"]["event_payload"][POST_KEY]
         try:
-            channel = self._conversation_of(str(params["channel"]))
-            thread = params.get("thread_ts")
-            messages = self._thread(channel, thread) if thread else self._recent(channel)
+            return self.find_post(str(params["channel"]), key, params.get("thread_ts"))
         except SlackError as exc:
             # Cannot tell: posting again risks one duplicate, not posting risks a loss.
             log.warning("could not look for a lost post: %s", exc.error)
             return None
+
+    def find_post(
+        self, channel: str, key: str, thread_ts: str | None = None
+    ) -> dict[str, Any] | None:
+        """The message posted with ``key`` (in the thread, the newest history or the DM), as
+        chat.postMessage would have answered; None if it is not there. SlackError: cannot tell."""
+        channel = self._conversation_of(channel)
+        messages = self._thread(channel, thread_ts) if thread_ts else self._recent(channel)
         for message in messages:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get(POST_KEY) == key:
-                log.info("the post whose answer was lost is there (%s)", message.get("ts"))
+                log.info("found the post %s (%s)", key, message.get("ts"))
                 return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
         return None
 
@@ -333,13 +340,24 @@ class SlackGateway:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        *,
+        key: str | None = None,
+        look_first: bool = False,
     ) -> str:
+        """Post a message; with a durable ``key`` and ``look_first`` (an earlier run may
+        have posted it before a crash), the message already there is returned instead."""
+        if key is not None and look_first:
+            found = self.find_post(channel, key, thread_ts)
+            if found is not None:
+                log.info("the post %s is there already (%s)", key, found["ts"])
+                return str(found["ts"])
         response = self.call(
             "chat.postMessage",
             channel=channel,
             text=text,
             blocks=blocks,
             thread_ts=thread_ts,
+            metadata=post_metadata(key) if key is not None else None,
             unfurl_links=False,
             unfurl_media=False,
         )
@@ -355,9 +373,17 @@ class SlackGateway:
     ) -> None:
         self.call("chat.postEphemeral", channel=channel, user=user, text=text, blocks=blocks)
 
-    def dm(self, user: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
+    def dm(
+        self,
+        user: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        key: str | None = None,
+        look_first: bool = False,
+    ) -> str:
         """A direct message from the bot; chat.postMessage to a user ID opens the DM."""
-        return self.post(user, text, blocks)
+        return self.post(user, text, blocks, key=key, look_first=look_first)
 
     def pin(self, channel: str, ts: str) -> None:
         try:
@@ -467,10 +493,10 @@ def _error_code(exc: SlackApiError) -> str:
     return str(data.get("error") or f"http_{exc.response.status_code}")
 
 
-def _with_post_key(metadata: dict[str, Any] | None) -> dict[str, Any]:
-    """The post's metadata (or the gateway's own) with a fresh key in its payload."""
+def post_metadata(key: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Message metadata carrying ``key``: a post made twice with it is found the second time."""
     given = dict(metadata or {"event_type": POST_EVENT})
-    given["event_payload"] = {**(given.get("event_payload") or {}), POST_KEY: uuid.uuid4().hex}
+    given["event_payload"] = {**(given.get("event_payload") or {}), POST_KEY: key}
     return given
 
 
@@ -479,3 +505,10 @@ def _part(answer: dict[str, Any], key: str) -> dict[str, Any]:
     answer)."""
     part: dict[str, Any] = answer[key]
     return part
+
+
+def _with_post_key(metadata: dict[str, Any] | None) -> dict[str, Any]:
+    """The post's metadata (or the gateway's own) with its key: the caller's durable one
+    (a row's, so a crash can find the post later) or else a fresh one for this call."""
+    given = (metadata or {}).get("event_payload") or {}
+    return post_metadata(str(given.get(POST_KEY) or uuid.uuid4().hex), metadata)

@@ -1,13 +1,15 @@
 """Keeping an incident's Slack messages current: edit in place, reply in the thread.
 
-Every feature that changes an incident calls `refresh` (headline, triage parent and
-topic edited in place) and `post_update` (one thread reply under the triage parent,
-and a note in the incident channel). Nothing here posts a new top-level message.
+Everything goes through the outbox (bot.slack.changes decides, bot.slack.delivery shows):
+the delivery worker calls `repaint` once for the changes it delivers together. Features
+that do not write their own outbox row in their transaction call `refresh` (headline,
+triage parent and topic edited in place) and `post_update` (one thread reply under the
+triage parent, and a note in the incident channel) after it: each adds a row and has it
+delivered. Nothing here posts a new top-level message.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +19,13 @@ from sqlalchemy.orm import Session
 
 from bot.incident import service as incidents
 from bot.incident.models import Incident
+from bot.outbox.service import REPAINT, emit
 from bot.services import Services
 from bot.slack.blocks import incident as incident_blocks
-from bot.slack.gateway import SlackError
+from bot.slack.changes import NOTE
+from bot.slack.gateway import SlackGateway
 from bot.timeline.models import TimelineEvent
 
-log = logging.getLogger(__name__)
 Blocks = list[dict[str, Any]]
 # Features that add a line to the headline (e.g. who of the distributors acknowledged).
 HEADLINE_NOTES: list[Callable[[Session, Incident], str | None]] = []
@@ -61,31 +64,34 @@ def _last_update_author(session: Session, incident_id: int) -> str | None:
     return session.scalar(query)
 
 
-def refresh(services: Services, incident_id: int) -> None:
-    """Edit the pinned headline, the triage parent and the topic to the current state."""
+def repaint(services: Services, gateway: SlackGateway, incident_id: int) -> None:
+    """Edit the pinned headline, the triage parent and the topic to the current state, once
+    each. SlackError when Slack refused; the delivery worker decides what that means."""
     state = current_state(services, incident_id)
     incident, next_deadline = state.incident, state.next_deadline
-    gateway = services.gateway
-    try:
-        if incident.channel_id and incident.headline_ts:
-            gateway.update(
-                incident.channel_id,
-                incident.headline_ts,
-                incident_blocks.headline_text(incident),
-                incident_blocks.headline_blocks(incident, next_deadline, state.notes),
-            )
-        if incident.triage_ts:
-            gateway.update(
-                services.triage.private_id(),
-                incident.triage_ts,
-                incident_blocks.triage_notice_text(incident),
-                incident_blocks.triage_notice_blocks(incident, next_deadline, state.last_update_by),
-            )
-        if incident.channel_id and incident.topic_set:
-            gateway.set_topic(incident.channel_id, incident_blocks.topic(incident))
-    except SlackError as exc:
-        # The database holds the truth; the next refresh repaints whatever this one missed.
-        log.warning("could not refresh %s in Slack: %s", incident.human_id, exc.error)
+    if incident.channel_id and incident.headline_ts:
+        gateway.update(
+            incident.channel_id,
+            incident.headline_ts,
+            incident_blocks.headline_text(incident),
+            incident_blocks.headline_blocks(incident, next_deadline, state.notes),
+        )
+    if incident.triage_ts and services.settings.triage_channel:
+        gateway.update(
+            services.triage.private_id(),
+            incident.triage_ts,
+            incident_blocks.triage_notice_text(incident),
+            incident_blocks.triage_notice_blocks(incident, next_deadline, state.last_update_by),
+        )
+    if incident.channel_id and incident.topic_set:
+        gateway.set_topic(incident.channel_id, incident_blocks.topic(incident))
+
+
+def refresh(services: Services, incident_id: int) -> None:
+    """Have the headline, the triage parent and the topic show the current state."""
+    with services.db.transaction() as session:
+        emit(session, incident_id, REPAINT, services.clock.now())
+    services.doorbell.ring(incident_id)
 
 
 def post_update(
@@ -97,12 +103,7 @@ def post_update(
     in_channel: bool = True,
 ) -> None:
     """A thread reply under the triage parent, and the same note in the incident channel."""
-    incident = current_state(services, incident_id).incident
-    gateway = services.gateway
-    try:
-        if incident.triage_ts:
-            gateway.post(services.triage.private_id(), text, blocks, thread_ts=incident.triage_ts)
-        if in_channel and incident.channel_id:
-            gateway.post(incident.channel_id, text, blocks, thread_ts=incident.headline_ts)
-    except SlackError as exc:
-        log.warning("could not post an update for %s: %s", incident.human_id, exc.error)
+    with services.db.transaction() as session:
+        facts = {"text": text, "blocks": blocks, "in_channel": in_channel}
+        emit(session, incident_id, NOTE, services.clock.now(), **facts)
+    services.doorbell.ring(incident_id)

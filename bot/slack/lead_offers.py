@@ -2,7 +2,8 @@
 
 The database decides (bot.lead.service); this module shows the outcome: the offer in the
 incident channel's thread and in the candidate's DM, the answered offers edited in place
-with their buttons gone, the headline refreshed and a line in the incident's threads.
+with their buttons gone; the headline and the line in the incident's threads go through
+the outbox (bot.slack.changes).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from bot.lead import service as leads
 from bot.lead.models import LeadOffer, OfferKind
 from bot.lead.window import offer_expiry
 from bot.oncall import service as oncall
+from bot.outbox.service import REPAINT, emit
 from bot.services import Services
-from bot.slack import incident_messages
-from bot.slack.blocks import leads as views
+from bot.slack import changes
+from bot.slack.blocks import leads as lead_blocks
 from bot.slack.gateway import SlackError
 
 log = logging.getLogger(__name__)
@@ -63,8 +65,10 @@ def on_incident_opened(services: Services, incident_id: int) -> None:
             session, incident, week_rule(services), services.roster.eligible, now
         )
         result = leads.first_offer(session, incident_id, team(services), now)
+        if commander_named:
+            emit(session, incident_id, REPAINT, now)
     if commander_named:
-        incident_messages.refresh(services, incident_id)
+        services.doorbell.ring(incident_id)
     deliver(services, result)
 
 
@@ -79,15 +83,22 @@ def deliver(services: Services, result: leads.Result) -> None:
     if result.offer_id is not None:
         with services.db.transaction() as session:
             offer = leads.get_offer(session, result.offer_id)
-    line = views.thread_update(result, offer)
-    if result.lead_changed:
-        incident_messages.refresh(services, result.incident_id)
-    if line:
-        incident_messages.post_update(services, result.incident_id, line)
+    line = lead_blocks.thread_update(result, offer)
+    if line or result.lead_changed:
+        # Its own transaction, right after the answer's: the thread line, the headline
+        # and the re-plan follow from this row (bot.slack.changes).
+        with services.db.transaction() as session:
+            emit(
+                session,
+                result.incident_id,
+                changes.LEAD,
+                services.clock.now(),
+                line=line or "",
+                lead_changed=result.lead_changed,
+            )
+        services.doorbell.ring(result.incident_id)
     if result.new_offer is not None:
         post_offer(services, result.new_offer)
-    if result.lead_changed:
-        services.hooks.changed(services, result.incident_id, "lead")
 
 
 def post_offer(services: Services, offer_id: int) -> bool:
@@ -105,7 +116,7 @@ def post_offer(services: Services, offer_id: int) -> bool:
         if offer.kind == OfferKind.TEAM.value:
             triage = services.settings.triage_channel
             if triage and incident.triage_ts:
-                text, blocks = views.channel_offer(offer, incident)
+                text, blocks = lead_blocks.channel_offer(offer, incident)
                 posted = services.gateway.call(
                     "chat.postMessage",
                     channel=triage,
@@ -116,7 +127,7 @@ def post_offer(services: Services, offer_id: int) -> bool:
                 where.update(channel_id=posted["channel"], channel_ts=posted["ts"])
         else:
             if incident.channel_id and not offer.channel_ts:
-                text, blocks = views.channel_offer(offer, incident)
+                text, blocks = lead_blocks.channel_offer(offer, incident)
                 posted = services.gateway.call(
                     "chat.postMessage",
                     channel=incident.channel_id,
@@ -126,7 +137,7 @@ def post_offer(services: Services, offer_id: int) -> bool:
                 )
                 where.update(channel_id=posted["channel"], channel_ts=posted["ts"])
             if offer.candidate_id and not offer.dm_ts:
-                text, blocks = views.dm_offer(offer, incident)
+                text, blocks = lead_blocks.dm_offer(offer, incident)
                 posted = services.gateway.call(
                     "chat.postMessage", channel=offer.candidate_id, text=text, blocks=blocks
                 )
@@ -153,7 +164,7 @@ def repaint(services: Services, offer_id: int) -> None:
             return
         incident = incidents.get(session, offer.incident_id)
         assert incident is not None
-    text, blocks = views.answered_offer(offer, incident)
+    text, blocks = lead_blocks.answered_offer(offer, incident)
     for channel, ts in ((offer.channel_id, offer.channel_ts), (offer.dm_channel_id, offer.dm_ts)):
         if channel and ts:
             try:
@@ -176,21 +187,22 @@ def expire_offers(services: Services) -> int:
         with services.db.transaction() as session:
             result = leads.expire(session, offer_id, team(services), now)
             offer = leads.get_offer(session, offer_id)
+            if result.outcome != leads.Outcome.NOTHING_TO_DO and offer is not None:
+                line = _expiry_line(result, offer)
+                emit(session, offer.incident_id, changes.LEAD, now, line=line)
         if result.outcome == leads.Outcome.NOTHING_TO_DO or offer is None:
             continue  # another replica or an answer got there first
         moved += 1
-        _announce_expiry(services, result, offer)
         deliver(services, result)
     for offer_id in unposted:
         post_offer(services, offer_id)
     return moved
 
 
-def _announce_expiry(services: Services, result: leads.Result, offer: LeadOffer) -> None:
-    assert result.incident_id is not None
+def _expiry_line(result: leads.Result, offer: LeadOffer) -> str:
     if offer.kind == OfferKind.HANDOFF.value:
         stays = f"<@{result.lead_id}> stays lead." if result.lead_id else ""
         line = f":hourglass: The handoff to <@{offer.candidate_id}> lapsed. {stays}"
     else:
         line = f":hourglass: <@{offer.candidate_id}> did not answer the lead offer in time."
-    incident_messages.post_update(services, result.incident_id, line.strip())
+    return line.strip()

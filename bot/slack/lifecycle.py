@@ -1,9 +1,11 @@
 """Running one lifecycle step from Slack: the domain step, then the Slack side of it.
 
-Each step commits its change (with timeline event and audit row) first; the Slack side
-(headline and triage parent edited in place, a thread reply, the hooks) is left in the
-outcome's `finish`, so a modal can be closed before the slower Slack work. A refusal
-comes back as plain-words problems and changes nothing.
+Each step commits its change (with timeline event and audit row) together with an outbox
+row naming the change; what Slack then shows (headline and triage parent edited in place,
+a thread reply, the other features' hooks) is delivered from that row (bot.slack.changes
+decides it, bot.slack.delivery shows it). The outcome's `finish` rings for the delivery,
+so a modal can be closed first. A refusal comes back as plain-words problems and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from bot.advisory.model import AffectedPackage
 from bot.exports.files import export_files, load_context, people_in, record_export
 from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
+from bot.outbox.service import emit
 from bot.services import Services
-from bot.slack.blocks import lifecycle as views
+from bot.slack import changes
 from bot.slack.blocks.text import mrkdwn
 from bot.slack.disclosure_review import disclosure_date_warning
 from bot.slack.gateway import SlackError
-from bot.slack.incident_messages import post_update, refresh
 
 log = logging.getLogger(__name__)
 
@@ -58,24 +60,33 @@ class Lifecycle:
     def _now(self) -> datetime:
         return self.services.clock.now()
 
-    def _step(self, work: Callable[[Session], Incident]) -> tuple[Incident | None, list[str]]:
+    @staticmethod
+    def _phase_facts(incident: Incident, old: str, actor: str, why: str) -> dict[str, Any]:
+        return {
+            "old": old,
+            "new": incident.phase,
+            "actor": actor,
+            "why": why,
+            "as_of": changes.as_of(incident),
+        }
+
+    def _step(
+        self,
+        work: Callable[[Session], Incident],
+        kind: str,
+        facts: Callable[[Incident], dict[str, Any]] = lambda incident: {},
+    ) -> tuple[Incident | None, list[str]]:
+        """Run the step and, in its transaction, the outbox row of what it changed."""
         try:
             with self.services.db.transaction() as session:
-                return work(session), []
+                incident = work(session)
+                emit(session, incident.id, kind, self._now(), **facts(incident))
+                return incident, []
         except incidents.StepRefused as refusal:
             return None, refusal.problems
 
-    def _announce(
-        self, incident_id: int, note: tuple[str, list[Any]], reason: str | None
-    ) -> Callable[[], None]:
-        def announce() -> None:
-            refresh(self.services, incident_id)
-            text, blocks = note
-            post_update(self.services, incident_id, text, blocks)
-            if reason:
-                self.services.hooks.changed(self.services, incident_id, reason)
-
-        return announce
+    def _show(self, incident_id: int) -> Callable[[], None]:
+        return lambda: self.services.doorbell.ring(incident_id)
 
     # -- phases -------------------------------------------------------------------------
     def change_phase(
@@ -104,13 +115,13 @@ class Lifecycle:
                 fixed_versions=fixed_versions,
             )
 
-        incident, problems = self._step(work)
+        incident, problems = self._step(
+            work, changes.PHASE, lambda i: self._phase_facts(i, old["phase"], actor, why)
+        )
         if incident is None:
             return Outcome(problems=problems)
-        note = views.phase_changed(incident, old["phase"], target.value, actor, why)
         outcome = Outcome(
-            f"{incident.human_id} is now in {target.value}.",
-            later=[self._announce(incident_id, note, "phase")],
+            f"{incident.human_id} is now in {target.value}.", later=[self._show(incident_id)]
         )
         if disclosure_planned_at is not None:
             warning = disclosure_date_warning(self.services, incident, disclosure_planned_at)
@@ -138,52 +149,55 @@ class Lifecycle:
                 duplicate_of=duplicate_of,
             )
 
-        incident, problems = self._step(work)
+        incident, problems = self._step(
+            work, changes.PHASE, lambda i: self._phase_facts(i, old["phase"], actor, why)
+        )
         if incident is None:
             return Outcome(problems=problems)
-        note = views.phase_changed(incident, old["phase"], Phase.CLOSED.value, actor, why)
-        return Outcome(
-            f"{incident.human_id} is closed.", later=[self._announce(incident_id, note, "phase")]
-        )
+        return Outcome(f"{incident.human_id} is closed.", later=[self._show(incident_id)])
 
     def reopen(self, incident_id: int, actor: str, why: str = "") -> Outcome:
         incident, problems = self._step(
             lambda session: incidents.reopen_incident(
                 session, incident_id, actor=actor, now=self._now(), why=why
-            )
+            ),
+            changes.PHASE,
+            lambda i: self._phase_facts(i, Phase.CLOSED.value, actor, why),
         )
         if incident is None:
             return Outcome(problems=problems)
-        note = views.phase_changed(incident, Phase.CLOSED.value, incident.phase, actor, why)
         return Outcome(
             f"{incident.human_id} is open again, in {incident.phase}.",
-            later=[self._announce(incident_id, note, "phase")],
+            later=[self._show(incident_id)],
         )
 
     def fix_ready(self, incident_id: int, actor: str) -> Outcome:
         incident, problems = self._step(
             lambda session: incidents.mark_fix_ready(
                 session, incident_id, actor=actor, now=self._now()
-            )
+            ),
+            changes.FIX_READY,
+            lambda i: {"actor": actor},
         )
         if incident is None:
             return Outcome(problems=problems)
         return Outcome(
-            f"The fix for {incident.human_id} is marked ready.",
-            later=[self._announce(incident_id, views.fix_ready(incident, actor), "fix_ready")],
+            f"The fix for {incident.human_id} is marked ready.", later=[self._show(incident_id)]
         )
 
     def make_public(self, incident_id: int, actor: str, why: str = "") -> Outcome:
         incident, problems = self._step(
             lambda session: incidents.mark_public(
                 session, incident_id, actor=actor, now=self._now(), why=why
-            )
+            ),
+            changes.PUBLIC,
+            lambda i: {"actor": actor, "why": why},
         )
         if incident is None:
             return Outcome(problems=problems)
         return Outcome(
             f"{incident.human_id} is marked public; its deadlines are planned again.",
-            later=[self._announce(incident_id, views.made_public(incident, actor, why), "public")],
+            later=[self._show(incident_id)],
         )
 
     # -- updates and advisory fields ------------------------------------------------------
@@ -198,15 +212,17 @@ class Lifecycle:
                 actor=actor,
                 now=self._now(),
                 next_update_at=next_update_at,
-            )
+            ),
+            changes.UPDATE,
+            lambda i: {
+                "actor": actor,
+                "text": text.strip(),
+                "next_update_at": next_update_at.isoformat() if next_update_at else None,
+            },
         )
         if incident is None:
             return Outcome(problems=problems)
-        note = views.update_posted(incident, actor, text.strip(), next_update_at)
-        return Outcome(
-            f"Update posted for {incident.human_id}.",
-            later=[self._announce(incident_id, note, "update")],
-        )
+        return Outcome(f"Update posted for {incident.human_id}.", later=[self._show(incident_id)])
 
     def edit_advisory(
         self,
@@ -230,18 +246,21 @@ class Lifecycle:
                 session, incident, packages, actor=actor, now=self._now()
             ):
                 changed.append("affected packages")
+            if changed:
+                facts = {"actor": actor, "fields": changed}
+                emit(session, incident_id, changes.ADVISORY, self._now(), **facts)
             return incident
 
-        incident, problems = self._step(work)
-        if incident is None:
-            return Outcome(problems=problems)
+        try:
+            with self.services.db.transaction() as session:
+                incident = work(session)
+        except incidents.StepRefused as refusal:
+            return Outcome(problems=refusal.problems)
         if not changed:
             return Outcome("Nothing changed.")
         return Outcome(
             f"Saved {len(changed)} advisory field(s) of {incident.human_id}.",
-            later=[
-                self._announce(incident_id, views.advisory_edited(incident, actor, changed), None)
-            ],
+            later=[self._show(incident_id)],
         )
 
     # -- fix team ---------------------------------------------------------------------------
@@ -267,18 +286,13 @@ class Lifecycle:
                 _, new = incidents.add_fix_team_member(
                     session, incident_id, user, actor=actor, now=self._now()
                 )
-            if not new:
-                continue
-            added.append(user)
-            try:
-                gateway.dm(user, *views.fix_team_welcome(incident, actor, role))
-            except SlackError as exc:
-                log.warning("could not DM the embargo rules to %s: %s", user, exc.error)
-            post_update(
-                self.services, incident_id, *views.fix_team_joined(incident, user, actor, role)
-            )
+                if new:
+                    facts = {"user": user, "actor": actor, "role": role}
+                    emit(session, incident_id, changes.FIX_TEAM_JOINED, self._now(), **facts)
+            if new:
+                added.append(user)
         if added:
-            self.services.hooks.changed(self.services, incident_id, "fix_team")
+            self.services.doorbell.ring(incident_id)
         names = ", ".join(f"<@{u}>" for u in added) or "nobody new"
         return Outcome(f"Added {names} to the fix team.", [problem] if problem else [])
 
@@ -289,6 +303,9 @@ class Lifecycle:
             released = incidents.release_fix_team_member(
                 session, incident_id, user, actor=actor, now=self._now()
             )
+            if released:
+                facts = {"user": user, "actor": actor}
+                emit(session, incident_id, changes.FIX_TEAM_RELEASED, self._now(), **facts)
         if not released:
             return Outcome(problems=[f"<@{user}> is not on the fix team of {incident.human_id}."])
         if incident.channel_id and not self.services.roster.is_member(user):
@@ -298,8 +315,7 @@ class Lifecycle:
                 )
             except SlackError as exc:
                 log.warning("could not remove %s from the channel: %s", user, exc.error)
-        post_update(self.services, incident_id, *views.fix_team_released(incident, user, actor))
-        self.services.hooks.changed(self.services, incident_id, "fix_team")
+        self.services.doorbell.ring(incident_id)
         return Outcome(f"<@{user}> is released from the fix team.")
 
     # -- exports ------------------------------------------------------------------------------
@@ -324,9 +340,8 @@ class Lifecycle:
         listed = [name for name, _ in files]
         with self.services.db.transaction() as session:
             record_export(session, incident_id, listed, actor, now)
-        post_update(
-            self.services, incident_id, *views.exported(incident, actor, listed), in_channel=False
-        )
+            emit(session, incident_id, changes.EXPORTED, now, actor=actor, files=listed)
+        self.services.doorbell.ring(incident_id)
         return Outcome(f"Exported {', '.join(listed)} to <#{incident.channel_id}>.")
 
     def _names(self, users: set[str]) -> dict[str, str]:

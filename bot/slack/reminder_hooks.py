@@ -14,24 +14,27 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from bot.incident.models import Incident
+from bot.outbox.service import REPAINT, emit
 from bot.reminder.models import DeadlineRow
 from bot.reminder.service import next_open, replan_incident
 from bot.services import Services
 from bot.slack.blocks.text import escape, slack_date
-from bot.slack.incident_messages import refresh
 
 log = logging.getLogger(__name__)
 
 
 def replan_now(services: Services, incident_id: int) -> bool:
-    """Re-plan one incident; True when the headline's next deadline changed."""
+    """Re-plan one incident; when the headline's next deadline changed, a repaint row goes
+    into the outbox in the same transaction (and True is returned)."""
+    now = services.clock.now()
     with services.db.transaction() as session:
         before = _next_key(session, incident_id)
-        replan_incident(
-            session, incident_id, services.policy, services.calendar, services.clock.now()
-        )
+        replan_incident(session, incident_id, services.policy, services.calendar, now)
         session.flush()
-        return _next_key(session, incident_id) != before
+        moved = _next_key(session, incident_id) != before
+        if moved:
+            emit(session, incident_id, REPAINT, now)
+        return moved
 
 
 def _next_key(session: Session, incident_id: int) -> tuple[str, datetime] | None:
@@ -41,7 +44,7 @@ def _next_key(session: Session, incident_id: int) -> tuple[str, datetime] | None
 
 def on_incident_changed(services: Services, incident_id: int, reason: str) -> None:
     if replan_now(services, incident_id):
-        refresh(services, incident_id)
+        services.doorbell.ring(incident_id)
 
 
 def on_incident_opened(services: Services, incident_id: int) -> None:

@@ -1,39 +1,44 @@
-"""Recording a CVSS score from Slack: the database first, then the thread, headline and hooks."""
+"""Recording a CVSS score from Slack: the score and its outbox row in one transaction.
+
+What the record shows (a proposal under the triage parent, or a final score with the
+headline and topic repainted) is decided in bot.slack.changes from the row.
+"""
 
 from __future__ import annotations
 
 from bot.incident import scores as incident_scores
+from bot.outbox.service import emit
 from bot.scoring.engine import ScoreResult
 from bot.services import Services
-from bot.slack.blocks import cvss_records as records
-from bot.slack.blocks.cvss import score_post_blocks, score_post_text
-from bot.slack.incident_messages import post_update, refresh
+from bot.slack import changes
 
 
 def record(
     services: Services, incident_id: int, result: ScoreResult, actor: str, via: str
 ) -> incident_scores.Recorded:
-    """Store the score (raises ScoringRefused); call `announce` after answering Slack."""
+    """Store the score (raises ScoringRefused); call `show` after answering Slack."""
+    now = services.clock.now()
     with services.db.transaction() as session:
-        return incident_scores.record_score(
-            session, incident_id, result, actor=actor, now=services.clock.now(), via=via
+        recorded = incident_scores.record_score(
+            session, incident_id, result, actor=actor, now=now, via=via
         )
+        if not recorded.repeated:  # a repeat stores nothing and shows nothing
+            emit(
+                session,
+                incident_id,
+                changes.SCORE,
+                now,
+                vector=result.vector,
+                user=recorded.user_id,
+                at=recorded.at.isoformat(),
+                final=recorded.is_final,
+                decider=recorded.decider,
+                via=via,
+                value=recorded.human_id,
+            )
+        return recorded
 
 
-def announce(services: Services, recorded: incident_scores.Recorded, via: str) -> None:
-    """The thread reply (and note in the incident channel); a final score also repaints the
-    headline and topic and lets deadlines re-plan."""
-    result, value = recorded.result, recorded.human_id
-    if recorded.repeated:
-        return  # a duplicate of what was just announced
-    if not recorded.is_final:
-        blocks = records.proposal_blocks(result, recorded.user_id, recorded.decider, value)
-        post_update(services, recorded.incident_id, records.proposal_text(result), blocks)
-        return
-    if via == incident_scores.VIA_PICK:
-        blocks = records.picked_blocks(result, recorded.user_id, recorded.at, value)
-    else:
-        blocks = score_post_blocks(result, recorded.user_id, recorded.at, value)
-    refresh(services, recorded.incident_id)
-    post_update(services, recorded.incident_id, score_post_text(result), blocks)
-    services.hooks.changed(services, recorded.incident_id, "score")
+def show(services: Services, recorded: incident_scores.Recorded) -> None:
+    """After the answer to Slack: deliver what the record shows."""
+    services.doorbell.ring(recorded.incident_id)

@@ -24,7 +24,7 @@ from bot.database import lease, patient_waits
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
-from bot.slack.blocks import incident as views
+from bot.slack.blocks import incident as incident_blocks
 from bot.slack.channel_names import alternatives, incident_channel_name
 from bot.slack.gateway import SlackError
 from bot.timeline.service import add_event
@@ -43,6 +43,11 @@ FINISHED = {
     "slack.topic_set": "topic",
     "slack.triage_notice": "triage channel notice",
 }
+
+
+def setup_key(incident: Incident, step: str) -> str:
+    """The post key of a set-up message: a rerun finds the message by it (see the gateway)."""
+    return f"setup:{incident.id}:{step}"
 
 
 @dataclass
@@ -225,7 +230,7 @@ class IncidentSetup:
         if incident.opened_by not in INTAKE_OPENERS and self.services.roster.is_member(
             incident.opened_by
         ):
-            text, blocks = views.setup_failed(incident, step, reason)
+            text, blocks = incident_blocks.setup_failed(incident, step, reason)
             try:
                 self.gateway.dm(incident.opened_by, text, blocks)
             except SlackError:
@@ -309,10 +314,18 @@ class IncidentSetup:
             return incident
         ts = self.gateway.post(
             incident.channel_id or "",
-            views.headline_text(incident),
-            views.headline_blocks(incident),
+            incident_blocks.headline_text(incident),
+            incident_blocks.headline_blocks(incident),
+            key=setup_key(incident, "headline"),
+            look_first=self._maybe_posted(incident),
         )
         return self._save(incident.id, "headline_posted", "Headline posted", headline_ts=ts)
+
+    def _maybe_posted(self, incident: Incident) -> bool:
+        """Whether an earlier run may have posted this step's message without recording it:
+        it stopped mid-run (a crash: its lease ran out) or failed after a lost answer."""
+        claim = _running.get()
+        return (claim is not None and claim.lapsed) or incident.setup_error is not None
 
     def _pin(self, incident: Incident) -> Incident:
         if incident.headline_pinned:
@@ -323,7 +336,7 @@ class IncidentSetup:
     def _topic(self, incident: Incident) -> Incident:
         if incident.topic_set:
             return incident
-        self.gateway.set_topic(incident.channel_id or "", views.topic(incident))
+        self.gateway.set_topic(incident.channel_id or "", incident_blocks.topic(incident))
         return self._save(incident.id, "topic_set", "Channel topic set", topic_set=True)
 
     def _triage_notice(self, incident: Incident) -> Incident:
@@ -331,7 +344,11 @@ class IncidentSetup:
             return incident
         triage = self.services.triage.private_id()
         ts = self.gateway.post(
-            triage, views.triage_notice_text(incident), views.triage_notice_blocks(incident)
+            triage,
+            incident_blocks.triage_notice_text(incident),
+            incident_blocks.triage_notice_blocks(incident),
+            key=setup_key(incident, "triage-notice"),
+            look_first=self._maybe_posted(incident),
         )
         return self._save(
             incident.id, "triage_notice", "Notice posted in the triage channel", triage_ts=ts
@@ -344,8 +361,14 @@ class IncidentSetup:
             return incident
         if self.services.roster.is_member(opener):
             return incident
-        text, blocks = views.received_for_reporter(incident)
-        self.gateway.dm(opener, text, blocks)
+        text, blocks = incident_blocks.received_for_reporter(incident)
+        self.gateway.dm(
+            opener,
+            text,
+            blocks,
+            key=setup_key(incident, "receipt"),
+            look_first=self._maybe_posted(incident),
+        )
         return self._save(
             incident.id, "receipt_sent", f"Receipt sent to <@{opener}>", opener_told=True
         )
@@ -370,14 +393,27 @@ class IncidentSetup:
         since = actions[start:]
         finished = [FINISHED[a] for a in dict.fromkeys(since) if a in FINISHED]
         adopted = "slack.channel_adopted" in since
-        return views.setup_repair_text(incident.channel_id or "", adopted, finished)
+        return incident_blocks.setup_repair_text(incident.channel_id or "", adopted, finished)
 
     def _repair_notice(self, incident: Incident, repair: str) -> Incident:
         """Tell the team in the incident's channel and under the triage notice (both private)."""
-        text, blocks = views.setup_repair_notice(incident, repair)
-        self.gateway.post(incident.channel_id or "", text, blocks)
+        text, blocks = incident_blocks.setup_repair_notice(incident, repair)
+        self.gateway.post(
+            incident.channel_id or "",
+            text,
+            blocks,
+            key=setup_key(incident, "repair-channel"),
+            look_first=True,
+        )
         triage = self.services.triage.private_id()
-        self.gateway.post(triage, text, blocks, thread_ts=incident.triage_ts)
+        self.gateway.post(
+            triage,
+            text,
+            blocks,
+            thread_ts=incident.triage_ts,
+            key=setup_key(incident, "repair-triage"),
+            look_first=True,
+        )
         return self._save(incident.id, "setup_repaired", repair)
 
     def _tell_opener(self, incident: Incident, repaired: bool, repair: str = "") -> Incident:
@@ -385,11 +421,17 @@ class IncidentSetup:
         if not self.services.roster.is_member(opener) or (incident.opener_told and not repaired):
             return self._save(incident.id, "setup_complete", opener_told=True, setup_error=None)
         if repaired:
-            text, blocks = views.setup_repaired(incident, repair)
+            text, blocks = incident_blocks.setup_repaired(incident, repair)
         else:
-            text, blocks = views.opened_for_team(incident)
+            text, blocks = incident_blocks.opened_for_team(incident)
         try:
-            self.gateway.dm(incident.opened_by, text, blocks)
+            self.gateway.dm(
+                incident.opened_by,
+                text,
+                blocks,
+                key=setup_key(incident, "opener-repaired" if repaired else "opener"),
+                look_first=self._maybe_posted(incident),
+            )
         except SlackError as exc:
             log.warning("could not DM %s: %s", incident.opened_by, exc.error)
         return self._save(incident.id, "setup_complete", opener_told=True, setup_error=None)

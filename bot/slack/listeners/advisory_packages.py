@@ -18,7 +18,7 @@ from bot.advisory.model import AffectedPackage
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
-from bot.slack.blocks import lifecycle as views
+from bot.slack.blocks import lifecycle as lifecycle_blocks
 from bot.slack.blocks.text import escape
 from bot.slack.gateway import SlackError
 from bot.slack.lifecycle import Lifecycle
@@ -59,7 +59,7 @@ def current_drafts(services: Services, incident: Incident) -> list[PackageInput]
 
 
 def advisory_form(services: Services, incident: Incident) -> dict[str, Any]:
-    return views.advisory_modal(incident, current_drafts(services, incident))
+    return lifecycle_blocks.advisory_modal(incident, current_drafts(services, incident))
 
 
 # -- the form's package blocks ------------------------------------------------------------
@@ -77,10 +77,11 @@ def slots(block_ids: list[str]) -> list[str]:
 
 def drafts_from(value: Callable[[str], Any], slot_ids: list[str]) -> list[PackageInput]:
     def field(slot: str, name: str) -> str:
-        return str(value(views.package_block_id(slot, name)) or "")
+        return str(value(lifecycle_blocks.package_block_id(slot, name)) or "")
 
     return [
-        PackageInput(*(field(slot, name) for name in views.PACKAGE_FIELDS)) for slot in slot_ids
+        PackageInput(*(field(slot, name) for name in lifecycle_blocks.PACKAGE_FIELDS))
+        for slot in slot_ids
     ]
 
 
@@ -96,12 +97,14 @@ def read_drafts(
             continue
         package, problems = read_package(draft)
         for name, problem in problems.items():
-            errors[views.package_block_id(slot, name)] = problem
+            errors[lifecycle_blocks.package_block_id(slot, name)] = problem
         if package is None:
             continue
         key = (package.ecosystem, package.name)
         if key in seen:
-            errors[views.package_block_id(slot, "name")] = "This package is listed already."
+            errors[lifecycle_blocks.package_block_id(slot, "name")] = (
+                "This package is listed already."
+            )
         seen.add(key)
         packages.append(package)
     return packages, errors
@@ -111,7 +114,7 @@ def _view_value(view: dict[str, Any]) -> Callable[[str], Any]:
     values = view.get("state", {}).get("values", {})
 
     def value(block_id: str) -> Any:
-        element = (values.get(block_id) or {}).get(views.VALUE) or {}
+        element = (values.get(block_id) or {}).get(lifecycle_blocks.VALUE) or {}
         if "selected_option" in element:
             return (element["selected_option"] or {}).get("value")
         return element.get("value")
@@ -136,7 +139,7 @@ def register(app: App, services: Services) -> None:  # noqa: C901 - closures, no
         drafts = drafts_from(_view_value(view), slot_ids)
         change(slot_ids, drafts)
         generation = 1 + max((int(s.split("x")[0]) for s in slot_ids), default=0)
-        modal = views.advisory_modal(incident, drafts, generation)
+        modal = lifecycle_blocks.advisory_modal(incident, drafts, generation)
         # Keep what was typed in the other fields: they become the rebuilt form's values.
         typed = _view_value(view)
         for block in modal["blocks"]:
@@ -153,7 +156,7 @@ def register(app: App, services: Services) -> None:  # noqa: C901 - closures, no
         except SlackError as error:
             log.warning("could not rebuild the advisory form: %s", error.error)
 
-    @app.action(views.PACKAGE_ADD_ACTION)
+    @app.action(lifecycle_blocks.PACKAGE_ADD_ACTION)
     def add(ack: Ack, body: dict[str, Any]) -> None:
         ack()
 
@@ -163,7 +166,7 @@ def register(app: App, services: Services) -> None:  # noqa: C901 - closures, no
 
         rebuild(body, change)
 
-    @app.action(views.PACKAGE_REMOVE_ACTION)
+    @app.action(lifecycle_blocks.PACKAGE_REMOVE_ACTION)
     def remove(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         slot = body["actions"][0].get("value", "").partition("|")[2]

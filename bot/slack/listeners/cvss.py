@@ -153,4 +153,4 @@ def _record(respond: Respond, context: BoltContext, vector: str, via: str) -> No
         return
     answer = records.recorded_answer(result, incident.human_id, recorded.is_final)
     respond(text=answer, response_type="ephemeral", replace_original=True)
-    scores.announce(services, recorded, via)
+    scores.show(services, recorded)

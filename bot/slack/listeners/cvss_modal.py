@@ -201,7 +201,7 @@ def submit_score(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
         return
     # A database outage propagates: the app's error handler keeps the form open with it.
     ack()
-    scores.announce(services, recorded, incident_scores.VIA_MODAL)
+    scores.show(services, recorded)
 
 
 def _typed_vector(view: dict[str, Any], state: CvssState) -> str:

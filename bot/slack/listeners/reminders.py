@@ -12,16 +12,16 @@ from slack_bolt import Ack, BoltContext, Respond
 
 from bot.deadline import DeadlineKind
 from bot.incident import service as incidents
-from bot.reminder import service as deadlines
+from bot.outbox.service import emit
+from bot.reminder import service as reminder_service
 from bot.reminder.models import DeadlineRow
 from bot.services import Services
-from bot.slack import reminder_hooks
-from bot.slack.blocks import reminders as views
+from bot.slack import changes, reminder_hooks
+from bot.slack.blocks import reminders as reminder_blocks
 from bot.slack.blocks.home import DueItem
 from bot.slack.disclosure_review import disclosure_date_warning
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
-from bot.slack.incident_messages import post_update, refresh
 from bot.slack.listeners import home
 from bot.slack.listeners.commands import CommandContext, Reply, subcommand
 from bot.slack.listeners.lifecycle import parse_planned
@@ -65,22 +65,24 @@ def parse_kind(text: str) -> Kind | None:
 # -- doing it -------------------------------------------------------------------------------
 
 
-def announce(services: Services, changed: deadlines.Changed, reason: str) -> None:
-    """The Slack side of a deadline change: headline, thread reply, other features."""
-    refresh(services, changed.incident_id)
-    post_update(services, changed.incident_id, changed.text)
-    services.hooks.changed(services, changed.incident_id, reason)
-
-
 def run_change(
-    services: Services, work: Callable[[Any], deadlines.Changed], reason: str
-) -> tuple[deadlines.Changed | None, str]:
+    services: Services, work: Callable[[Any], reminder_service.Changed], reason: str
+) -> tuple[reminder_service.Changed | None, str]:
+    """The change and its outbox row in one transaction, then its delivery."""
     try:
         with services.db.transaction() as session:
             changed = work(session)
-    except deadlines.Refused as refusal:
+            emit(
+                session,
+                changed.incident_id,
+                changes.DEADLINE,
+                services.clock.now(),
+                text=changed.text,
+                reason=reason,
+            )
+    except reminder_service.Refused as refusal:
         return None, str(refusal)
-    announce(services, changed, reason)
+    services.doorbell.ring(changed.incident_id)
     return changed, ""
 
 
@@ -91,7 +93,7 @@ def set_deadline(
     now = services.clock.now()
     changed, problem = run_change(
         services,
-        lambda session: deadlines.reschedule(
+        lambda session: reminder_service.reschedule(
             session, incident_id, kind, due_at, user, now, services.policy, services.calendar
         ),
         "deadline",
@@ -115,12 +117,14 @@ def _deadlines(context: CommandContext) -> Reply:
     assert context.incident is not None
     services = context.services
     with services.db.transaction() as session:
-        rows = deadlines.deadline_rows(session, context.incident.id)
+        rows = reminder_service.deadline_rows(session, context.incident.id)
         listed = []
         for row in rows:
-            upcoming = deadlines.pending_reminders(session, row.id)
+            upcoming = reminder_service.pending_reminders(session, row.id)
             listed.append((row, upcoming[0].due_at if upcoming else None))
-    text, blocks = views.deadlines_list(context.incident.human_id, listed, services.clock.now())
+    text, blocks = reminder_blocks.deadlines_list(
+        context.incident.human_id, listed, services.clock.now()
+    )
     return Reply(text, blocks or None)
 
 
@@ -150,7 +154,7 @@ def deadlines_due(
 ) -> list[DueItem]:
     items = []
     with services.db.transaction() as session:
-        for row, incident in deadlines.open_between(session, start, end):
+        for row, incident in reminder_service.open_between(session, start, end):
             owner = {"fix_lead": incident.lead_id, "commander": incident.commander_id}
             if row.kind == Kind.PUBLIC_DISCLOSURE.value:
                 continue  # the incident's own milestones show it already
@@ -189,7 +193,7 @@ def _deadline_change(
     body: dict[str, Any],
     respond: Respond,
     context: BoltContext,
-    change: Callable[[Services, Any, int, str, datetime], deadlines.Changed],
+    change: Callable[[Services, Any, int, str, datetime], reminder_service.Changed],
 ) -> None:
     """A reminder button's change to the deadline in its value, answered to the clicker."""
     services, user = services_of(context), asker_of(context)
@@ -208,8 +212,8 @@ def _deadline_change(
 def mark_done(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     def done(
         services: Services, session: Any, deadline_id: int, user: str, now: datetime
-    ) -> deadlines.Changed:
-        return deadlines.mark_done(
+    ) -> reminder_service.Changed:
+        return reminder_service.mark_done(
             session, deadline_id, user, now, services.policy, services.calendar
         )
 
@@ -218,13 +222,13 @@ def mark_done(body: dict[str, Any], respond: Respond, context: BoltContext) -> N
 
 @after_ack
 def snooze(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    """The Snooze buttons: each action ID names how long (views.SNOOZE_ACTIONS)."""
-    seconds = views.SNOOZE_ACTIONS[body["actions"][0]["action_id"]]
+    """The Snooze buttons: each action ID names how long (reminder_blocks.SNOOZE_ACTIONS)."""
+    seconds = reminder_blocks.SNOOZE_ACTIONS[body["actions"][0]["action_id"]]
 
     def snoozed(
         services: Services, session: Any, deadline_id: int, user: str, now: datetime
-    ) -> deadlines.Changed:
-        return deadlines.snooze(
+    ) -> reminder_service.Changed:
+        return reminder_service.snooze(
             session,
             deadline_id,
             user,
@@ -253,7 +257,7 @@ def open_reschedule_form(
     if row is None or incident is None or not incident.is_open:
         _tell(respond, "That deadline is over.")
         return
-    form = views.reschedule_modal(row, incident.human_id)
+    form = reminder_blocks.reschedule_modal(row, incident.human_id)
     problem = open_form(services, body["trigger_id"], form, "press the button again")
     if problem:
         _tell(respond, problem)
@@ -277,7 +281,7 @@ def use_suggested_time(
 
 def submit_reschedule(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
     services, user = services_of(context), asker_of(context)
-    element = view["state"]["values"].get("due", {}).get(views.VALUE, {})
+    element = view["state"]["values"].get("due", {}).get(reminder_blocks.VALUE, {})
     stamp = element.get("selected_date_time")
     if stamp is None:
         ack(response_action="errors", errors={"due": "Pick a date and a time."})

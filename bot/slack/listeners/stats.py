@@ -15,7 +15,7 @@ from bot.insights import charts as insight_charts
 from bot.insights.period import Period
 from bot.insights.table import to_csv
 from bot.services import Services
-from bot.slack.blocks import insights as views
+from bot.slack.blocks import insights as insight_blocks
 from bot.slack.gateway import SlackError
 from bot.slack.listeners import home
 from bot.slack.listeners.commands import CommandContext, Reply, subcommand
@@ -76,7 +76,7 @@ def stats(context: CommandContext) -> Reply:
         return Reply(str(exc))
     insights = insights_for(services, period)
     services.background.defer(send_files, services, context.user_id, insights)
-    text, blocks = views.stats_reply(insights)
+    text, blocks = insight_blocks.stats_reply(insights)
     return Reply(text, blocks)
 
 
@@ -84,7 +84,7 @@ def home_section(services: Services, user_id: str) -> list[dict[str, Any]]:
     """The App Home's headline figures over the default period (members only: the tab
     shows outsiders nothing before it gets here)."""
     period = parse_period("", services.clock.now(), services.calendar.tz)
-    return views.home_section(insights_for(services, period))
+    return insight_blocks.home_section(insights_for(services, period))
 
 
 def connect(services: Services) -> None:

@@ -1,4 +1,5 @@
-"""One tick: claim due reminders, send each, settle each. Every replica runs it.
+"""Sending reminders to Slack. One tick: claim due reminders, send each, settle each.
+Every replica runs it; the reminder rows (bot.reminder) say what is due.
 
 Per reminder: a lease renewal that re-checks (incident open, deadline open, not stopped)
 right before the posts; then each place (triage thread, incident channel thread, the
@@ -17,7 +18,6 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot.incident import service as incidents
 from bot.reminder import claim as claims
@@ -25,8 +25,8 @@ from bot.reminder.claim import Claim
 from bot.reminder.plan import record_missed
 from bot.reminder.service import replan_incident
 from bot.services import Services
-from bot.slack.blocks import reminders as views
-from bot.slack.gateway import SlackError, SlackGateway, SlackUnavailable
+from bot.slack.blocks import reminders as reminder_blocks
+from bot.slack.gateway import POST_KEY, SlackError, SlackGateway, SlackUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,10 @@ class Ticker:
             for place, channel, thread in self._places(claim):
                 if place in done:
                     continue
-                if not (claim.recovered and self._already_there(claim, place, channel, thread)):
+                # After a crash or a failed attempt (an answer may have been lost), the post
+                # may be there already: it is looked for by its key first.
+                maybe_there = claim.recovered or claim.attempts > 0
+                if not (maybe_there and self._already_there(claim, place, channel, thread)):
                     self._post(claim, place, channel, thread, now)
                 done.add(place)
                 with services.db.transaction() as session:
@@ -152,7 +155,7 @@ class Ticker:
             self._put_back(claim, exc, report, rate_limited=False)
             return
         sent_at = services.clock.now()
-        text = views.fallback(claim, now)
+        text = reminder_blocks.fallback(claim, now)
         with services.db.transaction() as session:
             if claims.mark_sent(session, claim, self.worker, sent_at, sorted(done), text):
                 report.sent += 1
@@ -165,7 +168,7 @@ class Ticker:
             found.append(("triage", self.services.triage.private_id(), claim.triage_ts))
         if claim.channel_id and claim.key != "escalation":
             found.append(("channel", claim.channel_id, claim.headline_ts))
-        person = views.owner_of(claim)
+        person = reminder_blocks.owner_of(claim)
         if person:
             found.append(("dm", person, None))
         return found
@@ -178,32 +181,27 @@ class Ticker:
             "chat.postMessage",
             channel=channel,
             thread_ts=thread,
-            text=views.fallback(claim, now),
-            blocks=views.reminder_blocks(claim, now, place),
+            text=reminder_blocks.fallback(claim, now),
+            blocks=reminder_blocks.reminder_blocks(claim, now, place),
             metadata={
                 "event_type": MARKER,
-                "event_payload": {"reminder_id": claim.reminder_id, "place": place},
+                "event_payload": {
+                    "reminder_id": claim.reminder_id,
+                    "place": place,
+                    POST_KEY: reminder_key(claim, place),
+                },
             },
             unfurl_links=False,
             unfurl_media=False,
         )
 
     def _already_there(self, claim: Claim, place: str, channel: str, thread: str | None) -> bool:
-        """After a crash: did the lost run's post reach the thread? (DMs are not searched.)"""
-        if thread is None:
-            return False
+        """After a crash: did the lost run's post get there? Found by its key (a DM too)."""
         assert self.gateway is not None
         try:
-            page = self.gateway.call(
-                "conversations.replies",
-                channel=channel,
-                ts=thread,
-                include_all_metadata=True,
-                limit=200,
-            )
+            return self.gateway.find_post(channel, reminder_key(claim, place), thread) is not None
         except SlackError:
             return False  # cannot tell: sending again risks one duplicate, as designed
-        return any(_is_marker(message, claim.reminder_id) for message in page.get("messages", []))
 
     def _put_back(
         self, claim: Claim, exc: SlackError, report: TickReport, *, rate_limited: bool
@@ -238,7 +236,7 @@ class Ticker:
         if not claim.triage_ts:
             return
         services = self.services
-        text, blocks = views.delivery_failed(claim, why)
+        text, blocks = reminder_blocks.delivery_failed(claim, why)
         try:
             services.gateway.post(
                 services.triage.private_id(), text, blocks, thread_ts=claim.triage_ts
@@ -247,10 +245,8 @@ class Ticker:
             log.warning("could not report the failed reminder: %s", failure.error)
 
 
-def _is_marker(message: dict[str, Any], reminder_id: int) -> bool:
-    metadata = message.get("metadata") or {}
-    payload = metadata.get("event_payload") or {}
-    return metadata.get("event_type") == MARKER and payload.get("reminder_id") == reminder_id
+def reminder_key(claim: Claim, place: str) -> str:
+    return f"reminder:{claim.reminder_id}:{place}"
 
 
 def run_tick(services: Services) -> TickReport:
