@@ -315,6 +315,8 @@ def act_reminders(demo: Demo) -> None:
         services.policy, services.calendar = saved
 
 
+from bot.demo_embargo import act_embargo  # noqa: E402 - the acts' list reads it
+
 ACTS: list[Callable[[Demo], None]] = [
     act_report,
     act_lead,
@@ -322,6 +324,7 @@ ACTS: list[Callable[[Demo], None]] = [
     act_lifecycle,
     act_outside_reporter,
     act_reminders,
+    act_embargo,
 ]
 
 

@@ -54,3 +54,9 @@ def test_the_demo_runs_without_the_test_extras_and_shows_each_person_their_view(
     assert "Admin panel reachable without login" not in dave
     assert "Path traversal" not in dave
     assert "(private)" not in dave
+    # The embargo act: the email a distributor receives, and its acknowledgement.
+    assert "---- The email security@acme-linux.example receives ----" in output
+    assert "Subject: [EMBARGOED] CVE pending: Token replay in the webhook signer" in output
+    assert ", America/Los_Angeles)" in output and "/ack?t=ack1." in output
+    assert "Your acknowledgement is recorded." in output
+    assert "1 of 1 acknowledged" in output

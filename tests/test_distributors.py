@@ -78,6 +78,14 @@ def dms(bot: RunningBot, user: str) -> list:
     return bot.slack.messages(channel) if channel else []
 
 
+def edited(view: dict) -> dict:
+    """The announcement as a lead finishes it: the drafted text without its TODO lines."""
+    (body,) = [b for b in view["blocks"] if b.get("block_id") == "body"]
+    text = body["element"]["initial_value"]
+    kept = [line for line in text.splitlines() if "TODO" not in line]
+    return {"body": {"value": "\n".join(kept)}, "confirm": {"value": ["yes"]}}
+
+
 def events(bot: RunningBot, kind: str) -> list[TimelineEvent]:
     with bot.services.db.transaction() as session:
         return list(session.scalars(select(TimelineEvent).where(TimelineEvent.kind == kind)))
@@ -404,7 +412,10 @@ def test_the_announcement_waits_for_its_time_then_goes_out_once_and_is_the_only_
     assert "[example] CVE pending" in texts(view["blocks"])
     errors = submit(bot, ws.bob, view, {})
     assert "confirm" in errors["confirm"].lower()
-    assert not submit(bot, ws.bob, view, {"confirm": {"value": ["yes"]}})
+    todo = submit(bot, ws.bob, view, {"confirm": {"value": ["yes"]}})
+    assert "still says TODO" in todo["body"]
+    assert "- yaml-parser" in texts(view["blocks"])  # the advisory's packages
+    assert not submit(bot, ws.bob, view, edited(view))
     wait_until(lambda: incident_now(bot, incident).phase == "disclosed", what="disclosed")
     bot.services.background.wait()
     mailbot.send_mail()
@@ -487,12 +498,14 @@ def test_leak_scan_nothing_of_the_embargo_reaches_a_public_channel_or_a_stranger
     bot.clock.set(planned)
     click(bot, ws.bob, incident, "announce_open")
     view = wait_for_view(bot, ws.bob, "announce_submit")
-    assert not submit(bot, ws.bob, view, {"confirm": {"value": ["yes"]}})
+    assert not submit(bot, ws.bob, view, edited(view))
     wait_until(lambda: incident_now(bot, incident).phase == "disclosed", what="disclosed")
     bot.services.background.wait()
     leaks, _ = find_leaks(bot.slack, [incident_now(bot, incident)], ws.triage)
     assert leaks and {leak.place for leak in leaks} == {ws.general}
-    assert {leak.detail for leak in leaks} <= {"title", "vector"}  # the advisory's fields
+    # The advisory's fields only: its title, its vector, and the reporter as the advisory
+    # credits them; never the description or the reporter's contact.
+    assert {leak.detail for leak in leaks} <= {"title", "vector", "reporter name"}
     (post,) = [m for m in bot.slack.messages(ws.general) if m.user == bot.slack.bot_user_id]
     assert "[Security Advisory]" in post.text
 

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from bot.audit.service import record
 from bot.distributor.models import Announcement
-from bot.distributor.notice import NO_CVE, _rating, _versions, summary_of
-from bot.distributor.times import disclosure_time_text
+from bot.distributor.notice import NO_CVE, summary_of
+from bot.exports.advisory import TODO, advisory_markdown
+from bot.exports.context import ExportContext
 from bot.incident.models import Incident, Phase
 from bot.mail.models import OutboundMail
 from bot.mail.outbox import enqueue_mail
@@ -39,29 +40,16 @@ def oss_security_subject(incident: Incident, project: str) -> str:
     return f"[{project}] {incident.cve_id or NO_CVE}: {summary_of(incident)}"
 
 
-def announcement_body(incident: Incident, zone: str, signature: str) -> str:
-    """Only what an advisory says: nothing from the channel, the timeline or the report."""
-    component = incident.package_name or incident.component
-    sections = [
-        f"{summary_of(incident)}",
-        f"CVE: {incident.cve_id or NO_CVE}",
-        f"Rating: {_rating(incident)}",
-        "Affected versions\n" + _versions(component, incident.affected_versions, "see below"),
-        "Fixed versions\n" + _versions(component, incident.fixed_versions, "see below"),
-    ]
-    if incident.mitigation.strip():
-        sections.append(f"Mitigation\n{incident.mitigation.strip()}")
-    if incident.detection.strip():
-        sections.append(f"Detection\n{incident.detection.strip()}")
-    if incident.advisory_details.strip():
-        sections.append(f"Details\n{incident.advisory_details.strip()}")
-    credits = [line.strip(" -*•") for line in incident.credits.splitlines() if line.strip()]
-    if credits:
-        sections.append("Acknowledgements\n" + "\n".join(f"- {line}" for line in credits))
-    if incident.disclosure_planned_at:
-        sections.append(f"Disclosed: {disclosure_time_text(incident.disclosure_planned_at, zone)}")
-    sections.append(f"Thank you,\n{signature}")
-    return "\n\n".join(sections) + "\n"
+def announcement_body(ctx: ExportContext) -> str:
+    """The advisory export's announcement (the Kubernetes announcement email, field by
+    field) without its draft header: only what the advisory says."""
+    text = advisory_markdown(ctx)
+    _, separator, body = text.partition("\n---\n")
+    return (body if separator else text).strip() + "\n"
+
+
+def todo_count(body: str) -> int:
+    return body.count(f"{TODO}:")
 
 
 def check_announcement(session: Session, incident: Incident, now: datetime) -> list[str]:

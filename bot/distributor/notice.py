@@ -10,7 +10,8 @@ from datetime import datetime
 
 from bot.distributor.models import NoticeKind
 from bot.distributor.times import disclosure_time_text
-from bot.exports.advisory import calculator_link
+from bot.exports.advisory import affected_lines, calculator_link, fixed_lines
+from bot.exports.context import ExportContext
 from bot.incident.models import Incident
 
 DEFAULT_TERMS = (
@@ -44,18 +45,6 @@ def notice_subject(incident: Incident, kind: NoticeKind) -> str:
         NoticeKind.UPDATE: "[EMBARGOED] Date changed: ",
     }.get(kind, "[EMBARGOED] ")
     return f"{lead}{cve}: {summary_of(incident)}"
-
-
-def _lines(text: str) -> list[str]:
-    items = [line.strip(" -*•") for line in (text or "").replace(",", "\n").splitlines()]
-    return [item for item in items if item]
-
-
-def _versions(component: str, text: str, missing: str) -> str:
-    items = _lines(text)
-    if not items:
-        return f"- {missing}"
-    return "\n".join(f"- {component} {item}".strip() for item in items)
 
 
 def _rating(incident: Incident) -> str:
@@ -97,15 +86,25 @@ def notice_header(kind: NoticeKind, options: NoticeOptions) -> str:
     return "\n\n".join(sections)
 
 
-def notice_details(incident: Incident, signature: str) -> str:
+def _version_lines(ctx: ExportContext) -> tuple[str, str]:
+    """Affected and fixed versions from the advisory's package data, as its export
+    writes them; what is not known yet reads "to be confirmed" to distributors."""
+    known = [p for p in ctx.affected_packages() if p.name]
+    affected = affected_lines(ctx) if any(p.range_phrases() for p in known) else ""
+    fixed = fixed_lines(ctx) if any(p.fixed for p in known) else ""
+    return affected or "- to be confirmed", fixed or "- to be confirmed"
+
+
+def notice_details(ctx: ExportContext, signature: str) -> str:
     """The part the lead may edit in the form: the issue, as the advisory fields say it."""
-    component = incident.package_name or incident.component
+    incident = ctx.incident
+    affected, fixed = _version_lines(ctx)
     sections = [
         f"Issue\n{summary_of(incident)}",
         f"CVE: {incident.cve_id or NO_CVE}",
         f"Rating: {_rating(incident)}",
-        "Affected versions\n" + _versions(component, incident.affected_versions, "to be confirmed"),
-        "Fixed versions\n" + _versions(component, incident.fixed_versions, "to be confirmed"),
+        "Affected versions\n" + affected,
+        "Fixed versions\n" + fixed,
     ]
     if incident.mitigation.strip():
         sections.append(f"Mitigation\n{incident.mitigation.strip()}")

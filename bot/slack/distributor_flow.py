@@ -29,6 +29,7 @@ from bot.distributor.notice import (
 )
 from bot.distributor.times import disclosure_time_text
 from bot.distributor.tokens import make_token
+from bot.exports.files import load_context
 from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
 from bot.mail import mail_domain
@@ -109,6 +110,7 @@ def notice_form(
         assert incident is not None
         recipients, selected = _recipients_for(session, incident, kind, now)
         statuses = notice_store.notice_status(session, incident.id)
+        context = load_context(session, incident.id, now)
     if not recipients:
         if kind == NoticeKind.NOTICE:
             return None, (
@@ -136,7 +138,7 @@ def notice_form(
         planned_at=planned,
         warnings=warnings,
         subject=notice_subject(incident, kind),
-        details=notice_details(incident, services.settings.announce_signature),
+        details=notice_details(context, services.settings.announce_signature),
         terms=DEFAULT_TERMS,
         when_text=disclosure_time_text(planned, zone(services)) if planned else None,
         previous_planned_at=previous,

@@ -24,6 +24,7 @@ from bot.distributor.announcement import (
     is_oss_security,
     oss_security_subject,
     record_announcement,
+    todo_count,
 )
 from bot.distributor.leaks import record_leak
 from bot.distributor.models import Announcement, Distributor
@@ -137,12 +138,25 @@ def announce_form(
     view = distributor_blocks.announce_modal(
         incident,
         subject=advisory_subject(incident),
-        body=announcement_body(incident, flow.zone(services), settings.announce_signature),
+        body=announcement_body(_context(services, incident)),
         recipients=settings.announce_to,
         channel=settings.announce_channel,
         oss_subject=oss_security_subject(incident, settings.announce_project) if oss else None,
     )
     return view, None
+
+
+def _context(services: Services, incident: Incident) -> Any:
+    """The advisory's export context, with the people it credits by name."""
+    from bot.exports.files import load_context, people_in
+    from bot.slack.lifecycle import Lifecycle
+
+    now = services.clock.now()
+    with services.db.transaction() as session:
+        context = load_context(session, incident.id, now)
+    names = Lifecycle(services)._names(people_in(context))
+    with services.db.transaction() as session:
+        return load_context(session, incident.id, now, names)
 
 
 @subcommand("announce", "announce", "drafts the public announcement (email and public channel).")
@@ -165,6 +179,13 @@ def submit_announcement(
     now = services.clock.now()
     subject = " ".join((values.get("subject") or "").split())
     body = values.get("body") or ""
+    todos = todo_count(subject + body)
+    if todos:
+        where = "body" if todo_count(body) else "subject"
+        return {
+            where: f"The announcement still says TODO in {todos} place"
+            f"{'s' if todos != 1 else ''}: fill them in or delete those lines first."
+        }, None
     moved: dict[str, str] = {}
     try:
         with services.db.transaction() as session:
