@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
+from bot.cve.gateway import CveServices
 from bot.database import Database
 from bot.database.migrate import upgrade
 from bot.incident import service as incidents
@@ -47,6 +48,7 @@ def build_services(
         roster=Roster(settings.security_team, settings.security_team_group),
         policy=policy,
         calendar=calendar,
+        cve=cve_services(settings),
         mail=build_gateway(settings),
     )
     from bot.slack.mail_reports import report_given_up
@@ -153,3 +155,15 @@ def reconcile_after_start(services: Services, sleep: Callable[[float], None] = t
         wait = (max(held) - services.clock.now()).total_seconds()
         sleep(min(max(wait, 0.0), services.settings.setup_lease_seconds) + 0.2)
     log.info("start-up reconcile done; %d set-up(s) left to the periodic job", len(held))
+
+
+def cve_services(settings: Settings) -> CveServices | None:
+    if not settings.cve_configured:
+        return None
+    assert settings.cve_api_org and settings.cve_api_user and settings.cve_api_key
+    return CveServices(
+        settings.cve_api_url,
+        settings.cve_api_org,
+        settings.cve_api_user,
+        settings.cve_api_key.get_secret_value(),
+    )

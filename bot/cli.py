@@ -1,4 +1,4 @@
-"""`python -m bot [run|worker|demo|migrate|check|cvss|stats]`."""
+"""`python -m bot [run|worker|demo|migrate|check|cvss|stats|mail-in]`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_app_token,
         settings.intake_secret,
         settings.github_webhook_secret,
+        settings.cve_api_key,
     ]
     return [v.get_secret_value() for v in values if v is not None]
 
@@ -118,6 +119,54 @@ def check(settings: Settings) -> int:
     return 1 if problems else 0
 
 
+# sysexits.h: what a mail system's pipe transport reads from the exit code.
+EX_OK, EX_DATAERR, EX_TEMPFAIL, EX_CONFIG = 0, 65, 75, 78
+
+
+def mail_in(settings: Settings) -> int:
+    """One message on standard input (an MTA's pipe transport, procmail, fetchmail's mda).
+
+    0: stored (or stored before); 65: not a mail message, the mail system bounces it;
+    75: the database did not answer (or the bot failed), the mail system keeps the message
+    and retries.
+    The Slack side follows here when it can, else the running bot's reconcile finishes it.
+    """
+    from bot import logs
+    from bot.bootstrap import build_services, identify
+    from bot.database import UNAVAILABLE
+    from bot.intake.mail_parse import NotAMessage
+    from bot.intake.mail_wsgi import show_in_slack, store_mail
+    from bot.slack.app import build_app
+
+    logs.configure(_secrets(settings))
+    raw = sys.stdin.buffer.read(settings.mail_max_bytes + 1)
+    if len(raw) > settings.mail_max_bytes:
+        print(f"mail-in: the message is over {settings.mail_max_bytes} bytes", file=sys.stderr)
+        return EX_DATAERR
+    try:
+        services = build_services(settings)
+        outcome = store_mail(services, raw)
+    except NotAMessage as error:
+        print(f"mail-in: not stored: {error}", file=sys.stderr)
+        return EX_DATAERR
+    except UNAVAILABLE:
+        print("mail-in: the database did not answer; try again later", file=sys.stderr)
+        return EX_TEMPFAIL
+    except Exception:  # a fault of ours: keep the message queued for a fixed bot, not bounced
+        log.exception("mail-in: the message could not be stored; the mail system retries")
+        return EX_TEMPFAIL
+    print(f"mail-in: {outcome.outcome} {outcome.human_id or ''}".rstrip())
+    if outcome.created and outcome.incident_id is not None and settings.slack_bot_token:
+        try:
+            identify(services)
+            build_app(services)  # its listeners hook the set-up's follow-ups in
+            show_in_slack(services, outcome)
+            services.background.wait()
+        except Exception as error:  # stored: the bot's reconcile job finishes the Slack side
+            log.warning("mail-in: Slack side left to the bot: %s", error)
+    return EX_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "cvss":
@@ -133,11 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "worker", "demo", "migrate", "check", "cvss", "stats"],
+        choices=["run", "worker", "demo", "migrate", "check", "cvss", "stats", "mail-in"],
         help="run (default): serve the bot; worker: Slack delivery and scheduled jobs; "
         "demo: play a disclosure locally; "
         "migrate: upgrade the database; check: validate settings and Slack access; "
-        "cvss: score vectors; stats: insights for a period (--since DATE, --csv)",
+        "cvss: score vectors; stats: insights for a period (--since DATE, --csv); "
+        "mail-in: store one mail message from standard input",
     )
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -148,11 +198,17 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_settings()
-        commands = {"run": run, "worker": worker, "migrate": migrate, "check": check}
+        commands = {
+            "run": run,
+            "worker": worker,
+            "migrate": migrate,
+            "check": check,
+            "mail-in": mail_in,
+        }
         return commands[args.command](settings)
     except ConfigError as error:
         print(error, file=sys.stderr)
-        return 2
+        return EX_CONFIG if args.command == "mail-in" else 2
     except SlackError as error:
         print(f"Slack refused to start the bot: {error.plain}.", file=sys.stderr)
         return 2

@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     # How long a set-up run holds an incident without finishing a step; after a crash the
     # next run waits this long at most before resuming.
     setup_lease_seconds: float = Field(default=30.0, gt=0, le=600)
+    # CVE Services (the CVE Program's API for CNAs): the CNA's short name, user and API key.
+    cve_api_url: str = "https://cveawg.mitre.org/api"
+    cve_api_org: str | None = None
+    cve_api_user: str | None = None
+    cve_api_key: SecretStr | None = None
+    cve_vendor: str | None = None  # the vendor named in CVE records; default CVE_API_ORG
+    # Mail to the security address (POST /intake/email, python -m bot mail-in).
+    mail_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    mail_attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
     # What a committed change shows in Slack is delivered from the outbox by this process
     # (true, the default) or only by `python -m bot worker` processes (false).
     deliver_in_web: bool = True
@@ -223,6 +232,17 @@ class Settings(BaseSettings):
         if value.strip() not in ("3.1", "4.0"):
             raise ValueError(f"expected 3.1 or 4.0, not {value!r}")
         return value.strip()
+
+    @field_validator("cve_api_url")
+    @classmethod
+    def _cve_url_shape(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("expected an http(s) URL such as https://cveawg.mitre.org/api")
+        return value.rstrip("/")
+
+    @property
+    def cve_configured(self) -> bool:
+        return bool(self.cve_api_org and self.cve_api_user and self.cve_api_key)
 
     @field_validator("smtp_url")
     @classmethod

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.background import Background
 from bot.clock import Clock
 from bot.config import Settings
+from bot.cve.gateway import CveServices
 from bot.database import Database
 from bot.hooks import Hooks
 from bot.mail.gateway import SmtpGateway
@@ -33,5 +34,7 @@ class Services:
     # The disclosure policy and the team's business calendar, loaded once at start-up.
     policy: Policy = field(default_factory=lambda: PRESETS[DEFAULT_PRESET])
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    # CVE Services, when its credentials are set.
+    cve: CveServices | None = None
     # Outbound email (SMTP_URL); None when mail is not set up.
     mail: SmtpGateway | None = None

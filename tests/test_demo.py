@@ -10,12 +10,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # Runs the demo with the test extras made unimportable, as on a machine that only ran
-# `pip install -e .`.
+# `pip install -e .` (jsonschema is a runtime dependency: CVE records are validated).
 WITHOUT_TEST_EXTRAS = """
 import runpy, sys
 class NoTestExtras:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {"websockets", "hypothesis", "pytest", "jsonschema"}:
+        if name.split(".")[0] in {"websockets", "hypothesis", "pytest"}:
             raise ModuleNotFoundError(f"No module named {name!r} (a test extra)")
         return None
 sys.meta_path.insert(0, NoTestExtras())

@@ -103,19 +103,31 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     view = open_modal(bot, ws.bob, incident, "lifecycle_released", "lifecycle_released_submit")
     assert not submit(bot, ws.bob, view, {"fixed_versions": {"value": "1.28.4, v1.29.1"}})
     wait_phase(bot, incident, "released")
+    # At release the retrospective draft arrives in the channel, once.
+    [draft] = wait_until(
+        lambda: [f for f in slack.files if f.filename == "retrospective.md"], what="the draft"
+    )
+    retrospective = draft.content.decode()
+    assert draft.channel == channel
+    assert retrospective.startswith(f"# {incident.human_id} retrospective (draft)")
+    assert "| fixing |" in retrospective and "| embargo |" in retrospective
+    assert "- Fix lead: Bob Okafor" in retrospective
+    assert "- Bob Okafor: " in retrospective and "phase changes" in retrospective
 
     bot.clock.advance(timedelta(hours=1))
     click(bot, ws.bob, incident, "lifecycle_disclosed")
     wait_phase(bot, incident, "disclosed")
 
     click(bot, ws.bob, incident, "lifecycle_export")
-    files = wait_until(lambda: len(slack.files) == 4 and slack.files, what="four exports")
+    files = wait_until(lambda: len(slack.files) == 6 and slack.files[1:], what="five exports")
     assert {f.filename for f in files} == {
         "timeline.md",
         "advisory.md",
         "osv.json",
         "tracking-issue.md",
+        "retrospective.md",
     }
+    assert len([f for f in slack.files if f.filename == "retrospective.md"]) == 2
     assert {f.channel for f in files} == {channel}
     by_name = {f.filename: f.content.decode() for f in files}
     record = json.loads(by_name["osv.json"])
@@ -179,7 +191,8 @@ def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:
     body = texts(headline(bot, final).blocks)
     assert "Closed" in body and "lifecycle_reopen" in body and "CVE-2026-4242" in body
     assert "lifecycle_start_fixing" not in body
-    assert "Phase: Closed" in slack.channel(channel).topic
+    # The repaint edits the headline, the triage parent, then the topic: wait for the last.
+    wait_until(lambda: "Phase: Closed" in slack.channel(channel).topic, what="the topic")
     with bot.services.db.transaction() as session:
         changes = session.scalars(
             select(TimelineEvent).where(TimelineEvent.kind == "phase_changed")

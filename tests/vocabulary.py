@@ -8,6 +8,7 @@ or reads what a person would see; tests import them from here, never from each o
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -209,3 +210,46 @@ OSV_SCHEMA = Path(__file__).resolve().parent / "data" / "osv-schema.json"
 
 def osv_validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(OSV_SCHEMA.read_text()))
+
+
+EXPORT_NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def unsaved_incident(**fields: object) -> Incident:
+    """An incident row in memory, never stored: for the exports' pure functions."""
+    values: dict[str, object] = dict(
+        human_id="SEC-2026-0007",
+        title="Heap overflow",
+        description="",
+        reporter_name="",
+        reporter_contact="",
+        source="email",
+        external_ref="",
+        component="",
+        affected_versions="",
+        fixed_versions="",
+        phase="triage",
+        cve_id=None,
+        advisory_summary="",
+        advisory_details="",
+        mitigation="",
+        detection="",
+        credits="",
+        package_ecosystem="",
+        package_name="",
+        cvss_vector=None,
+        cvss_score=None,
+        severity=None,
+        lead_id=None,
+        opened_by="U0ALICE",
+        created_at=EXPORT_NOW - timedelta(days=3),
+        disclosed_at=None,
+        disclosure_planned_at=None,
+    )
+    values.update(fields)
+    return Incident(**values)
+
+
+# -- mail ----------------------------------------------------------------------------------
+
+MAIL = Path(__file__).resolve().parent / "data" / "mail"  # the mail messages tests send

@@ -36,6 +36,8 @@ class IncidentFacts:
     disclosed_at: datetime | None = None
     retrospective_done_at: datetime | None = None
     last_update_at: datetime | None = None
+    reporter_contacted_at: datetime | None = None  # the team's last message to the reporter
+    cve_assigned_at: datetime | None = None
     closed: bool = False
     rescheduled: Mapping[str, datetime] = field(default_factory=dict)
 

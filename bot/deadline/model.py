@@ -20,6 +20,8 @@ class DeadlineKind(enum.StrEnum):
     PUBLIC_DISCLOSURE = "public_disclosure"
     RETROSPECTIVE = "retrospective"
     STALE_UPDATE = "stale_update"
+    REPORTER_UPDATE = "reporter_update"
+    CVE_ASSIGNED = "cve_assigned"
 
 
 class Owner(enum.StrEnum):
@@ -47,6 +49,8 @@ LABELS: dict[DeadlineKind, str] = {
     DeadlineKind.PUBLIC_DISCLOSURE: "Publish the advisory",
     DeadlineKind.RETROSPECTIVE: "Retrospective",
     DeadlineKind.STALE_UPDATE: "Post a status update",
+    DeadlineKind.REPORTER_UPDATE: "Write to the reporter",
+    DeadlineKind.CVE_ASSIGNED: "Reserve a CVE ID",
 }
 
 OWNERS: dict[DeadlineKind, Owner] = {
@@ -60,6 +64,8 @@ OWNERS: dict[DeadlineKind, Owner] = {
     DeadlineKind.PUBLIC_DISCLOSURE: Owner.FIX_LEAD,
     DeadlineKind.RETROSPECTIVE: Owner.FIX_LEAD,
     DeadlineKind.STALE_UPDATE: Owner.COMMANDER,
+    DeadlineKind.REPORTER_UPDATE: Owner.FIX_LEAD,  # the lead manages the communication
+    DeadlineKind.CVE_ASSIGNED: Owner.FIX_LEAD,
 }
 
 

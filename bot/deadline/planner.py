@@ -6,7 +6,8 @@ new plan no longer applies (its reminders should stop); a closed incident keeps 
 met deadlines, as a record.
 
 Anchors (what each deadline counts from):
-- acknowledge, lead_assigned, score_and_plan, fix_ready, fix_released: the report.
+- acknowledge, lead_assigned, score_and_plan, fix_ready, cve_assigned, fix_released: the
+  report.
   With a planned disclosure date and a policy that releases on disclosure day, the fix
   is due at that date instead.
 - distributor_notice, final_notice: back from the planned disclosure date (only once a
@@ -14,6 +15,7 @@ Anchors (what each deadline counts from):
 - public_disclosure: the planned date; without one, the release plus
   `disclose_after_release`, or else the report plus `embargo_max`.
 - retrospective: the release. stale_update: the last update (or the report).
+- reporter_update: the team's last message to the reporter (or the report).
 
 A due time set by hand (`IncidentFacts.rescheduled`) replaces the planned one.
 A step whose phase has already been passed without a recorded time (for instance, the
@@ -62,6 +64,7 @@ class _Planner:
             (Kind.LEAD_ASSIGNED, steps.lead_assigned, facts.lead_accepted_at, "fixing"),
             (Kind.SCORE_AND_PLAN, steps.score_and_plan, facts.scored_at, "disclosed"),
             (Kind.FIX_READY, steps.fix_ready, facts.fix_ready_at, "embargo"),
+            (Kind.CVE_ASSIGNED, steps.cve_assigned, facts.cve_assigned_at, "disclosed"),
         ):
             due = self._due(reported, duration, kind)
             if due is not None and not self._skipped(met_at, skipped_at):
@@ -71,6 +74,7 @@ class _Planner:
         yield from self._disclosure(release_due)
         yield from self._retrospective()
         yield from self._stale_update()
+        yield from self._reporter_update()
 
     def _release(self) -> Generator[Deadline, None, datetime | None]:
         """Yields the release deadline; returns when the release is due."""
@@ -162,6 +166,16 @@ class _Planner:
         due = self._due(last, interval, Kind.STALE_UPDATE)
         if due is not None:
             yield self._deadline(Kind.STALE_UPDATE, due, None, opens_at=last)
+
+    def _reporter_update(self) -> Iterator[Deadline]:
+        """The reporter hears from the team at least this often until the disclosure."""
+        facts = self.facts
+        if facts.is_closed or facts.reached("disclosed"):
+            return
+        last = max(facts.reported_at, facts.reporter_contacted_at or facts.reported_at)
+        due = self._due(last, self.steps.reporter_update, Kind.REPORTER_UPDATE)
+        if due is not None:
+            yield self._deadline(Kind.REPORTER_UPDATE, due, None, opens_at=last)
 
     def _due(self, anchor: datetime, duration: Duration | None, kind: Kind) -> datetime | None:
         """`anchor + duration`, or earlier when the incident is public (see PublicCollapse)."""

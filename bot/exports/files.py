@@ -12,10 +12,12 @@ from bot.audit.service import record
 from bot.exports.advisory import advisory_markdown, tracking_issue_markdown
 from bot.exports.context import MENTION, ExportContext
 from bot.exports.osv import osv_json
+from bot.exports.retrospective import retrospective_markdown
 from bot.exports.timeline import timeline_markdown
 from bot.incident import service as incidents
 from bot.timeline.service import add_event, events_for
 
+RETROSPECTIVE = "retrospective.md"
 BUILDERS: dict[str, Callable[[ExportContext], str]] = {
     "timeline.md": timeline_markdown,
     "advisory.md": advisory_markdown,
@@ -44,7 +46,7 @@ def load_context(
 
 def people_in(ctx: ExportContext) -> set[str]:
     """Every Slack user an export names, so the caller can look their names up."""
-    people = {e.actor for e in ctx.events if e.actor not in ("bot", "intake", "github")}
+    people = {e.actor for e in ctx.events if e.actor not in ("bot", "intake", "github", "email")}
     people.update(ctx.fix_team)
     people.update(u for u in (ctx.incident.lead_id, ctx.incident.opened_by) if u)
     people.update(m for e in ctx.events for m in _mentions(e.text))
@@ -56,7 +58,10 @@ def _mentions(text: str) -> list[str]:
 
 
 def export_files(ctx: ExportContext) -> list[tuple[str, str]]:
-    return [(name, build(ctx)) for name, build in BUILDERS.items()]
+    files = [(name, build(ctx)) for name, build in BUILDERS.items()]
+    if ctx.incident.released_at is not None:  # the retrospective follows the release
+        files.append((RETROSPECTIVE, retrospective_markdown(ctx)))
+    return files
 
 
 def record_export(

@@ -143,6 +143,9 @@ class IntakeEndpoints:
         routes: dict[tuple[str, str], Route] = {}
         if settings.intake_secret is not None:
             routes[("POST", "/intake/report")] = self._guarded(self.report)
+            from bot.intake.mail_wsgi import MailEndpoint
+
+            routes[("POST", "/intake/email")] = MailEndpoint(self.services)
         if settings.github_webhook_secret is not None:
             routes[("POST", "/intake/github")] = self._guarded(self.github)
         return routes

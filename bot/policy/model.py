@@ -35,6 +35,8 @@ class Deadlines:
     retrospective_earliest: Duration | None = None  # release -> retrospective window opens
     embargo_max: Duration | None = None  # report -> public disclosure at the latest
     disclose_after_release: Duration | None = None  # release -> advisory, without a set date
+    reporter_update: Duration | None = None  # last message to the reporter -> the next one
+    cve_assigned: Duration | None = None  # report -> CVE ID reserved
 
     def overridden(self, overrides: Mapping[str, Duration | None]) -> Deadlines:
         return replace(self, **overrides)

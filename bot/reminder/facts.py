@@ -14,11 +14,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.cve.models import CveReservation
 from bot.deadline import DeadlineKind, IncidentFacts
 from bot.incident.models import Incident
 from bot.lead.models import LeadOffer, OfferStatus
 from bot.reminder.models import DeadlineRow
 from bot.scoring.models import ScoreRecord
+from bot.timeline.models import TimelineEvent
 
 Kind = DeadlineKind
 
@@ -33,6 +35,7 @@ MET_BY: dict[Kind, str] = {
     Kind.FIX_RELEASED: "released_at",
     Kind.PUBLIC_DISCLOSURE: "disclosed_at",
     Kind.RETROSPECTIVE: "retrospective_done_at",
+    Kind.CVE_ASSIGNED: "cve_assigned_at",
 }
 
 
@@ -63,6 +66,18 @@ def scored_at(
     return first or known or incident.updated_at
 
 
+def cve_assigned_at(session: Session, incident: Incident) -> datetime | None:
+    if not incident.cve_id:
+        return None
+    reserved = session.scalar(
+        select(func.min(CveReservation.reserved_at)).where(
+            CveReservation.incident_id == incident.id, CveReservation.cve_id == incident.cve_id
+        )
+    )
+    # An ID typed into the advisory fields (reserved elsewhere): when first seen.
+    return reserved or incident.updated_at
+
+
 def incident_facts(
     session: Session, incident: Incident, rows: Iterable[DeadlineRow] = ()
 ) -> IncidentFacts:
@@ -77,6 +92,7 @@ def incident_facts(
         "released_at": incident.released_at,
         "disclosed_at": incident.disclosed_at,
         "retrospective_done_at": None,
+        "cve_assigned_at": cve_assigned_at(session, incident),
     }
     for kind, name in MET_BY.items():
         row = done.get(kind.value)
@@ -86,6 +102,14 @@ def incident_facts(
     stale = done.get(Kind.STALE_UPDATE.value)
     if stale is not None and stale.done_at is not None:
         last_update = max(filter(None, (last_update, stale.done_at)))
+    contacted = session.scalar(
+        select(func.max(TimelineEvent.at)).where(
+            TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "reporter_replied"
+        )
+    )
+    nudged = done.get(Kind.REPORTER_UPDATE.value)
+    if nudged is not None and nudged.done_at is not None:
+        contacted = max(filter(None, (contacted, nudged.done_at)))
     closed = not incident.is_open
     phase = (incident.phase_before_close or "triage") if closed else incident.phase
     return IncidentFacts(
@@ -95,6 +119,7 @@ def incident_facts(
         is_public=incident.is_public,
         exploited=False,  # no column yet
         last_update_at=last_update,
+        reporter_contacted_at=contacted,
         disclosure_planned_at=incident.disclosure_planned_at,
         closed=closed,
         rescheduled={kind: row.rescheduled_at for kind, row in done.items() if row.rescheduled_at},

@@ -13,11 +13,12 @@ database could not do is answered with "nothing was saved, try again".
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, overload
 
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.database import UNAVAILABLE
+from bot.services import Services
 from bot.slack import outage
 from bot.slack.middleware import services_of
 
@@ -69,5 +70,25 @@ def _passes(
     return bool(passed)
 
 
-def after_ack(work: Work) -> AfterAck:
-    return AfterAck(work)
+OldWork = Callable[[dict[str, Any], Respond], None]
+
+
+@overload
+def after_ack(work: Work) -> AfterAck: ...
+@overload
+def after_ack(work: Services) -> Callable[[OldWork], AfterAck]: ...
+def after_ack(work: Work | Services) -> AfterAck | Callable[[OldWork], AfterAck]:
+    """`@after_ack` on `work(body, respond, context)`; the older `after_ack(services)(work)`
+    form, for `work(body, respond)`, still works for listener modules not yet in the table."""
+    if not isinstance(work, Services):
+        return AfterAck(work)
+
+    def wrap(old: OldWork) -> AfterAck:
+        def work_of(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+            old(body, respond)
+
+        work_of.__name__, work_of.__qualname__ = old.__name__, old.__qualname__
+        work_of.__module__, work_of.__doc__ = old.__module__, old.__doc__
+        return AfterAck(work_of)
+
+    return wrap

@@ -30,7 +30,7 @@ from bot.slack.gateway import SlackError
 from bot.timeline.service import add_event
 
 log = logging.getLogger(__name__)
-INTAKE_OPENERS = ("intake", "github")
+INTAKE_OPENERS = ("intake", "github", "email")
 # Audit actions that mean a run picked up after a crash, and what each finished step is
 # called when the team is told about the repair.
 INTERRUPTED = ("slack.setup_resumed", "slack.channel_adopted")

@@ -10,7 +10,7 @@ from bot.policy.presets import preset
 DEADLINE_KEYS = (
     "acknowledge, lead_assigned, score_and_plan, fix_ready, fix_released, distributor_notice, "
     "distributor_notice_earliest, final_notice, retrospective, retrospective_earliest, "
-    "embargo_max, disclose_after_release"
+    "embargo_max, disclose_after_release, reporter_update, cve_assigned"
 )
 
 

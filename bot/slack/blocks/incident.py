@@ -218,6 +218,7 @@ def lifecycle_buttons(incident: Incident) -> Blocks:
         _button("lifecycle_close", "Close", incident),
         _button("lifecycle_fixteam", "Fix team", incident),
         _button("lifecycle_advisory", "Advisory fields", incident),
+        _button("reporter_message", "Message reporter", incident),
         _button("lifecycle_export", "Export", incident),
     ]
     return buttons

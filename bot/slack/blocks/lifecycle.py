@@ -9,6 +9,7 @@ from bot.advisory.editing import MAX_PACKAGES, PackageInput
 from bot.exports.fields import ECOSYSTEMS
 from bot.incident.models import Incident, Phase
 from bot.incident.phases import RESOLUTION_LABELS, Resolution, next_phases
+from bot.slack.blocks.cve import reserve_button_block
 from bot.slack.blocks.incident import PHASE_LABELS
 from bot.slack.blocks.text import clip, escape, mrkdwn, plain, slack_date, user_mention
 
@@ -281,6 +282,7 @@ def advisory_modal(
         _text(
             "cve_id", "CVE ID", incident.cve_id or "", max_length=32, placeholder="CVE-2026-12345"
         ),
+        *([] if incident.cve_id else [reserve_button_block(incident.human_id)]),
         _text(
             "advisory_summary",
             "Summary",

@@ -10,6 +10,9 @@ from typing import Any
 from bot.incident.models import Incident
 from bot.services import Services
 from bot.slack.blocks.text import escape
+from bot.slack.middleware import NOT_ON_ROSTER
+
+__all__ = ["NOT_IN_INCIDENT", "NOT_ON_ROSTER", "CommandContext", "Reply", "subcommand"]
 
 NOT_IN_INCIDENT = "Run this in an incident's channel. `/disclose help` lists what you can do."
 

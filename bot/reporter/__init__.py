@@ -1,0 +1,1 @@
+"""Answering the reporter by email: canned starting points and the durable reply."""

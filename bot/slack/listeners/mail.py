@@ -1,0 +1,14 @@
+"""Mail and Slack: what mail left for an incident is posted once its channel is set up."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from bot.slack import mail_posts
+
+
+def register(app: App, services: Services) -> None:
+    hooks = services.hooks
+    if mail_posts.on_incident_opened not in hooks.incident_opened:
+        hooks.incident_opened.append(mail_posts.on_incident_opened)

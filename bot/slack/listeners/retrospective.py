@@ -1,0 +1,14 @@
+"""The retrospective draft at release (`retrospective.md` is in every later export too)."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from bot.slack import retrospective_post
+
+
+def register(app: App, services: Services) -> None:
+    hooks = services.hooks
+    if retrospective_post.on_incident_changed not in hooks.incident_changed:
+        hooks.incident_changed.append(retrospective_post.on_incident_changed)
