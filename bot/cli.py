@@ -53,7 +53,7 @@ def run(settings: Settings) -> int:
     if settings.socket_mode:
         BackgroundServer(build_wsgi(services, None), host="0.0.0.0", port=settings.port).start()
         log.info("Socket Mode; health check on port %d", settings.port)
-        socket_mode_handler(bolt_app, settings).start()
+        socket_mode_handler(bolt_app, settings).start()  # type: ignore[no-untyped-call]
     else:
         log.info("serving /slack/events and /healthz on port %d", settings.port)
         serve_forever(wsgi, settings.port)

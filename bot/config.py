@@ -243,6 +243,7 @@ class Settings(BaseSettings):
     @property
     def cve_configured(self) -> bool:
         return bool(self.cve_api_org and self.cve_api_user and self.cve_api_key)
+
     @field_validator("smtp_url")
     @classmethod
     def _smtp_url_shape(cls, value: SecretStr | None) -> SecretStr | None:

@@ -206,7 +206,7 @@ def act_lifecycle(demo: Demo) -> None:
     for text in steps:
         before = len(demo.slack.ephemerals_for(lead))
         demo.driver.slash("/disclose", text, user_id=lead, channel_id=incident.channel_id)
-        note = demo.wait(lambda b=before: demo.slack.ephemerals_for(lead)[b:])[-1]
+        note = demo.wait(lambda b=before: demo.slack.ephemerals_for(lead)[b:])[-1]  # type: ignore[misc]
         demo.say(f"/disclose {text}  →  {note.text}")
     demo.wait(lambda: len(demo.slack.files) >= 3)
     names = ", ".join(f.filename for f in demo.slack.files)
@@ -358,7 +358,7 @@ def main() -> int:
     }
     workdir = Path(tempfile.mkdtemp(prefix="disclosure-demo-"))
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         slack_bot_token=BOT_TOKEN,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=slack.base_url,

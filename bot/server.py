@@ -85,7 +85,7 @@ class BackgroundServer:
         except OSError:  # the loop already ended and closed its wake-up pipe
             close_all()
         self._thread.join(timeout=5)
-        self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        self._server.task_dispatcher.shutdown()
 
 
 def serve_forever(wsgi: Any, port: int, host: str = "0.0.0.0") -> None:

@@ -19,10 +19,10 @@ from bot.incident.models import Incident
 from bot.outbox.models import OutboxRow, OutboxState
 from bot.outbox.service import emit
 from bot.slack import changes
+from tests.crash.process import ROOT, BotProcess, bot_env, incidents, quiet
 from tests.forms import disclose_values
 from tests.harness import SIGNING_SECRET, Workspace, wait_until
 from tests.slack_api import FakeSlack, SlackDriver
-from tests.test_crash_recovery import ROOT, BotProcess, bot_env, incidents, quiet
 
 LEASE = "2"  # seconds, for set-ups and outbox lanes alike: a restart takes over quickly
 
@@ -88,8 +88,9 @@ def test_an_update_killed_mid_delivery_shows_once_after_a_restart(
         after_effect=after_effect,
         when=lambda params: params.get("thread_ts") == incident.triage_ts,
     )
-    answer = driver.slash("/disclose", "update Kill test", user_id=ws.alice,
-                          channel_id=incident.channel_id or "")
+    answer = driver.slash(
+        "/disclose", "update Kill test", user_id=ws.alice, channel_id=incident.channel_id or ""
+    )
     assert answer.status == 200
     assert held.wait_arrived(timeout=30), "the update's post never arrived"
     first.kill()
@@ -110,9 +111,13 @@ def test_an_update_killed_mid_delivery_shows_once_after_a_restart(
 
 
 SETUP_POSTS: dict[str, Callable[[Workspace], Callable[[dict[str, Any]], bool]]] = {
-    "headline": lambda ws: lambda p: p.get("channel") not in (ws.triage, None)
-    and str(p.get("channel")).startswith("C")
-    and not p.get("thread_ts"),
+    "headline": lambda ws: (
+        lambda p: (
+            p.get("channel") not in (ws.triage, None)
+            and str(p.get("channel")).startswith("C")
+            and not p.get("thread_ts")
+        )
+    ),
     "triage notice": lambda ws: lambda p: p.get("channel") == ws.triage and not p.get("thread_ts"),
 }
 
@@ -163,8 +168,14 @@ def test_two_worker_processes_deliver_each_row_once_in_order(
     with db.transaction() as session:
         for number in range(15):
             for incident in opened:
-                emit(session, incident.id, changes.UPDATE, incident.created_at,
-                     actor=ws.alice, text=f"note {number:02d}")
+                emit(
+                    session,
+                    incident.id,
+                    changes.UPDATE,
+                    incident.created_at,
+                    actor=ws.alice,
+                    text=f"note {number:02d}",
+                )
     slack.delay("chat.postMessage", 0.01)  # long enough for the two to interleave
     workers = [
         subprocess.Popen(

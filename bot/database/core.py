@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Update, create_engine, event, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -75,6 +75,18 @@ def utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def changed_rows(session: Session, statement: Update) -> int:
+    """Run a conditional UPDATE; how many rows it changed."""
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return int(result.rowcount)
+
+
+def changed_one(session: Session, statement: Update) -> bool:
+    """Run a conditional UPDATE; True when it changed exactly one row (the guard that lets
+    one of several concurrent writers win)."""
+    return changed_rows(session, statement) == 1
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -8,6 +8,7 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 from bot.incident.models import DESCRIPTION_MAX, TITLE_MAX, Source
+from bot.scoring.engine import VectorError, parse_vector
 
 REFERENCE_ID = re.compile(
     r"^(CVE-\d{4}-\d{4,}|GHSA(-[23456789cfghjmpqrvwx]{4}){3}|H1-\d+|#\d+|[A-Z][A-Z0-9]+-\d+)$"
@@ -93,8 +94,6 @@ def validate_draft(draft: IncidentDraft) -> dict[str, str]:
         allowed = ", ".join(s.value for s in Source)
         problems["source"] = f"Unknown source {draft.source!r}; allowed: {allowed}."
     if draft.cvss_vector and draft.cvss_vector.strip() and "cvss_vector" not in problems:
-        from bot.scoring.engine import VectorError, parse_vector
-
         try:
             parse_vector(draft.cvss_vector)
         except VectorError as error:

@@ -76,7 +76,7 @@ def _read_body(environ: Environ) -> bytes:
     if declared > BODY_LIMIT:
         raise too_large
     stream = environ["wsgi.input"]
-    body = stream.read(declared) if declared else stream.read(BODY_LIMIT + 1)
+    body: bytes = stream.read(declared) if declared else stream.read(BODY_LIMIT + 1)
     if len(body) > BODY_LIMIT:
         raise too_large
     return body
@@ -161,7 +161,9 @@ class IntakeEndpoints:
             routes[("POST", "/intake/github")] = self._guarded(self.github)
         return routes
 
-    def _guarded(self, handler: Callable[[Environ], tuple[int, dict[str, Any], Answer | None]]):
+    def _guarded(
+        self, handler: Callable[[Environ], tuple[int, dict[str, Any], Answer | None]]
+    ) -> Route:
         def route(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
             try:
                 status, body, answer = handler(environ)

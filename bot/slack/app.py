@@ -11,25 +11,17 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.services import Services
-from bot.slack import outage
+from bot.slack import outage, routes
 from bot.slack.listeners import (
+    advisory_packages,
     channel_watch,
     cve,
-    cvss,
-    disclose,
     distributors,
     embargo,
-    home,
-    leads,
-    lifecycle,
     mail,
-    reminders,
     reporter,
     retrospective,
-    stats,
-    timeline_capture,
 )
-from bot.slack.setup import IncidentSetup
 
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32
@@ -50,22 +42,16 @@ def build_app(services: Services) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS),
     )
     app.use(_without_nul_characters)
-    setup = IncidentSetup(services)
-    disclose.register(app, services, setup)
-    leads.register(app, services)
-    lifecycle.register(app, services)
-    timeline_capture.register(app, services)
-    home.register(app, services)
-    cvss.register(app, services)
-    reminders.register(app, services)
+    routes.register(app, services)
+    # Listener modules that still register their own closures (not yet in the routes table).
     channel_watch.register(app, services)
     cve.register(app, services)
     mail.register(app, services)
     retrospective.register(app, services)
     reporter.register(app, services)
-    stats.register(app, services)
     distributors.register(app, services)
     embargo.register(app, services)
+    advisory_packages.register(app, services)
 
     app.error(outage.error_handler(services))
 

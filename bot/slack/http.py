@@ -73,8 +73,10 @@ class KeepAliveWebClient(WebClient):
         else:
             self._local.used_at = time.monotonic()
         charset = answer.headers.get_content_charset() or "utf-8"
-        content: Any = raw if answer.headers.get_content_type() == "application/gzip" else (
-            raw.decode(charset)
+        content: Any = (
+            raw
+            if answer.headers.get_content_type() == "application/gzip"
+            else (raw.decode(charset))
         )
         return {"status": answer.status, "headers": answer.headers, "body": content}
 

@@ -21,7 +21,7 @@ from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.outbox.service import REPAINT, emit
 from bot.services import Services
-from bot.slack.blocks import incident as views
+from bot.slack.blocks import incident as incident_blocks
 from bot.slack.changes import NOTE
 from bot.slack.channel_guard import NOT_PRIVATE
 from bot.slack.gateway import SlackError, SlackGateway
@@ -77,20 +77,20 @@ def repaint(services: Services, gateway: SlackGateway, incident_id: int) -> None
             lambda: gateway.update(
                 channel,
                 ts,
-                views.headline_text(incident),
-                views.headline_blocks(incident, next_deadline, state.notes),
+                incident_blocks.headline_text(incident),
+                incident_blocks.headline_blocks(incident, next_deadline, state.notes),
             )
         )
     if incident.triage_ts and services.settings.triage_channel:
         gateway.update(
             services.triage.private_id(),
             incident.triage_ts,
-            views.triage_notice_text(incident),
-            views.triage_notice_blocks(incident, next_deadline, state.last_update_by),
+            incident_blocks.triage_notice_text(incident),
+            incident_blocks.triage_notice_blocks(incident, next_deadline, state.last_update_by),
         )
     if incident.channel_id and incident.topic_set and channel_private:
         topic_channel = incident.channel_id
-        _unless_exposed(lambda: gateway.set_topic(topic_channel, views.topic(incident)))
+        _unless_exposed(lambda: gateway.set_topic(topic_channel, incident_blocks.topic(incident)))
 
 
 def _unless_exposed(edit: Callable[[], None]) -> bool:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.advisory import store
 from bot.advisory.model import AffectedPackage
-from bot.exports.files import export_files, load_context, people_in
+from bot.exports.files import export_files, load_context, people_in, record_export
 from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
 from bot.outbox.service import emit
@@ -346,13 +346,9 @@ class Lifecycle:
                 )
         except SlackError as exc:
             return Outcome(problems=[f"The upload failed: {exc.plain}. Please try again."])
+        listed = [name for name, _ in files]
         with self.services.db.transaction() as session:
-            from bot.audit.service import record
-            from bot.timeline.service import add_event
-
-            listed = [name for name, _ in files]
-            add_event(session, incident_id, now, actor, "exported", "Exported " + ", ".join(listed))
-            record(session, now, actor, "incident.export", incident_id, files=listed)
+            record_export(session, incident_id, listed, actor, now)
             emit(session, incident_id, changes.EXPORTED, now, actor=actor, files=listed)
         self.services.doorbell.ring(incident_id)
         return Outcome(f"Exported {', '.join(listed)} to <#{incident.channel_id}>.")
@@ -365,5 +361,7 @@ class Lifecycle:
             except SlackError:
                 continue
             profile = info.get("profile") or {}
-            names[user] = profile.get("real_name") or info.get("real_name") or info.get("name")
+            name = profile.get("real_name") or info.get("real_name") or info.get("name")
+            if name:
+                names[user] = str(name)
         return names

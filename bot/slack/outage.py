@@ -24,6 +24,7 @@ from bot.slack.blocks.outage import (
     database_down_modal,
 )
 from bot.slack.gateway import SlackError, SlackGateway
+from bot.slack.middleware import first_input
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -69,9 +70,9 @@ def _json(body: dict[str, Any]) -> BoltResponse:
 
 def form_answer(view: dict[str, Any]) -> dict[str, Any]:
     """Errors under the form's first input, so the form stays open as typed."""
-    for block in view.get("blocks") or []:
-        if block.get("type") == "input" and block.get("block_id"):
-            return {"response_action": "errors", "errors": {block["block_id"]: DATABASE_DOWN_FORM}}
+    block_id = first_input(view)
+    if block_id:
+        return {"response_action": "errors", "errors": {block_id: DATABASE_DOWN_FORM}}
     return {"response_action": "push", "view": database_down_modal()}
 
 
