@@ -187,10 +187,7 @@ def main() -> None:
         pids.append(str(worker.pid))
     idle = ", ".join(f"{rss_kib('VmRSS', pid) / 1024:.1f}" for pid in pids)
     workers = " and a delivery worker" if args.worker else ""
-    print(
-        f"backend {args.backend}; {len(bots)} bot process(es){workers}; "
-        f"idle bot RSS {idle} MiB"
-    )
+    print(f"backend {args.backend}; {len(bots)} bot process(es){workers}; idle bot RSS {idle} MiB")
     print(
         f"{'phase':<22}{'reqs':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'>3s':>6}"
         f"{'errors':>7}{'wall s':>8}"

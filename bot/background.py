@@ -15,25 +15,54 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from bot.logs import error_summary
+
 log = logging.getLogger(__name__)
 WORKERS = 4
+# Jobs waiting or running at most. When that many are in hand, `defer` runs the next job in
+# the caller's own thread: the caller (already acknowledged) waits, the work is not lost,
+# and a burst slows down the requests that cause it instead of filling memory.
+QUEUE_LIMIT = 256
 
 
 class Background:
-    def __init__(self, workers: int = WORKERS) -> None:
+    def __init__(self, workers: int = WORKERS, queue_limit: int = QUEUE_LIMIT) -> None:
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="background")
         self._pending: set[Future[Any]] = set()
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(queue_limit)
+        self.ran_in_caller = 0  # jobs run in the caller's thread because the pool was full
 
     def defer(self, job: Callable[..., Any], *args: Any) -> Future[Any]:
         def run() -> Any:
             try:
                 return job(*args)
-            except Exception:
-                log.exception("background job %s failed", getattr(job, "__name__", job))
+            except Exception as error:
+                log.error(
+                    "background job %s failed: %s",
+                    getattr(job, "__name__", job),
+                    error_summary(error),
+                )
                 return None
 
-        future = self._executor.submit(run)
+        if not self._slots.acquire(blocking=False):
+            with self._lock:
+                self.ran_in_caller += 1
+            log.warning(
+                "background pool full: running %s in the caller's thread",
+                getattr(job, "__name__", "a job"),
+            )
+            done: Future[Any] = Future()
+            done.set_result(run())
+            return done
+
+        def run_then_free() -> Any:
+            try:
+                return run()
+            finally:
+                self._slots.release()
+
+        future = self._executor.submit(run_then_free)
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._forget)

@@ -57,6 +57,11 @@ def build_services(
         cve=cve_services(settings),
         mail=build_gateway(settings),
     )
+    from bot.slack import roster_changes
+    from bot.slack.exposure import install_guard
+
+    install_guard(services)  # every post is checked: private channels only
+    roster_changes.install(services)  # who leaves the team loses its access
     from bot.slack.mail_reports import report_given_up
 
     services.hooks.mail_settled.append(report_given_up)

@@ -69,7 +69,7 @@ def run(settings: Settings) -> int:
         health = build_wsgi(services, None)
         server = BackgroundServer(health, host="0.0.0.0", port=settings.port).start()
         handler = socket_mode_handler(bolt_app, settings)
-        handler.connect()
+        handler.connect()  # type: ignore[no-untyped-call]
         log.info("Socket Mode; health check on port %d", settings.port)
     else:
         wsgi = build_wsgi(services, bolt_app)
@@ -127,7 +127,7 @@ def close_socket_mode(handler: SocketModeHandler) -> None:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-    handler.close()
+    handler.close()  # type: ignore[no-untyped-call]
 
 
 def worker(settings: Settings) -> int:

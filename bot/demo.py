@@ -555,7 +555,7 @@ def play(names: list[str]) -> int:
     server = None
     try:
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             slack_bot_token=SecretStr(BOT_TOKEN),
             slack_signing_secret=SecretStr(SIGNING_SECRET),
             slack_api_url=slack.base_url,

@@ -6,6 +6,18 @@ import logging
 from collections.abc import Iterable
 
 
+def error_summary(error: BaseException) -> str:
+    """An error as its class and innermost frame (file:line): enough to find the bug, and
+    never its message, which may quote what a reporter or a member typed."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return type(error).__name__
+    filename = tb.tb_frame.f_code.co_filename.rsplit("/", 1)[-1]
+    return f"{type(error).__name__} at {filename}:{tb.tb_lineno}"
+
+
 class RedactSecrets(logging.Filter):
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()

@@ -13,6 +13,8 @@ MODEL_MODULES = [
     "bot.intake.models",
     "bot.scoring.models",
     "bot.reminder.models",
+    "bot.intake.raw",
+    "bot.embargo.models",
     "bot.cve.models",
     "bot.intake.mail_models",
     "bot.outbox.models",

@@ -19,23 +19,49 @@ CONNECTION_LIMIT = 4096
 BACKLOG = 4096
 # Nothing the bot accepts is near this size; waitress would otherwise buffer up to 1 GiB.
 MAX_REQUEST_BODY = 1024 * 1024
+# A client that opens a connection and never finishes its request holds a slot; idle ones
+# are closed after CHANNEL_TIMEOUT (waitress' default is 120 s, swept every 30 s), so a
+# flood of half-open connections locks /healthz and Slack out for seconds, not minutes.
+# Slack sends whole requests at once; a request being served is never idle.
+CHANNEL_TIMEOUT = 10
+CLEANUP_INTERVAL = 2
+# Descriptors kept free of client connections: the database pool, Slack calls, log files.
+RESERVED_DESCRIPTORS = 256
+
+
+def connection_limit() -> int:
+    """At most CONNECTION_LIMIT, and always below the process' descriptor limit, so that a
+    flood makes waitress stop accepting (and wait for the sweep) instead of failing the
+    bot's own sockets with EMFILE."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, OSError, ValueError):
+        return CONNECTION_LIMIT
+    if soft == resource.RLIM_INFINITY:
+        return CONNECTION_LIMIT
+    return max(64, min(CONNECTION_LIMIT, soft - RESERVED_DESCRIPTORS))
+
+
+def _limits() -> dict[str, Any]:
+    return {
+        "threads": THREADS,
+        "connection_limit": connection_limit(),
+        "backlog": BACKLOG,
+        "asyncore_use_poll": True,
+        "ident": "bot",
+        "max_request_body_size": MAX_REQUEST_BODY,
+        "channel_timeout": CHANNEL_TIMEOUT,
+        "cleanup_interval": CLEANUP_INTERVAL,
+    }
 
 
 class BackgroundServer:
     """A real HTTP server on a free port, for tests, benchmarks and the demo."""
 
     def __init__(self, wsgi: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = create_server(
-            wsgi,
-            host=host,
-            port=port,
-            threads=THREADS,
-            connection_limit=CONNECTION_LIMIT,
-            backlog=BACKLOG,
-            asyncore_use_poll=True,
-            ident="bot",
-            max_request_body_size=MAX_REQUEST_BODY,
-        )
+        self._server = create_server(wsgi, host=host, port=port, **_limits())
         self._thread = threading.Thread(target=self._server.run, daemon=True, name="http")
 
     @property
@@ -87,18 +113,8 @@ class BackgroundServer:
         except OSError:  # the loop already ended and closed its wake-up pipe
             close_all()
         self._thread.join(timeout=5)
-        self._server.task_dispatcher.shutdown()  # type: ignore[union-attr]
+        self._server.task_dispatcher.shutdown()
 
 
 def serve_forever(wsgi: Any, port: int, host: str = "0.0.0.0") -> None:
-    create_server(
-        wsgi,
-        host=host,
-        port=port,
-        threads=THREADS,
-        connection_limit=CONNECTION_LIMIT,
-        backlog=BACKLOG,
-        asyncore_use_poll=True,
-        ident="bot",
-        max_request_body_size=MAX_REQUEST_BODY,
-    ).run()
+    create_server(wsgi, host=host, port=port, **_limits()).run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -11,9 +12,11 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 
+from bot.intake.signatures import plain_signature, plain_timestamp
 from bot.intake.wsgi import intake_routes
 from bot.services import Services
 
+log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 Route = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -55,8 +58,9 @@ def build_wsgi(services: Services, bolt_app: App | None) -> Route:
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(body)
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-        signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-        if not timestamp.isdigit() or not signature:
+        signature = plain_signature(environ.get("HTTP_X_SLACK_SIGNATURE"))
+        # ASCII digits only: "²" passes isdigit() but not int(), 5,000 digits pass neither.
+        if plain_timestamp(timestamp) is None or signature is None:
             return False
         return verifier.is_valid(body, timestamp, signature)
 
@@ -74,6 +78,7 @@ def build_wsgi(services: Services, bolt_app: App | None) -> Route:
             return health(environ, start_response)
         if path == "/slack/events" and slack is not None:
             if not signed_by_slack(environ):
+                log.warning("refused a request on /slack/events: no valid Slack signature")
                 return _json(start_response, "401 Unauthorized", {"error": "invalid_request"})
             return slack(environ, start_response)
         route = extra_routes.get((method, path))

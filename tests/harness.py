@@ -1,4 +1,8 @@
-"""A running bot wired to the project's local Slack server, as the tests drive it."""
+"""A running bot wired to the project's local Slack server, as the tests drive it.
+
+What the tests do with it, in the words of the people using the bot (report, open an
+incident, run a command, click a button, set the lead, read the offers), is
+tests/vocabulary.py."""
 
 from __future__ import annotations
 

@@ -12,6 +12,19 @@ from bot.lead.models import LeadOffer
 from tests.harness import RunningBot, wait_until
 from tests.reminder_helpers import deadlines
 
+REPORT = {
+    "title": "Heap overflow in the YAML parser",
+    "description": "A crafted document overflows a heap buffer.",
+    "reporter_name": "Rita Reporter",
+    "reporter_contact": "rita@example.org",
+    "source": "hackerone",
+    "reference": "https://hackerone.com/reports/123456",
+    "component": "yaml-parser",
+    "affected_versions": "<= 1.28.3",
+    "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+    "already_public": False,
+}
+
 # Slack methods that put something in front of someone, and the parameter naming where.
 DELIVERING = {
     "chat.postMessage": "channel",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.database import Database
 from bot.reminder.models import DeadlineRow, ReminderRow
 from bot.slack.reminder_delivery import MARKER, Ticker
-from tests.harness import RunningBot, Workspace, test_settings, wait_until
+from tests.harness import START, RunningBot, Workspace, test_settings, wait_until
 from tests.slack_api import FakeSlack
 
 BUTTONS = [
@@ -24,6 +24,8 @@ BUTTONS = [
     "reminder_snooze_1d",
     "reminder_reschedule",
 ]
+
+TUESDAY_9 = START + timedelta(days=1)  # acknowledge (1 business day) and lead (24 h) due
 
 
 def utc(month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

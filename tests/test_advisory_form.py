@@ -10,7 +10,7 @@ from bot.advisory import store
 from bot.advisory.model import AffectedPackage
 from bot.incident.models import Incident
 from tests.harness import RunningBot, wait_until
-from tests.test_lifecycle import command, open_incident, open_modal, submit, thread_texts
+from tests.vocabulary import command, open_incident, open_modal, submit, thread_texts
 
 
 def packages(bot: RunningBot, incident: Incident) -> list[AffectedPackage]:

@@ -21,8 +21,7 @@ from tests.cve_services import FakeCveServices
 from tests.harness import START, RunningBot, Workspace, wait_until
 from tests.harness import test_settings as settings_for
 from tests.slack_api import FakeSlack
-from tests.test_disclose import report, texts
-from tests.test_lifecycle import command, open_incident, open_modal, submit
+from tests.vocabulary import command, open_incident, open_modal, report, submit, texts
 
 DATA = Path(__file__).resolve().parent / "data"
 ADVISORY = {
@@ -496,9 +495,7 @@ def test_the_cve_api_key_is_a_secret_kept_out_of_logs_and_answers(
 
     from bot.cli import _secrets
 
-    settings = cve_bot.services.settings.model_copy(
-        update={"cve_api_key": SecretStr(cve_api.key)}
-    )
+    settings = cve_bot.services.settings.model_copy(update={"cve_api_key": SecretStr(cve_api.key)})
     assert cve_api.key in _secrets(settings)
     assert cve_api.key not in repr(settings)
     incident = open_incident(cve_bot)

@@ -9,6 +9,7 @@ import pytest
 from bot.cve.advisory import AffectedPackage, Credit, CveAdvisory, Reference, VersionRange
 from bot.cve.record import cna_container, fingerprint
 from bot.cve.schema_check import container_problems
+from tests.vocabulary import EXPORT_NOW, unsaved_incident
 
 V31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 V40 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
@@ -131,9 +132,8 @@ def test_only_accepted_credits_and_named_people_leave_the_team() -> None:
     from bot.advisory.model import Credit as TeamCredit
     from bot.cve.advisory import from_export
     from bot.exports.context import ExportContext
-    from tests.test_exports import NOW, incident
 
-    case = incident(
+    case = unsaved_incident(
         cve_id="CVE-2026-10000",
         advisory_summary="Overflow (CWE-787).",
         source="github",
@@ -144,7 +144,7 @@ def test_only_accepted_credits_and_named_people_leave_the_team() -> None:
     context = ExportContext(
         case,
         [],
-        NOW,
+        EXPORT_NOW,
         fix_team=["U0BOB", "U0CAROL"],
         names={"U0BOB": "Bob Okafor", "U0CAROL": "Carol Díaz"},
         packages=[

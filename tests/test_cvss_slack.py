@@ -29,8 +29,7 @@ from tests.cvss_session import (
 )
 from tests.harness import RunningBot, wait_until
 from tests.scoring.test_errors import MALFORMED
-from tests.test_disclose import texts
-from tests.test_lifecycle import headline, open_incident, thread_texts
+from tests.vocabulary import headline, open_incident, texts, thread_texts
 
 V31_BASE = [("AV", "N"), ("AC", "L"), ("PR", "N"), ("UI", "N"), ("S", "U")]
 V31_BASE += [("C", "H"), ("I", "H"), ("A", "H")]

@@ -7,7 +7,7 @@ from bot.scoring.engine import score
 from tests.cvss_session import open_cvss, paste, records, submit, summary
 from tests.harness import RunningBot
 from tests.scoring.examples import all_examples
-from tests.test_lifecycle import open_incident
+from tests.vocabulary import open_incident
 
 
 def test_every_first_example_is_recorded_as_published(bot: RunningBot) -> None:

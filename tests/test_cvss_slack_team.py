@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.incident.models import Incident
-from bot.slack.blocks.cvss_records import NOT_ON_ROSTER
+from bot.slack.middleware import NOT_ON_ROSTER
 from tests.cvss_session import answer_to, open_cvss, paste, records, slash_cvss, submit
 from tests.harness import RunningBot, wait_until
-from tests.test_disclose import texts
-from tests.test_lifecycle import open_incident, set_lead
+from tests.vocabulary import open_incident, set_lead, texts
 
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"  # 8.8 High
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"  # 9.8 Critical
@@ -22,7 +21,7 @@ def score_with_modal(bot: RunningBot, user: str, incident: Incident, vector: str
     assert not submit(bot, user, modal["id"])
 
 
-def click(bot: RunningBot, user: str, note: Any, action_id: str, **where: Any) -> None:
+def click_note(bot: RunningBot, user: str, note: Any, action_id: str, **where: Any) -> None:
     response = bot.driver.block_action(user, action_id, message=note, **where)
     assert response.status == 200 and not response.problems, response.problems
 
@@ -70,16 +69,16 @@ def test_members_compare_and_only_the_lead_picks_the_final_vector(bot: RunningBo
     }
 
     before = len(bot.slack.ephemerals_for(ws.alice))
-    click(bot, ws.alice, compared, "cvss_pick:1")
+    click_note(bot, ws.alice, compared, "cvss_pick:1")
     refusal = newest_ephemeral(bot, ws.alice, before)
     assert refusal.text == f"Only the fix lead, <@{ws.carol}>, picks the final vector."
     before = len(bot.slack.ephemerals_for(ws.dave))
-    click(bot, ws.dave, compared, "cvss_pick:1")
+    click_note(bot, ws.dave, compared, "cvss_pick:1")
     assert newest_ephemeral(bot, ws.dave, before).text == NOT_ON_ROSTER
     assert bot.incident(incident.human_id).cvss_score == 9.8
 
     compared = answer_to(bot, ws.carol, incident.channel_id, "compare")
-    click(bot, ws.carol, compared, "cvss_pick:1")
+    click_note(bot, ws.carol, compared, "cvss_pick:1")
     wait_until(lambda: bot.incident(incident.human_id).cvss_vector == HIGH, what="the pick")
     last = records(bot, incident)[-1]
     assert (last.user_id, last.via, last.is_final, last.score) == (ws.carol, "pick", True, 8.8)
@@ -105,13 +104,13 @@ def test_the_compare_button_on_a_score_post_works_from_the_triage_thread(bot: Ru
         what="the score post",
     )[-1]
     before = len(bot.slack.ephemerals_for(ws.bob))
-    click(bot, ws.bob, post, "cvss_compare")
+    click_note(bot, ws.bob, post, "cvss_compare")
     compared = newest_ephemeral(bot, ws.bob, before)
     assert compared.channel == ws.triage and HIGH in texts(compared.blocks)
-    click(bot, ws.bob, compared, "cvss_pick:1")  # no lead: any member may pick
+    click_note(bot, ws.bob, compared, "cvss_pick:1")  # no lead: any member may pick
     wait_until(lambda: records(bot, incident)[-1].via == "pick", what="the pick")
 
-    click(bot, ws.bob, post, "cvss_use_vector")
+    click_note(bot, ws.bob, post, "cvss_use_vector")
     modal = wait_until(lambda: bot.slack.open_view_for(ws.bob), what="the modal")
     assert modal["callback_id"] == "cvss_modal" and HIGH in texts(modal["blocks"])
 
@@ -123,7 +122,7 @@ def test_a_vector_in_an_incident_channel_is_recorded_only_on_request(bot: Runnin
     assert "9.8 Critical" in texts(note.blocks) and records(bot, incident) == []
     assert buttons(note)["cvss_record"] == CRITICAL
     before = len(bot.slack.ephemerals_for(ws.bob))
-    click(bot, ws.bob, note, "cvss_record")
+    click_note(bot, ws.bob, note, "cvss_record")
     wait_until(lambda: records(bot, incident), what="the recorded score")
     (row,) = records(bot, incident)
     assert (row.user_id, row.via, row.vector, row.score) == (ws.bob, "command", CRITICAL, 9.8)

@@ -37,12 +37,11 @@ from tests import harness
 from tests.db_outage import CuttableProxy, Outage, SqliteWriteLock
 from tests.forms import disclose_values
 from tests.harness import START, RunningBot, Workspace, wait_until
+from tests.intake_checks import REPORT
 from tests.intake_signing import Reply, intake_headers, intake_settings, post
 from tests.reminder_helpers import post_count, reminder_posts
 from tests.slack_api import FakeSlack
-from tests.test_disclose import open_form
-from tests.test_intake import REPORT
-from tests.test_lifecycle import open_incident, set_lead, texts
+from tests.vocabulary import open_form, open_incident, set_lead, texts
 
 ACK_BUDGET = 3.0  # seconds Slack waits for an answer
 BURST = 6  # reports sent at once during the outage

@@ -10,9 +10,8 @@ from bot.incident.models import Incident
 from bot.slack.reminder_delivery import Ticker
 from bot.timeline.service import events_for
 from tests.harness import START, RunningBot, wait_until
-from tests.reminder_helpers import deadlines, press, tick_at
-from tests.test_lifecycle import command
-from tests.test_reminders import TUESDAY_9, opened
+from tests.reminder_helpers import TUESDAY_9, deadlines, press, tick_at
+from tests.vocabulary import command, opened
 
 
 def misses(bot: RunningBot, incident_id: int) -> list[tuple[str, str]]:

@@ -11,26 +11,8 @@ from sqlalchemy import select
 from bot.audit.models import AuditEntry
 from bot.timeline.models import TimelineEvent
 from tests.forms import disclose_values
-from tests.harness import RunningBot, wait_until
-
-
-def open_form(bot: RunningBot, user: str, channel: str | None = None) -> str:
-    response = bot.driver.slash(
-        "/disclose", "", user_id=user, channel_id=channel or bot.workspace.general
-    )
-    assert response.status == 200
-    view = wait_until(lambda: bot.slack.open_view_for(user), what="the /disclose modal")
-    assert view["callback_id"] == "disclose_submit"
-    return view["id"]
-
-
-def report(bot: RunningBot, user: str, **fields: object):
-    view_id = open_form(bot, user)
-    return bot.driver.submit_view(view_id, user, values=disclose_values(**fields))
-
-
-def texts(blocks: list[dict]) -> str:
-    return json.dumps(blocks, ensure_ascii=False)
+from tests.harness import RunningBot
+from tests.vocabulary import open_form, report, texts
 
 
 def mrkdwn_texts(message) -> list[str]:

@@ -5,27 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.incident.models import Incident
 from tests.harness import RunningBot, wait_until
 from tests.reminder_helpers import deadlines
 from tests.slack_api import Ephemeral, Message
-from tests.test_disclose import report, texts
-from tests.test_lifecycle import command, open_modal, set_lead, submit
+from tests.vocabulary import command, fixing_incident, open_modal, submit, texts
 
 USE_TIME = "reminder_use_time"
 
 
 def utc(day: int, hour: int = 16) -> datetime:
     return datetime(2026, 3, day, hour, tzinfo=UTC)
-
-
-def fixing_incident(bot: RunningBot, count: int = 1) -> Incident:
-    """The `count`th incident reported, with a fix lead and in the fixing phase."""
-    report(bot, bot.workspace.alice)
-    incident = bot.wait_for_setup(count)[-1]
-    set_lead(bot, incident, bot.workspace.bob)
-    command(bot, bot.workspace.alice, incident.channel_id, "phase fixing")
-    return incident
 
 
 def last_answer(bot: RunningBot, user: str, channel: str, text: str) -> Ephemeral:

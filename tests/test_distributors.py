@@ -34,9 +34,7 @@ from tests.distributor_helpers import (
 from tests.harness import START, RunningBot, Workspace, wait_until
 from tests.reminder_helpers import deadlines
 from tests.slack_api import FakeSlack
-from tests.test_disclose import texts
-from tests.test_disclosure_date_warning import fixing_incident
-from tests.test_lifecycle import click, command, submit
+from tests.vocabulary import click, command, fixing_incident, submit, texts
 
 ACME = "security@acme-linux.example"
 BETA = "psirt@beta-os.example"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,46 +14,9 @@ from bot.exports.advisory import advisory_markdown, tracking_issue_markdown
 from bot.exports.context import ExportContext
 from bot.exports.osv import osv_record
 from bot.exports.timeline import duration, timeline_markdown
-from bot.incident.models import Incident
 from bot.timeline.models import TimelineEvent
 from tests.osv_lint import range_problems
-from tests.test_lifecycle import osv_validator
-
-NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-
-
-def incident(**fields: object) -> Incident:
-    values: dict[str, object] = dict(
-        human_id="SEC-2026-0007",
-        title="Heap overflow",
-        description="",
-        reporter_name="",
-        reporter_contact="",
-        source="email",
-        external_ref="",
-        component="",
-        affected_versions="",
-        fixed_versions="",
-        phase="triage",
-        cve_id=None,
-        advisory_summary="",
-        advisory_details="",
-        mitigation="",
-        detection="",
-        credits="",
-        package_ecosystem="",
-        package_name="",
-        cvss_vector=None,
-        cvss_score=None,
-        severity=None,
-        lead_id=None,
-        opened_by="U0ALICE",
-        created_at=NOW - timedelta(days=3),
-        disclosed_at=None,
-        disclosure_planned_at=None,
-    )
-    values.update(fields)
-    return Incident(**values)
+from tests.vocabulary import EXPORT_NOW, osv_validator, unsaved_incident
 
 
 @pytest.mark.parametrize(
@@ -71,11 +34,11 @@ def incident(**fields: object) -> Incident:
         },
         {"affected_versions": "<= 2.4.1"},
         {"external_ref": "GHSA-abcd-2345-wxyz", "reporter_name": "Rita", "credits": "Ann\nBo"},
-        {"external_ref": "https://hackerone.com/reports/1", "disclosed_at": NOW},
+        {"external_ref": "https://hackerone.com/reports/1", "disclosed_at": EXPORT_NOW},
     ],
 )
 def test_every_osv_record_validates(fields: dict[str, object]) -> None:
-    record = osv_record(ExportContext(incident(**fields), [], NOW))
+    record = osv_record(ExportContext(unsaved_incident(**fields), [], EXPORT_NOW))
     osv_validator().validate(record)
     assert range_problems(record) == []
     json.dumps(record)
@@ -85,7 +48,7 @@ def test_osv_ranges_and_severity_types() -> None:
     v4 = "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"
     record = osv_record(
         ExportContext(
-            incident(
+            unsaved_incident(
                 cvss_vector=v4,
                 affected_versions="1.2",
                 fixed_versions="1.3",
@@ -93,7 +56,7 @@ def test_osv_ranges_and_severity_types() -> None:
                 package_name="org.example:lib",
             ),
             [],
-            NOW,
+            EXPORT_NOW,
         )
     )
     assert record["severity"] == [{"type": "CVSS_V4", "score": v4}]
@@ -114,14 +77,14 @@ def test_osv_ranges_and_severity_types() -> None:
 def test_free_text_of_older_incidents_reads_as_exact_ranges() -> None:
     def events(affected: str, fixed: str = "", ecosystem: str = "PyPI") -> object:
         ctx = ExportContext(
-            incident(
+            unsaved_incident(
                 affected_versions=affected,
                 fixed_versions=fixed,
                 package_ecosystem=ecosystem,
                 package_name="pkg",
             ),
             [],
-            NOW,
+            EXPORT_NOW,
         )
         return [r["events"] for r in osv_record(ctx)["affected"][0].get("ranges", [])]
 
@@ -169,7 +132,7 @@ def full_context(**fields: object) -> ExportContext:
         lead_id="U0BOB",
         source="github",
         external_ref="https://github.com/octo-org/yaml-kit/security/advisories/GHSA-4x9r-hqv2-m7pc",
-        disclosed_at=NOW,
+        disclosed_at=EXPORT_NOW,
         credits="Rel Manager <rel@example.org> (release manager)",
     )
     values.update(fields)
@@ -191,11 +154,11 @@ def full_context(**fields: object) -> ExportContext:
         Credit("dan-declined", "ANALYST", "https://github.com/dan-declined", "declined"),
         Credit("rev-viewer", "REMEDIATION_REVIEWER", "", "accepted"),
     ]
-    events = [TimelineEvent(at=NOW - timedelta(days=1), actor="bot", kind="scored", text="")]
+    events = [TimelineEvent(at=EXPORT_NOW - timedelta(days=1), actor="bot", kind="scored", text="")]
     return ExportContext(
-        incident(**values),
+        unsaved_incident(**values),
         events,
-        NOW + timedelta(days=5),
+        EXPORT_NOW + timedelta(days=5),
         fix_team=["U0FIX"],
         names={"U0BOB": "Bob Okafor", "U0FIX": "Fay Fixer"},
         packages=packages,
@@ -254,7 +217,7 @@ def test_advisory_md_fills_what_people_wrote() -> None:
 
 
 def test_an_empty_advisory_marks_every_missing_field_todo() -> None:
-    text = advisory_markdown(ExportContext(incident(), [], NOW))
+    text = advisory_markdown(ExportContext(unsaved_incident(), [], EXPORT_NOW))
     for field in (
         "CVE ID",
         "score the issue",
@@ -348,7 +311,7 @@ def test_osv_validates_for_every_ecosystem(ecosystem: str) -> None:
         versions=["0.9.1"],
         fixed=[version],
     )
-    ctx = ExportContext(incident(), [], NOW, packages=[package])
+    ctx = ExportContext(unsaved_incident(), [], EXPORT_NOW, packages=[package])
     record = osv_record(ctx)
     osv_validator().validate(record)
     assert range_problems(record) == []
@@ -360,7 +323,7 @@ def test_osv_validates_for_every_ecosystem(ecosystem: str) -> None:
 
 
 def test_timeline_groups_by_utc_day_with_phase_durations() -> None:
-    start = NOW - timedelta(days=3)
+    start = EXPORT_NOW - timedelta(days=3)
     events = [
         TimelineEvent(at=start, actor="U0ALICE", kind="created", text="opened", data={}),
         TimelineEvent(
@@ -378,7 +341,9 @@ def test_timeline_groups_by_utc_day_with_phase_durations() -> None:
             data={},
         ),
     ]
-    text = timeline_markdown(ExportContext(incident(), events, NOW, names={"U0BOB": "Bob"}))
+    text = timeline_markdown(
+        ExportContext(unsaved_incident(), events, EXPORT_NOW, names={"U0BOB": "Bob"})
+    )
     assert "| triage | 2026-03-07 12:00 | 1d 2h |" in text
     assert "| fixing | 2026-03-08 14:00 | 1d 22h so far |" in text
     assert "missed: Fix lead within 24 hours" in text

@@ -8,16 +8,7 @@ from bot.lead import rotation
 from bot.slack.blocks.home import AWAY_UNTIL, BACK
 from bot.slack.listeners import home
 from tests.harness import RunningBot, wait_until
-from tests.test_disclose import texts
-from tests.test_lifecycle import command, open_incident, set_lead
-
-
-def open_home(bot: RunningBot, user: str) -> dict:
-    before = bot.slack.home_for(user)
-    bot.driver.event({"type": "app_home_opened", "user": user, "channel": "D0", "tab": "home"})
-    return wait_until(
-        lambda: (view := bot.slack.home_for(user)) and view != before and view, what="the home tab"
-    )
+from tests.vocabulary import command, open_home, open_incident, set_lead, texts
 
 
 def test_home_lists_my_incidents_deadlines_and_team(bot: RunningBot, monkeypatch) -> None:

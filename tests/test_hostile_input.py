@@ -23,7 +23,7 @@ from bot.intake.report import read_report
 from bot.policy.durations import DurationError, parse_duration
 from bot.policy.loader import PolicyError, load_policy, policy_from_mapping
 from bot.scoring.engine import VectorError, parse_vector, score
-from bot.slack.blocks import incident as views
+from bot.slack.blocks import incident as incident_blocks
 from tests.crash.mrkdwn import INJECTIONS, TYPED, parsed_texts, raw_injections
 from tests.forms import disclose_values
 from tests.harness import RunningBot, wait_until
@@ -156,13 +156,16 @@ def hostile_incident(title: str, text: str) -> Incident:
 def test_incident_messages_never_carry_raw_markup_and_fit_slack(title: str, text: str) -> None:
     incident = hostile_incident(title, text)
     messages = [
-        (views.headline_text(incident), views.headline_blocks(incident)),
-        (views.triage_notice_text(incident), views.triage_notice_blocks(incident)),
-        (views.topic(incident), []),
-        views.opened_for_team(incident),
-        views.received_for_reporter(incident),
-        views.setup_failed(incident, "channel", "Slack did not answer"),
-        views.setup_repaired(incident),
+        (incident_blocks.headline_text(incident), incident_blocks.headline_blocks(incident)),
+        (
+            incident_blocks.triage_notice_text(incident),
+            incident_blocks.triage_notice_blocks(incident),
+        ),
+        (incident_blocks.topic(incident), []),
+        incident_blocks.opened_for_team(incident),
+        incident_blocks.received_for_reporter(incident),
+        incident_blocks.setup_failed(incident, "channel", "Slack did not answer"),
+        incident_blocks.setup_repaired(incident),
     ]
     for message_text, blocks in messages:
         assert not validate_message_blocks(blocks), validate_message_blocks(blocks)
@@ -211,7 +214,7 @@ def test_nul_characters_from_slack_are_dropped_before_anything_is_stored(bot: Ru
     from sqlalchemy import select
 
     from bot.timeline.models import TimelineEvent
-    from tests.test_lifecycle import command, open_incident
+    from tests.vocabulary import command, open_incident
 
     ws = bot.workspace
     incident = open_incident(bot)

@@ -9,13 +9,7 @@ from datetime import timedelta
 from bot.incident.models import Incident
 from tests.harness import RunningBot, wait_until
 from tests.slack_api import Message
-from tests.test_lifecycle import command, open_incident
-
-
-def opened(bot: RunningBot) -> Incident:
-    open_incident(bot)
-    bot.services.background.wait()  # deadlines are planned after the set-up
-    return bot.incident()
+from tests.vocabulary import command, opened
 
 
 def next_deadline_field(blocks: list[dict] | None) -> str:

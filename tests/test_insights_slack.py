@@ -15,18 +15,14 @@ import pytest
 from PIL import Image
 
 from bot.incident.models import Incident
-from bot.slack.listeners.commands import NOT_ON_ROSTER
+from bot.slack.middleware import NOT_ON_ROSTER
 from bot.slack.reminder_delivery import Ticker
 from tests.crash.leaks import details, sent_by_calls, sent_in_workspace
 from tests.harness import START, RunningBot, wait_until
 from tests.insights_history import seed_history
-from tests.reminder_helpers import press, tick_at
+from tests.reminder_helpers import TUESDAY_9, press, tick_at
 from tests.slack_api import UploadedFile
-from tests.test_disclose import texts
-from tests.test_home import open_home
-from tests.test_leads import click, dm_offers, offers
-from tests.test_lifecycle import command
-from tests.test_reminders import TUESDAY_9, opened
+from tests.vocabulary import click_message, command, dm_offers, offers, open_home, opened, texts
 
 
 def seed(bot: RunningBot) -> list[Incident]:
@@ -179,7 +175,7 @@ def test_figures_follow_a_disclosure_played_through_the_bot(bot: RunningBot) -> 
     offer = offers(bot, incident.id)[0]
     assert offer.candidate_id is not None
     bot.clock.set(START + timedelta(hours=2))
-    click(bot, offer.candidate_id, "lead_accept", dm_offers(bot, offer.candidate_id)[0])
+    click_message(bot, offer.candidate_id, "lead_accept", dm_offers(bot, offer.candidate_id)[0])
     wait_until(lambda: bot.incident(incident.human_id).lead_id, what="the lead")
 
     ticker = Ticker(bot.services)

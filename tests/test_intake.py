@@ -19,6 +19,7 @@ from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import START, RunningBot, Workspace, wait_until
 from tests.intake_checks import (
+    REPORT,
     assert_only_the_team_was_told,
     assert_the_lead_was_offered,
     wait_for_planned_deadlines,
@@ -26,19 +27,6 @@ from tests.intake_checks import (
 )
 from tests.intake_signing import INTAKE_SECRET, Reply, intake_headers, intake_settings, post
 from tests.slack_api import FakeSlack
-
-REPORT = {
-    "title": "Heap overflow in the YAML parser",
-    "description": "A crafted document overflows a heap buffer.",
-    "reporter_name": "Rita Reporter",
-    "reporter_contact": "rita@example.org",
-    "source": "hackerone",
-    "reference": "https://hackerone.com/reports/123456",
-    "component": "yaml-parser",
-    "affected_versions": "<= 1.28.3",
-    "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-    "already_public": False,
-}
 
 
 @pytest.fixture
@@ -61,7 +49,7 @@ def send(bot: RunningBot, body: bytes, headers: dict[str, str]) -> Reply:
     return post(f"{bot.server.url}/intake/report", body, headers)
 
 
-def report(bot: RunningBot, document: object = REPORT, **options: object) -> Reply:
+def post_report(bot: RunningBot, document: object = REPORT, **options: object) -> Reply:
     body = json.dumps(document).encode()
     return send(bot, body, intake_headers(body, now(bot), **options))  # type: ignore[arg-type]
 
@@ -80,7 +68,7 @@ def assert_nothing_created(bot: RunningBot) -> None:
 def test_a_signed_report_opens_a_private_incident(intake_bot: RunningBot) -> None:
     bot, ws, slack = intake_bot, intake_bot.workspace, intake_bot.slack
     arrival = bot.clock.now()
-    reply = report(bot)
+    reply = post_report(bot)
 
     assert reply.status == 201 and reply.content_type == "application/json"
     assert reply.json() == {"incident_id": "SEC-2026-0001", "received_at": "2026-03-02T09:00:00Z"}
@@ -189,7 +177,7 @@ def test_a_bad_request_gets_its_status_and_creates_nothing(
 
 def test_each_invalid_field_is_named(intake_bot: RunningBot) -> None:
     bot = intake_bot
-    missing = report(bot, {"reporter_name": "Rita"})
+    missing = post_report(bot, {"reporter_name": "Rita"})
     assert missing.status == 422
     named = {error["field"]: error for error in missing.json()["errors"]}
     assert set(named) == {"title", "description", "reporter_contact"}
@@ -205,7 +193,7 @@ def test_each_invalid_field_is_named(intake_bot: RunningBot) -> None:
         source="carrier pigeon",
         cvss_vector="CVSS:3.1/AV:X",
     )
-    reply = report(bot, wrong)
+    reply = post_report(bot, wrong)
     assert reply.status == 422
     errors = {error["field"]: error["detail"] for error in reply.json()["errors"]}
     assert set(errors) == {
@@ -266,7 +254,7 @@ def test_concurrent_copies_of_a_report_open_one_incident(intake_bot: RunningBot)
 def test_the_answer_does_not_wait_for_slack(intake_bot: RunningBot) -> None:
     bot = intake_bot
     bot.slack.delay("conversations.create", 1.0)
-    reply = report(bot)
+    reply = post_report(bot)
     assert reply.status == 201
     # Had the answer waited for the set-up, the channel would exist by now.
     assert bot.incident().channel_id is None
@@ -282,7 +270,7 @@ def test_slack_down_when_a_report_arrives(intake_bot: RunningBot, outage: str) -
     else:
         slack.fail("conversations.create", status=503, times=None)
 
-    reply = report(bot)
+    reply = post_report(bot)
     assert reply.status == 201 and reply.json()["incident_id"] == "SEC-2026-0001"
 
     def stopped() -> Incident | None:
@@ -318,7 +306,7 @@ def test_the_acknowledge_deadline_counts_from_the_arrival(
     arrival = bot.clock.now()
     if slack_down:
         slack.fail("conversations.create", status=503, times=None)
-    assert report(bot).status == 201
+    assert post_report(bot).status == 201
     if slack_down:
         wait_until(
             lambda: bot.incident().setup_error and bot.incident().setup_lease_until is None,

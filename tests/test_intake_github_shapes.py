@@ -30,7 +30,7 @@ from tests.intake_checks import wait_for_the_first_lead_offer
 from tests.intake_signing import Reply, github_headers, intake_settings, post
 from tests.osv_lint import range_problems
 from tests.slack_api import FakeSlack
-from tests.test_lifecycle import osv_validator
+from tests.vocabulary import osv_validator
 
 DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "github_repository_advisory_reported_minimal.json"

@@ -14,37 +14,25 @@ from sqlalchemy import select
 from bot.bootstrap import build_services, identify, reconcile
 from bot.clock import ManualClock
 from bot.database import Database
-from bot.incident.models import Incident
-from bot.lead.models import LeadOffer, RotationCounter
+from bot.lead.models import RotationCounter
 from bot.slack.lead_offers import expire_offers
-from bot.slack.listeners.commands import NOT_ON_ROSTER
+from bot.slack.middleware import NOT_ON_ROSTER
 from bot.timeline.models import TimelineEvent
 from tests import harness
-from tests.forms import disclose_values
 from tests.harness import START, RunningBot, wait_until
 from tests.slack_api import Message
+from tests.vocabulary import (
+    click_message,
+    dm_offers,
+    headline_thread,
+    lead_events,
+    offer_messages,
+    offers,
+    reported_with_offer,
+    seen,
+)
 
 WINDOW = timedelta(hours=4)  # the policy's offer window: 4 business hours (09:00-17:00 UTC)
-
-
-def report(bot: RunningBot, title: str = "Heap overflow in the YAML parser") -> Incident:
-    ws = bot.workspace
-    known = len(bot.incidents())
-    bot.driver.slash("/disclose", "", user_id=ws.alice, channel_id=ws.general)
-    view = wait_until(lambda: bot.slack.open_view_for(ws.alice), what="the /disclose modal")
-    bot.driver.submit_view(view["id"], ws.alice, values=disclose_values(title=title))
-    incident = bot.wait_for_setup(known + 1)[-1]
-    wait_until(
-        lambda: offers(bot, incident.id) and all(o.posted for o in offers(bot, incident.id)),
-        what="the first lead offer",
-    )
-    return bot.incident(incident.human_id)
-
-
-def offers(bot: RunningBot, incident_id: int) -> list[LeadOffer]:
-    with bot.services.db.transaction() as session:
-        query = select(LeadOffer).where(LeadOffer.incident_id == incident_id)
-        return list(session.scalars(query.order_by(LeadOffer.id)))
 
 
 def action_ids(message: Message) -> set[str]:
@@ -54,33 +42,6 @@ def action_ids(message: Message) -> set[str]:
         if block.get("type") == "actions"
         for element in block["elements"]
     }
-
-
-def seen(message: Message) -> dict:
-    """The message as someone's screen shows it now; clicks on it later may be stale."""
-    return {**message.to_dict(), "channel": message.channel}
-
-
-def offer_messages(messages: list[Message]) -> list[Message]:
-    return [m for m in messages if '"lead_offer_' in json.dumps(m.blocks or [])]
-
-
-def dm_offers(bot: RunningBot, user: str) -> list[Message]:
-    channel = bot.slack.dm_channel(user)
-    return offer_messages(bot.slack.messages(channel)) if channel else []
-
-
-def thread(bot: RunningBot, incident: Incident) -> list[Message]:
-    return bot.slack.thread(incident.channel_id, incident.headline_ts)
-
-
-def click(bot: RunningBot, user: str, action_id: str, message: Message | dict):
-    """A click on the message as the user's screen showed it (a snapshot may be stale)."""
-    snapshot = message.to_dict() if isinstance(message, Message) else message
-    channel = message.channel if isinstance(message, Message) else message["channel"]
-    response = bot.driver.block_action(user, action_id, message=snapshot, channel_id=channel)
-    assert response.status == 200
-    return response
 
 
 def last_ephemeral(bot: RunningBot, user: str, after: int = 0) -> str:
@@ -93,14 +54,6 @@ def answer_to(bot: RunningBot, user: str, text: str, *, channel: str) -> str:
     before = len(bot.slack.ephemerals_for(user))
     bot.driver.slash("/disclose", text, user_id=user, channel_id=channel)
     return last_ephemeral(bot, user, before)
-
-
-def lead_events(bot: RunningBot, incident_id: int) -> list[TimelineEvent]:
-    with bot.services.db.transaction() as session:
-        query = select(TimelineEvent).where(
-            TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "lead_accepted"
-        )
-        return list(session.scalars(query))
 
 
 @pytest.fixture
@@ -120,9 +73,9 @@ def test_offer_goes_to_the_channel_and_the_candidate_and_accept_makes_the_lead(
     bot: RunningBot,
 ) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     assert incident.commander_id in (ws.alice, ws.bob, ws.carol)
-    (in_channel,) = offer_messages(thread(bot, incident))
+    (in_channel,) = offer_messages(headline_thread(bot, incident))
     assert action_ids(in_channel) == {"lead_accept", "lead_pass", "lead_volunteer"}
     assert ws.alice in in_channel.text  # first in the rotation (Erin is deactivated)
     (dm,) = dm_offers(bot, ws.alice)
@@ -130,7 +83,7 @@ def test_offer_goes_to_the_channel_and_the_candidate_and_accept_makes_the_lead(
     assert dm_offers(bot, ws.erin) == []
     stale = seen(in_channel)
 
-    click(bot, ws.alice, "lead_accept", dm)
+    click_message(bot, ws.alice, "lead_accept", dm)
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
     assert bot.incident().lead_id == ws.alice
     wait_until(lambda: not action_ids(slack.message(dm.channel, dm.ts)), what="DM edited")
@@ -144,7 +97,7 @@ def test_offer_goes_to_the_channel_and_the_candidate_and_accept_makes_the_lead(
     assert any("accepted the fix-lead role" in m.text for m in triage)
 
     before = len(slack.ephemerals_for(ws.bob))
-    click(bot, ws.bob, "lead_volunteer", stale)
+    click_message(bot, ws.bob, "lead_volunteer", stale)
     assert "already leads this" in last_ephemeral(bot, ws.bob, before)
     assert bot.incident().lead_id == ws.alice
     assert len(lead_events(bot, incident.id)) == 1
@@ -162,7 +115,7 @@ def test_a_failure_after_set_up_is_retried_and_the_offer_is_made_once(bot: Runni
             raise error
 
     bot.services.hooks.incident_opened.append(fails_once)
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     assert bot.services.background.wait()  # the set-up's own run of the hooks has ended
     assert not bot.incident().opened_hooks_done
     assert reconcile(bot.services) == 1
@@ -170,14 +123,14 @@ def test_a_failure_after_set_up_is_retried_and_the_offer_is_made_once(bot: Runni
     assert reconcile(bot.services) == 0
     assert len(offers(bot, incident.id)) == 1
     assert len(dm_offers(bot, ws.alice)) == 1
-    assert len(offer_messages(thread(bot, incident))) == 1
+    assert len(offer_messages(headline_thread(bot, incident))) == 1
 
 
 def test_pass_asks_for_a_reason_and_moves_to_the_next_member(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     (dm,) = dm_offers(bot, ws.alice)
-    click(bot, ws.alice, "lead_pass", dm)
+    click_message(bot, ws.alice, "lead_pass", dm)
     modal = wait_until(lambda: slack.open_view_for(ws.alice), what="the pass form")
     assert modal["callback_id"] == "lead_pass_submit"
     reason = "On leave <!channel>"
@@ -197,19 +150,19 @@ def test_pass_asks_for_a_reason_and_moves_to_the_next_member(bot: RunningBot) ->
     assert "&lt;!channel&gt;" in posted and "<!channel>" not in posted
     assert bot.incident().lead_id is None
     (bob_offer,) = dm_offers(bot, ws.bob)
-    click(bot, ws.bob, "lead_accept", bob_offer)
+    click_message(bot, ws.bob, "lead_accept", bob_offer)
     wait_until(lambda: bot.incident().lead_id == ws.bob, what="Bob as lead")
 
     # Alice passed, so she keeps her place: the next incident is offered to her first.
-    second = report(bot, "Second issue")
+    second = reported_with_offer(bot, "Second issue")
     assert [o.candidate_id for o in offers(bot, second.id)] == [ws.alice]
 
 
 def test_two_volunteers_and_an_accept_at_once_make_exactly_one_lead(bot: RunningBot) -> None:
     ws = bot.workspace
     for round_ in range(3):
-        incident = report(bot, f"Race {round_}")
-        in_channel = seen(offer_messages(thread(bot, incident))[0])
+        incident = reported_with_offer(bot, f"Race {round_}")
+        in_channel = seen(offer_messages(headline_thread(bot, incident))[0])
         candidate = offers(bot, incident.id)[0].candidate_id
         dm = seen(dm_offers(bot, candidate)[-1])
         others = [user for user in (ws.alice, ws.bob, ws.carol) if user != candidate]
@@ -220,7 +173,7 @@ def test_two_volunteers_and_an_accept_at_once_make_exactly_one_lead(bot: Running
         ]
         before = {user: len(bot.slack.ephemerals_for(user)) for user, _, _ in clicks}
         with ThreadPoolExecutor(max_workers=3) as pool:
-            list(pool.map(lambda c: click(bot, *c), clicks))
+            list(pool.map(lambda c: click_message(bot, *c), clicks))
         lead = wait_until(lambda i=incident: bot.incident(i.human_id).lead_id, what="a lead")
         wait_until(
             lambda b=before: all(len(bot.slack.ephemerals_for(u)) > n for u, n in b.items()),
@@ -238,7 +191,7 @@ def test_offers_time_out_across_a_restart_and_are_sent_once(
     bot: RunningBot, second_bot: RunningBot
 ) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     assert len(dm_offers(bot, ws.alice)) == 1
 
     bot.clock.advance(WINDOW - timedelta(seconds=1))
@@ -271,21 +224,21 @@ def test_offers_time_out_across_a_restart_and_are_sent_once(
     asks = offer_messages(slack.thread(ws.triage, incident.triage_ts))
     assert len(asks) == 1 and action_ids(asks[0]) == {"lead_volunteer"}
     assert f"<@{incident.commander_id}>" in json.dumps(asks[0].blocks)
-    assert len(offer_messages(thread(bot, incident))) == 3
+    assert len(offer_messages(headline_thread(bot, incident))) == 3
     for user in (ws.alice, ws.bob, ws.carol):
         assert len(dm_offers(bot, user)) == 1
 
-    click(second_bot, ws.carol, "lead_volunteer", asks[0])
+    click_message(second_bot, ws.carol, "lead_volunteer", asks[0])
     wait_until(lambda: bot.incident().lead_id == ws.carol, what="Carol as lead")
     wait_until(lambda: not action_ids(slack.message(ws.triage, asks[0].ts)), what="ask closed")
 
 
 def test_people_off_the_roster_are_refused_without_detail(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot, "Secret thing in libfoo")
-    in_channel = seen(offer_messages(thread(bot, incident))[0])
+    incident = reported_with_offer(bot, "Secret thing in libfoo")
+    in_channel = seen(offer_messages(headline_thread(bot, incident))[0])
     for count, action_id in enumerate(("lead_accept", "lead_pass", "lead_volunteer"), 1):
-        click(bot, ws.dave, action_id, in_channel)
+        click_message(bot, ws.dave, action_id, in_channel)
         wait_until(lambda n=count: len(slack.ephemerals_for(ws.dave)) == n, what="a refusal")
     for note in slack.ephemerals_for(ws.dave):
         assert note.text == NOT_ON_ROSTER
@@ -297,8 +250,8 @@ def test_people_off_the_roster_are_refused_without_detail(bot: RunningBot) -> No
 
 def test_handoff_waits_for_the_new_lead_and_a_decline_changes_nothing(bot: RunningBot) -> None:
     ws, slack = bot.workspace, bot.slack
-    incident = report(bot)
-    click(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
+    incident = reported_with_offer(bot)
+    click_message(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
 
     command = partial(answer_to, bot, channel=incident.channel_id)
@@ -310,7 +263,7 @@ def test_handoff_waits_for_the_new_lead_and_a_decline_changes_nothing(bot: Runni
     assert bot.incident().lead_id == ws.alice
     assert f"Pending handoff to <@{ws.bob}>" in command(ws.carol, "lead")
 
-    click(bot, ws.bob, "lead_pass", handoff)
+    click_message(bot, ws.bob, "lead_pass", handoff)
     modal = wait_until(lambda: slack.open_view_for(ws.bob), what="the pass form")
     bot.driver.submit_view(modal["id"], ws.bob, values={"reason": {"value": ""}})
     wait_until(lambda: not action_ids(slack.message(handoff.channel, handoff.ts)), what="edit")
@@ -318,10 +271,10 @@ def test_handoff_waits_for_the_new_lead_and_a_decline_changes_nothing(bot: Runni
 
     command(ws.alice, "lead @carol")
     (to_carol,) = dm_offers(bot, ws.carol)
-    click(bot, ws.carol, "lead_accept", to_carol)
+    click_message(bot, ws.carol, "lead_accept", to_carol)
     wait_until(lambda: bot.incident().lead_id == ws.carol, what="Carol as lead")
     wait_until(
-        lambda: any("took over as fix lead" in m.text for m in thread(bot, incident)),
+        lambda: any("took over as fix lead" in m.text for m in headline_thread(bot, incident)),
         what="the handoff in the thread",
     )
     headline = slack.message(incident.channel_id, incident.headline_ts)
@@ -342,11 +295,11 @@ def test_away_members_are_skipped_and_oncall_can_be_swapped(bot: RunningBot) -> 
 
     assert "You are away until" in command(ws.alice, "away 2026-03-04")
     assert "Give the last day" in command(ws.alice, "away someday")
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     assert [o.candidate_id for o in offers(bot, incident.id)] == [ws.bob]
     assert "leads" in command(ws.bob, "leads") and "away until" in command(ws.bob, "leads")
     command(ws.alice, "back")
-    second = report(bot, "Second")
+    second = reported_with_offer(bot, "Second")
     assert [o.candidate_id for o in offers(bot, second.id)] == [ws.alice]
 
     schedule = command(ws.carol, "oncall")
@@ -360,8 +313,8 @@ def test_away_members_are_skipped_and_oncall_can_be_swapped(bot: RunningBot) -> 
 
 def test_a_handoff_to_someone_away_is_refused_and_changes_nothing(bot: RunningBot) -> None:
     ws = bot.workspace
-    incident = report(bot)
-    click(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
+    incident = reported_with_offer(bot)
+    click_message(bot, ws.alice, "lead_accept", dm_offers(bot, ws.alice)[0])
     assert "fix lead now" in last_ephemeral(bot, ws.alice)
 
     command = partial(answer_to, bot, channel=incident.channel_id)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from bot.audit.models import AuditEntry
@@ -15,67 +13,18 @@ from bot.incident.models import Incident
 from bot.reminder.models import DeadlineRow, DeadlineState
 from bot.timeline.models import TimelineEvent
 from tests.harness import RunningBot, wait_until
-from tests.slack_api import Message
-from tests.test_disclose import report, texts
-
-OSV_SCHEMA = Path(__file__).resolve().parent / "data" / "osv-schema.json"
-
-
-def osv_validator() -> Draft202012Validator:
-    return Draft202012Validator(json.loads(OSV_SCHEMA.read_text()))
-
-
-def open_incident(bot: RunningBot, **fields: object) -> Incident:
-    report(bot, bot.workspace.alice, **fields)
-    bot.wait_for_setup()
-    return bot.incident()
-
-
-def set_lead(bot: RunningBot, incident: Incident, user: str) -> None:
-    # The lead feature sets this when someone accepts the role; here the test does.
-    with bot.services.db.transaction() as session:
-        session.get(Incident, incident.id).lead_id = user
-
-
-def headline(bot: RunningBot, incident: Incident) -> Message:
-    return bot.slack.message(incident.channel_id, incident.headline_ts)
-
-
-def command(bot: RunningBot, user: str, channel: str, text: str) -> str:
-    """Run `/disclose <text>` and return the ephemeral answer the user sees."""
-    before = len(bot.slack.ephemerals_for(user))
-    response = bot.driver.slash("/disclose", text, user_id=user, channel_id=channel)
-    assert response.status == 200 and not response.problems
-    notes = wait_until(
-        lambda: bot.slack.ephemerals_for(user)[before:], what=f"an answer to /disclose {text}"
-    )
-    return notes[-1].text
-
-
-def click(bot: RunningBot, user: str, incident: Incident, action_id: str) -> None:
-    """Press a headline button, once the edited headline offers it."""
-    message = wait_until(
-        lambda: (m := headline(bot, incident)) and action_id in texts(m.blocks) and m,
-        what=f"the {action_id} button",
-    )
-    response = bot.driver.block_action(user, action_id, message=message)
-    assert response.status == 200 and not response.problems
-
-
-def open_modal(bot: RunningBot, user: str, incident: Incident, action_id: str, callback: str):
-    click(bot, user, incident, action_id)
-    return wait_until(
-        lambda: (
-            (view := bot.slack.open_view_for(user)) and view["callback_id"] == callback and view
-        ),
-        what=f"the {callback} modal",
-    )
-
-
-def submit(bot: RunningBot, user: str, view: dict, values: dict) -> dict:
-    response = bot.driver.submit_view(view["id"], user, values=values)
-    assert response.status == 200 and not response.problems, response.problems
-    return response.view_errors or {}
+from tests.vocabulary import (
+    click,
+    command,
+    headline,
+    open_incident,
+    open_modal,
+    osv_validator,
+    set_lead,
+    submit,
+    texts,
+    thread_texts,
+)
 
 
 def phase_of(bot: RunningBot, incident: Incident) -> str:
@@ -84,10 +33,6 @@ def phase_of(bot: RunningBot, incident: Incident) -> str:
 
 def wait_phase(bot: RunningBot, incident: Incident, phase: str) -> None:
     wait_until(lambda: phase_of(bot, incident) == phase, what=f"phase {phase}")
-
-
-def thread_texts(bot: RunningBot, incident: Incident) -> list[str]:
-    return [m.text for m in bot.slack.thread(bot.workspace.triage, incident.triage_ts)]
 
 
 def test_a_whole_disclosure_from_triage_to_closed(bot: RunningBot) -> None:

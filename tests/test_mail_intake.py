@@ -21,8 +21,8 @@ from tests import harness
 from tests.harness import START, RunningBot, Workspace, wait_until
 from tests.intake_signing import intake_headers, intake_settings, post
 from tests.slack_api import FakeSlack
+from tests.vocabulary import MAIL
 
-MAIL = Path(__file__).resolve().parent / "data" / "mail"
 ROOT = Path(__file__).resolve().parent.parent
 
 

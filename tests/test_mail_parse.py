@@ -30,9 +30,9 @@ HEADERS = [
     b">",
     b"@",
 ]
-mangled = st.lists(
-    st.one_of(st.sampled_from(HEADERS), st.binary(max_size=40)), max_size=30
-).map(b"".join)
+mangled = st.lists(st.one_of(st.sampled_from(HEADERS), st.binary(max_size=40)), max_size=30).map(
+    b"".join
+)
 # A real message with bytes changed here and there.
 real = st.tuples(
     st.sampled_from(sorted(p.name for p in MAIL.glob("*.eml"))),

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.incident import scores as incident_scores
 from bot.incident.models import Incident
 from bot.outbox.models import OutboxRow, OutboxState
 from bot.outbox.service import emit
-from bot.scoring import service as scoring
 from bot.scoring.engine import score
 from bot.slack import scores
 from bot.slack.delivery import FAILURE_CAP, Delivery
@@ -19,7 +19,7 @@ from bot.slack.delivery_loop import DeliveryLoop
 from bot.slack.reminder_delivery import Ticker
 from tests.harness import RunningBot, wait_until
 from tests.reminder_helpers import pending, post_count, reminder_posts
-from tests.test_lifecycle import command, open_incident, set_lead
+from tests.vocabulary import command, open_incident, set_lead
 
 VECTOR = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 SLACK_WRITES = ("chat.postMessage", "chat.update", "conversations.setTopic")
@@ -90,7 +90,9 @@ def test_an_outage_then_a_rate_limit_delays_every_change_and_loses_or_doubles_no
 
     assert "Update posted" in command(bot, ws.bob, incident.channel_id, "update Patch in review")
     assert "now in fixing" in command(bot, ws.bob, incident.channel_id, "phase fixing")
-    recorded = scores.record(bot.services, incident.id, score(VECTOR), ws.bob, scoring.VIA_COMMAND)
+    recorded = scores.record(
+        bot.services, incident.id, score(VECTOR), ws.bob, incident_scores.VIA_COMMAND
+    )
     scores.show(bot.services, recorded)
     assert bot.services.background.wait()
     assert len(rows(bot)) >= 3 and not settled(bot)

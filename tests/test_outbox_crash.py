@@ -19,10 +19,10 @@ from bot.incident.models import Incident
 from bot.outbox.models import OutboxRow, OutboxState
 from bot.outbox.service import emit
 from bot.slack import changes
+from tests.crash.process import ROOT, BotProcess, bot_env, incidents, quiet
 from tests.forms import disclose_values
 from tests.harness import SIGNING_SECRET, Workspace, wait_until
 from tests.slack_api import FakeSlack, SlackDriver
-from tests.test_crash_recovery import ROOT, BotProcess, bot_env, incidents, quiet
 
 LEASE = "2"  # seconds, for set-ups and outbox lanes alike: a restart takes over quickly
 

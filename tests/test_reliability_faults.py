@@ -31,7 +31,7 @@ from tests.crash.scenario import play_full_scenario
 from tests.harness import RunningBot
 from tests.slack_api import FakeSlack, Message
 from tests.slack_api.storm import BEFORE_ONLY, EITHER_SIDE, Storm, is_after_effect
-from tests.test_reliability_idempotency import fresh_bot
+from tests.vocabulary import fresh_bot
 
 SHARE = 0.15  # of each method's calls
 SEED = 20260302

@@ -17,15 +17,11 @@ from urllib.parse import parse_qs
 from sqlalchemy import select
 
 from bot.audit.models import AuditEntry
-from bot.bootstrap import build_services, identify
-from bot.clock import ManualClock
 from bot.database import Database
 from bot.timeline.models import TimelineEvent
-from tests import harness
 from tests.crash.scenario import play_full_scenario
-from tests.databases import empty_tables
-from tests.harness import START, RunningBot, wait_until
-from tests.slack_api import FakeSlack
+from tests.harness import RunningBot, wait_until
+from tests.vocabulary import fresh_bot
 
 DOUBLED = ("block_actions", "view_submission")
 
@@ -71,15 +67,6 @@ def double_interactions(bot: RunningBot) -> Callable[[], int]:
     return lambda: doubled
 
 
-def fresh_bot(db: Database, slack: FakeSlack) -> RunningBot:
-    empty_tables(db)
-    workspace = harness.seed_workspace(slack)
-    settings = harness.test_settings(slack, workspace, db.url)
-    services = build_services(settings, clock=ManualClock(START), db=db)
-    identify(services)
-    return RunningBot(services, slack, workspace)
-
-
 def test_every_interaction_twice_tells_the_same_story(bot: RunningBot, db: Database) -> None:
     play_full_scenario(bot)
     once = story(bot)
@@ -99,7 +86,7 @@ def test_every_interaction_twice_tells_the_same_story(bot: RunningBot, db: Datab
 
 
 def test_event_retries_capture_a_message_once(bot: RunningBot) -> None:
-    from tests.test_disclose import report
+    from tests.vocabulary import report
 
     ws, slack = bot.workspace, bot.slack
     report(bot, ws.alice)

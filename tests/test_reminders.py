@@ -9,17 +9,10 @@ from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.slack.reminder_delivery import Ticker
 from tests.harness import START, RunningBot, wait_until
-from tests.reminder_helpers import deadlines, pending, press, reminders, tick_at
-from tests.test_lifecycle import command, open_incident
+from tests.reminder_helpers import TUESDAY_9, deadlines, pending, press, reminders, tick_at
+from tests.vocabulary import command, opened
 
 TUESDAY_8 = START + timedelta(hours=23)  # the 1-hour reminders of the Tuesday deadlines
-TUESDAY_9 = START + timedelta(days=1)  # acknowledge (1 business day) and lead (24 h) due
-
-
-def opened(bot: RunningBot) -> Incident:
-    open_incident(bot)
-    bot.services.background.wait()
-    return bot.incident()
 
 
 def without(table: dict, kind: str) -> dict:

@@ -196,9 +196,10 @@ def test_failing_posts_back_off_then_are_reported_in_the_triage_thread(
 ) -> None:
     (triage_ts,) = parents(slack, workspace.triage, 1)
     (rid,) = seed_reminders(
-        db, incidents=1, per_incident=1, due_at=NOW, triage_ts=[triage_ts], lead_id="U0GONE"
+        db, incidents=1, per_incident=1, due_at=NOW, triage_ts=[triage_ts], lead_id=workspace.erin
     )
-    # The thread post works; the DM to a user Slack does not know fails every time.
+    # The thread post works; the DM to a deactivated account on the roster fails every time
+    # (someone off the roster gets no reminder DM at all).
     services = services_for(db.url, slack, workspace, NOW)
     waits = []
     try:

@@ -32,7 +32,7 @@ from tests.reminder_helpers import (
     utc,
 )
 from tests.slack_api import FakeSlack
-from tests.test_lifecycle import command, open_incident
+from tests.vocabulary import command, open_incident
 
 REPORTED = utc(7, 2, 19)
 

@@ -22,9 +22,7 @@ from tests.intake_signing import intake_headers, intake_settings, post
 from tests.mail_fixtures import MAIL_FROM, REPLY_TO
 from tests.slack_api import FakeSlack
 from tests.smtp_server import Certificate, MailServer
-from tests.test_disclose import report, texts
-from tests.test_lifecycle import command, open_modal, submit
-from tests.test_mail_intake import MAIL
+from tests.vocabulary import MAIL, command, open_modal, report, submit, texts
 
 REPORT_ID = "<CAF3xq2+Y7mJ1d0_report@mail.example.org>"
 

@@ -8,9 +8,9 @@ from bot.exports.context import ExportContext
 from bot.exports.files import export_files
 from bot.exports.retrospective import retrospective_markdown
 from bot.timeline.models import TimelineEvent
-from tests.test_exports import NOW, incident
+from tests.vocabulary import EXPORT_NOW, unsaved_incident
 
-START = NOW - timedelta(days=3)
+START = EXPORT_NOW - timedelta(days=3)
 
 
 def event(hours: float, actor: str, kind: str, text: str, **data: object) -> TimelineEvent:
@@ -20,7 +20,7 @@ def event(hours: float, actor: str, kind: str, text: str, **data: object) -> Tim
 
 
 def released_context() -> ExportContext:
-    case = incident(
+    case = unsaved_incident(
         created_at=START,
         reported_at=START,
         released_at=START + timedelta(hours=50),
@@ -42,7 +42,9 @@ def released_context() -> ExportContext:
         event(40, "U0BOB", "cve_reserved", "CVE-2026-10000 reserved"),
         event(50, "U0BOB", "phase_changed", "fixing → released", to="released"),
     ]
-    return ExportContext(case, events, NOW, ["U0CAROL"], {"U0BOB": "Bob", "U0ALICE": "Alice"})
+    return ExportContext(
+        case, events, EXPORT_NOW, ["U0CAROL"], {"U0BOB": "Bob", "U0ALICE": "Alice"}
+    )
 
 
 def test_the_draft_tells_phases_deadlines_and_people() -> None:
@@ -64,5 +66,5 @@ def test_the_draft_tells_phases_deadlines_and_people() -> None:
 def test_the_export_carries_the_draft_only_after_release() -> None:
     released = released_context()
     assert [name for name, _ in export_files(released)][-1] == "retrospective.md"
-    before = ExportContext(incident(), [], NOW)
+    before = ExportContext(unsaved_incident(), [], EXPORT_NOW)
     assert "retrospective.md" not in [name for name, _ in export_files(before)]

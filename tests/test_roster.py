@@ -19,12 +19,12 @@ from bot.jobs import add_jobs
 from bot.lead.models import OfferKind
 from bot.roster.service import REFRESH_EVERY
 from bot.slack.lead_offers import expire_offers
-from bot.slack.listeners.commands import NOT_ON_ROSTER
+from bot.slack.middleware import NOT_ON_ROSTER
 from bot.timeline.models import TimelineEvent
 from tests import harness
 from tests.harness import START, RunningBot, Workspace, wait_until
 from tests.slack_api import FakeSlack
-from tests.test_leads import dm_offers, offers, report
+from tests.vocabulary import dm_offers, offers, reported_with_offer
 
 
 @dataclass
@@ -103,7 +103,7 @@ def test_bots_and_deactivated_members_are_never_offered_the_lead_nor_on_call(
     bot: RunningBot, team: Team
 ) -> None:
     ws = bot.workspace
-    incident = report(bot)
+    incident = reported_with_offer(bot)
     # The incident channel is embargoed: another app's bot must not be let in.
     members = bot.slack.channel(incident.channel_id or "").members
     assert team.ci not in members and ws.erin not in members
@@ -130,11 +130,11 @@ def test_a_member_added_to_the_group_appears_after_the_refresh_interval(
     assert command(bot, team.frank, "leads") == NOT_ON_ROSTER
 
     bot.clock.advance(REFRESH_EVERY - timedelta(seconds=1))
-    report(bot)  # a new incident re-reads the roster, but only once it is stale
+    reported_with_offer(bot)  # a new incident re-reads the roster, but only once it is stale
     assert command(bot, team.frank, "leads") == NOT_ON_ROSTER
 
     bot.clock.advance(timedelta(seconds=1))
-    report(bot, "Second issue")
+    reported_with_offer(bot, "Second issue")
     assert listed(bot, team.frank) == [ws.alice, ws.carol, ws.bob, team.frank]
 
     # The periodic job re-reads it too: Bob has left the team.
@@ -157,12 +157,12 @@ def test_a_member_deactivated_since_the_last_read_is_reported_then_left_out(
 ) -> None:
     ws, slack = bot.workspace, bot.slack
     slack.deactivate(ws.carol)
-    first = report(bot)  # within the interval the roster still counts Carol in
+    first = reported_with_offer(bot)  # within the interval the roster still counts Carol in
     assert f"<@{ws.carol}> (cant_invite)" in invite_note(bot, first)
     assert first.setup_complete
 
     bot.clock.advance(REFRESH_EVERY)
-    second = report(bot, "Second issue")
+    second = reported_with_offer(bot, "Second issue")
     assert ws.carol not in invite_note(bot, second)
     assert ws.carol not in bot.slack.channel(second.channel_id or "").members
     assert listed(bot, ws.alice) == [ws.alice, ws.bob]
@@ -191,7 +191,7 @@ def test_a_user_group_error_keeps_the_last_known_roster_and_the_incident_goes_on
         slack.set_usergroup_users(team.group, [team.ci, ws.carol, ws.bob, team.frank])
         slack.deactivate(ws.carol)
         bot.clock.advance(REFRESH_EVERY)
-        incident = report(bot)
+        incident = reported_with_offer(bot)
         assert [o.candidate_id for o in offers(bot, incident.id)] == [ws.bob]
         assert incident.commander_id == ws.bob
         assert listed(bot, ws.bob) == [ws.alice, ws.bob]
@@ -200,5 +200,5 @@ def test_a_user_group_error_keeps_the_last_known_roster_and_the_incident_goes_on
         undo()
 
     # Slack answers again: the next incident re-reads the group at once, not an interval later.
-    report(bot, "Second issue")
+    reported_with_offer(bot, "Second issue")
     assert listed(bot, team.frank) == [ws.alice, ws.bob, team.frank]

@@ -21,6 +21,7 @@ from bot.slack.listeners.commands import NOT_IN_INCIDENT, SUBCOMMANDS
 from tests.crash.leaks import details, find_leaks
 from tests.crash.registry import (
     Element,
+    Listeners,
     accepts,
     example_name,
     posted_elements,
@@ -87,15 +88,11 @@ def press(bot: RunningBot, user: str, found: Element) -> int:
     ).status
 
 
-def test_outsiders_change_nothing_and_learn_nothing(bot: RunningBot) -> None:
-    ws, slack = bot.workspace, bot.slack
-    play_full_scenario(bot)
-    settle(bot)
-    incident = next(i for i in bot.incidents() if i.phase != "closed")
-    listeners = registered_listeners(bot.services)
-    before, mark = rows(bot.services.db), len(slack.calls)
-    tried: dict[str, list[str]] = {}
+Tried = dict[str, list[str]]
 
+
+def _type_every_command(bot: RunningBot, listeners: Listeners, incident: Any, tried: Tried) -> None:
+    ws = bot.workspace
     for name in SUBCOMMANDS:
         for channel in (incident.channel_id, ws.general):
             bot.driver.slash("/disclose", f"{name} {VECTOR}", user_id=ws.dave, channel_id=channel)
@@ -106,8 +103,11 @@ def test_outsiders_change_nothing_and_learn_nothing(bot: RunningBot) -> None:
                 bot.driver.slash(str(command), text, user_id=ws.dave, channel_id=channel)
         tried.setdefault("command", []).append(str(command))
 
+
+def _press_every_button(bot: RunningBot, listeners: Listeners, incident: Any, tried: Tried) -> None:
+    ws = bot.workspace
     shown: dict[tuple[str, str, str], Element] = {}
-    for element in posted_elements(slack):  # each button once per incident and surface
+    for element in posted_elements(bot.slack):  # each button once per incident and surface
         key = (element.action_id, str(element.element.get("value")), element.where)
         shown.setdefault(key, element)
     for constraint in listeners.of("action"):
@@ -123,7 +123,9 @@ def test_outsiders_change_nothing_and_learn_nothing(bot: RunningBot) -> None:
             assert press(bot, ws.dave, element) == 200
             tried.setdefault(f"action on a {element.where}", []).append(element.action_id)
 
-    views = shown_views(slack)
+
+def _submit_every_form(bot: RunningBot, listeners: Listeners, incident: Any, tried: Tried) -> None:
+    views = shown_views(bot.slack)
     for constraint in listeners.of("view"):
         callback = example_name(constraint) or ""
         if callback in OPEN_TO_EVERYONE:
@@ -136,15 +138,19 @@ def test_outsiders_change_nothing_and_learn_nothing(bot: RunningBot) -> None:
             "state": {"values": {}},
         }
         # A view the bot never built may be refused outright (a listener that cannot read it).
-        status = send_view(bot, ws.dave, view)
+        status = send_view(bot, bot.workspace.dave, view)
         tried.setdefault("view submission", []).append(f"{callback} ({status})")
 
-    headline = slack.message(incident.channel_id, incident.headline_ts)
+
+def _send_shortcuts_and_events(
+    bot: RunningBot, listeners: Listeners, incident: Any, tried: Tried
+) -> None:
+    ws = bot.workspace
+    headline = bot.slack.message(incident.channel_id, incident.headline_ts)
     for constraint in listeners.of("shortcut"):
         callback = example_name(constraint) or ""
         bot.driver.message_action(callback, ws.dave, headline)
         tried.setdefault("shortcut", []).append(callback)
-
     for constraint in listeners.of("event"):
         kind = constraint.get("type") if isinstance(constraint, dict) else str(constraint)
         event = {
@@ -163,6 +169,23 @@ def test_outsiders_change_nothing_and_learn_nothing(bot: RunningBot) -> None:
             event["deleted_ts"] = headline.ts
         assert bot.driver.event(event).status == 200
         tried.setdefault("event", []).append(f"{kind} {event.get('subtype', '')}".strip())
+
+
+def test_outsiders_change_nothing_and_learn_nothing(bot: RunningBot) -> None:
+    ws, slack = bot.workspace, bot.slack
+    play_full_scenario(bot)
+    settle(bot)
+    incident = next(i for i in bot.incidents() if i.phase != "closed")
+    listeners = registered_listeners(bot.services)
+    before, mark = rows(bot.services.db), len(slack.calls)
+    tried: Tried = {}
+    for attempt in (
+        _type_every_command,
+        _press_every_button,
+        _submit_every_form,
+        _send_shortcuts_and_events,
+    ):
+        attempt(bot, listeners, incident, tried)
 
     settle(bot)
     for kind, names in tried.items():

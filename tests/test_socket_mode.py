@@ -26,7 +26,7 @@ from tests.harness import START, RunningBot, Workspace, wait_until
 from tests.slack_api import FakeSlack
 from tests.slack_api.socket_driver import SocketModeDriver
 from tests.slack_api.socket_mode import Envelope
-from tests.test_leads import lead_events, offer_messages, seen, thread
+from tests.vocabulary import headline_thread, lead_events, offer_messages, seen
 
 ACK_DEADLINE = 3.0
 RETRIES = (1, 2, 3)
@@ -135,7 +135,7 @@ def settle(bot: SocketModeBot, seconds: float = 0.3) -> None:
     bot.services.background.wait()
 
 
-def report(bot: SocketModeBot) -> int:
+def report_over_socket(bot: SocketModeBot) -> int:
     view_id, _ = open_form(bot, bot.workspace.alice)
     bot.driver.submit_view(view_id, bot.workspace.alice, values=disclose_values())
     (incident,) = bot.wait_for_setup()
@@ -144,9 +144,11 @@ def report(bot: SocketModeBot) -> int:
 
 def test_a_redelivered_button_click_applies_once(socket_bot: SocketModeBot) -> None:
     bot, ws = socket_bot, socket_bot.workspace
-    report(bot)
+    report_over_socket(bot)
     incident = bot.incident()
-    offer = wait_until(lambda: offer_messages(thread(bot, incident)), what="the lead offer")[0]
+    offer = wait_until(
+        lambda: offer_messages(headline_thread(bot, incident)), what="the lead offer"
+    )[0]
     response = bot.driver.block_action(
         ws.alice, "lead_accept", message=seen(offer), channel_id=offer.channel
     )
@@ -154,17 +156,17 @@ def test_a_redelivered_button_click_applies_once(socket_bot: SocketModeBot) -> N
     click = bot.driver.sent[-1]
     wait_until(lambda: lead_events(bot, incident.id), what="the lead accepted")
     settle(bot)
-    replies = len(thread(bot, incident))
+    replies = len(headline_thread(bot, incident))
     for retry in RETRIES:
         bot.driver.redeliver(click, retry)
     settle(bot)
     assert len(lead_events(bot, incident.id)) == 1
-    assert len(thread(bot, incident)) == replies
+    assert len(headline_thread(bot, incident)) == replies
 
 
 def test_a_redelivered_pushpin_event_captures_the_message_once(socket_bot: SocketModeBot) -> None:
     bot, ws, slack = socket_bot, socket_bot.workspace, socket_bot.slack
-    report(bot)
+    report_over_socket(bot)
     incident = bot.incident()
     ts = slack.add_message(incident.channel_id, ws.bob, "Repro: send 4 GiB of spaces")
     event = {
@@ -199,7 +201,7 @@ def test_the_bot_reconnects_when_slack_asks_and_keeps_working(socket_bot: Socket
     assert [link.is_open for link in links] == [False, True]
     assert len(slack.calls_to("apps.connections.open")) == 2
 
-    report(bot)
+    report_over_socket(bot)
     assert {e.link for e in slack.socket_mode.envelopes} == {links[-1].number}
     assert len(bot.incidents()) == 1
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.timeline.models import TimelineEvent
 from tests.harness import RunningBot, wait_until
-from tests.test_lifecycle import open_incident
+from tests.vocabulary import open_incident
 
 
 def captured(bot: RunningBot) -> list[TimelineEvent]:

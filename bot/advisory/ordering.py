@@ -91,7 +91,7 @@ def sort_key(ecosystem: str, version: str) -> Any:
 
 def compare(ecosystem: str, left: str, right: str) -> int:
     a, b = sort_key(ecosystem, left), sort_key(ecosystem, right)
-    return (a > b) - (a < b)
+    return int(a > b) - int(a < b)
 
 
 def sorted_versions(ecosystem: str, versions: list[str]) -> list[str]:

@@ -130,9 +130,7 @@ def _stretches(events: Sequence[dict[str, str]]) -> list[VersionRange]:
                 found.append(VersionRange(start))
             start = event["introduced"]
         elif start is not None and ("fixed" in event or "last_affected" in event):
-            found.append(
-                VersionRange(start, event.get("fixed"), event.get("last_affected"))
-            )
+            found.append(VersionRange(start, event.get("fixed"), event.get("last_affected")))
             start = None
     if start is not None:
         found.append(VersionRange(start))

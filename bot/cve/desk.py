@@ -13,7 +13,7 @@ from bot.cve.gateway import CveServices, CveServicesError
 from bot.cve.record import cna_container, fingerprint
 from bot.cve.schema_check import container_problems
 from bot.exports.files import load_context, people_in
-from bot.scoring.service import history
+from bot.incident.scores import history
 from bot.services import Services
 
 NOT_CONFIGURED = (

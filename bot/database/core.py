@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import CursorResult, DateTime, Engine, MetaData, Update, create_engine, event, text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -77,6 +77,18 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def changed_rows(session: Session, statement: Update) -> int:
+    """Run a conditional UPDATE; how many rows it changed."""
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return int(result.rowcount)
+
+
+def changed_one(session: Session, statement: Update) -> bool:
+    """Run a conditional UPDATE; True when it changed exactly one row (the guard that lets
+    one of several concurrent writers win)."""
+    return changed_rows(session, statement) == 1
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC on every backend and always hands back aware datetimes."""
 
@@ -121,6 +133,9 @@ def _patient_ms() -> int:
 
 
 def make_engine(url: str, busy_ms: Callable[[], int] = _patient_ms, **options: Any) -> Engine:
+    # A failed statement's error would otherwise carry its parameters (a report's title,
+    # description, contact) into the logs and tracebacks.
+    options.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
         _tune_sqlite(engine, busy_ms)

@@ -24,7 +24,7 @@ phase set to `released` by hand) is left out rather than nagged about.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import UTC, datetime
 
 from bot.deadline.facts import IncidentFacts
@@ -76,7 +76,8 @@ class _Planner:
         yield from self._stale_update()
         yield from self._reporter_update()
 
-    def _release(self) -> Iterator[Deadline]:
+    def _release(self) -> Generator[Deadline, None, datetime | None]:
+        """Yields the release deadline; returns when the release is due."""
         facts = self.facts
         planned = facts.disclosure_planned_at
         tied = planned is not None and self.policy.disclosure.release_on_disclosure_day

@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.advisory import store
+from bot.audit.service import record
 from bot.exports.advisory import advisory_markdown, tracking_issue_markdown
-from bot.exports.context import ExportContext
+from bot.exports.context import MENTION, ExportContext
 from bot.exports.osv import osv_json
 from bot.exports.retrospective import retrospective_markdown
 from bot.exports.timeline import timeline_markdown
 from bot.incident import service as incidents
-from bot.timeline.service import events_for
+from bot.timeline.service import add_event, events_for
 
 RETROSPECTIVE = "retrospective.md"
 BUILDERS: dict[str, Callable[[ExportContext], str]] = {
@@ -53,8 +54,6 @@ def people_in(ctx: ExportContext) -> set[str]:
 
 
 def _mentions(text: str) -> list[str]:
-    from bot.exports.context import MENTION
-
     return MENTION.findall(text or "")
 
 
@@ -63,3 +62,11 @@ def export_files(ctx: ExportContext) -> list[tuple[str, str]]:
     if ctx.incident.released_at is not None:  # the retrospective follows the release
         files.append((RETROSPECTIVE, retrospective_markdown(ctx)))
     return files
+
+
+def record_export(
+    session: Session, incident_id: int, files: list[str], actor: str, now: datetime
+) -> None:
+    """The files were shared: a timeline event and an audit row say which, and who asked."""
+    add_event(session, incident_id, now, actor, "exported", "Exported " + ", ".join(files))
+    record(session, now, actor, "incident.export", incident_id, files=files)

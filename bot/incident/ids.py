@@ -12,7 +12,7 @@ from bot.incident.models import IdSequence
 def bump_sequence(session: Session, year: int) -> int:
     """Next number for the year. Holds the year's row lock until the transaction ends,
     so concurrent openings queue here rather than collide."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(IdSequence)
         .values(year=year, last_value=0)

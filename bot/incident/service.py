@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 from bot.audit.service import record
 from bot.incident.ids import bump_sequence, format_human_id
 from bot.incident.models import FixTeamMember, Incident, Phase
+from bot.incident.phases import (
+    USAGE_RESOLUTIONS,
+    Resolution,
+    check_close,
+    check_reopen,
+    check_transition,
+    parse_resolution,
+    reopen_phase,
+)
 from bot.incident.validation import IncidentDraft, without_nul
+from bot.scoring.engine import parse_vector, score
 from bot.timeline.models import TimelineEvent
 from bot.timeline.service import add_event
 
@@ -20,8 +30,6 @@ from bot.timeline.service import add_event
 def _score_fields(vector: str | None) -> dict[str, object]:
     if not vector or not vector.strip():
         return {}
-    from bot.scoring.engine import parse_vector, score
-
     result = score(parse_vector(vector))
     return {
         "cvss_vector": result.clean_vector,
@@ -170,6 +178,9 @@ def _phase_event(
     record(session, now, actor, "incident.phase", incident.id, old=old, new=new, why=why)
 
 
+FIXED_VERSIONS_MAX = 500  # the column's size
+
+
 def change_phase(
     session: Session,
     incident_id: int,
@@ -182,9 +193,14 @@ def change_phase(
     fixed_versions: str | None = None,
 ) -> Incident:
     """Move to `target` if the rules allow it, with whatever the step brings along."""
-    from bot.incident.phases import check_transition
-
     incident = _locked(session, incident_id)
+    if fixed_versions is not None and len(fixed_versions.strip()) > FIXED_VERSIONS_MAX:
+        raise StepRefused(
+            [
+                f"The fixed versions are {len(fixed_versions.strip())} characters long; at most "
+                f"{FIXED_VERSIONS_MAX} are allowed. Nothing was changed."
+            ]
+        )
     if disclosure_planned_at is not None:
         incident.disclosure_planned_at = disclosure_planned_at
     if fixed_versions is not None and fixed_versions.strip():
@@ -230,8 +246,6 @@ def close_incident(
     why: str = "",
     duplicate_of: str | None = None,
 ) -> Incident:
-    from bot.incident.phases import USAGE_RESOLUTIONS, Resolution, check_close, parse_resolution
-
     resolution = parse_resolution(resolution_text)
     if resolution is None:
         raise StepRefused(
@@ -259,8 +273,6 @@ def close_incident(
 def reopen_incident(
     session: Session, incident_id: int, *, actor: str, now: datetime, why: str = ""
 ) -> Incident:
-    from bot.incident.phases import check_reopen, reopen_phase
-
     incident = _locked(session, incident_id)
     problems = check_reopen(incident)
     if problems:

@@ -8,12 +8,15 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 from bot.incident.models import DESCRIPTION_MAX, TITLE_MAX, Source
+from bot.scoring.engine import VectorError, parse_vector
 
 REFERENCE_ID = re.compile(
     r"^(CVE-\d{4}-\d{4,}|GHSA(-[23456789cfghjmpqrvwx]{4}){3}|H1-\d+|#\d+|[A-Z][A-Z0-9]+-\d+)$"
 )
 SHORT_FIELD_MAX = 200
 VERSIONS_MAX = 500
+REFERENCE_MAX = 500  # the columns' sizes (bot.incident.models)
+VECTOR_MAX = 300
 
 
 @dataclass(frozen=True)
@@ -82,15 +85,15 @@ def validate_draft(draft: IncidentDraft) -> dict[str, str]:
         "reporter_contact": _check_length(draft.reporter_contact, SHORT_FIELD_MAX, "The contact"),
         "component": _check_length(draft.component, SHORT_FIELD_MAX, "The component"),
         "affected_versions": _check_length(draft.affected_versions, VERSIONS_MAX, "Versions"),
-        "external_ref": _check_reference(draft.external_ref.strip()),
+        "external_ref": _check_length(draft.external_ref.strip(), REFERENCE_MAX, "The reference")
+        or _check_reference(draft.external_ref.strip()),
+        "cvss_vector": _check_length(draft.cvss_vector or "", VECTOR_MAX, "The CVSS vector"),
     }
     problems.update({name: message for name, message in checks.items() if message})
     if draft.source not in {s.value for s in Source}:
         allowed = ", ".join(s.value for s in Source)
         problems["source"] = f"Unknown source {draft.source!r}; allowed: {allowed}."
-    if draft.cvss_vector and draft.cvss_vector.strip():
-        from bot.scoring.engine import VectorError, parse_vector
-
+    if draft.cvss_vector and draft.cvss_vector.strip() and "cvss_vector" not in problems:
         try:
             parse_vector(draft.cvss_vector)
         except VectorError as error:

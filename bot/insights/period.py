@@ -69,18 +69,22 @@ def between(
 def parse_period(text: str, now: datetime, zone: tzinfo = UTC) -> Period:
     """The period the words name, in the time zone's days, ending no later than `now`."""
     words = text.strip().lower().split()
+    if not words:
+        return Period(now - timedelta(days=DEFAULT_DAYS), now, f"last {DEFAULT_DAYS} days")
+    if len(words) == 2:
+        return between(parse_date(words[0]), parse_date(words[1]), now, None, zone)
+    if len(words) > 2:
+        raise PeriodError(f"That is not a period. Allowed: {FORMS}.")
+    return _one_word(words[0], text, now, zone)
+
+
+def _one_word(word: str, text: str, now: datetime, zone: tzinfo) -> Period:
+    """A period named in one word: `30d`, `quarter`, `2026-Q1`, `2025`, a start date..."""
     today = now.astimezone(zone).date()
 
     def span(first: date, last: date, label: str | None = None) -> Period:
         return between(first, last, now, label, zone)
 
-    if not words:
-        return Period(now - timedelta(days=DEFAULT_DAYS), now, f"last {DEFAULT_DAYS} days")
-    if len(words) == 2:
-        return span(parse_date(words[0]), parse_date(words[1]))
-    if len(words) > 2:
-        raise PeriodError(f"That is not a period. Allowed: {FORMS}.")
-    word = words[0]
     if found := _DAYS.match(word):
         days = int(found[1])
         if days < 1:

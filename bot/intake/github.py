@@ -17,6 +17,7 @@ from bot.advisory.model import CREDIT_STATES, CREDIT_TYPES, AffectedPackage, Cre
 from bot.advisory.ranges import read_github_range
 from bot.incident.models import DESCRIPTION_MAX, TITLE_MAX, Source
 from bot.incident.validation import SHORT_FIELD_MAX, VERSIONS_MAX, IncidentDraft, validate_draft
+from bot.scoring.engine import VectorError, parse_vector
 
 EVENT = "repository_advisory"
 ACTION = "reported"
@@ -107,7 +108,7 @@ def _list(value: Any) -> list[Any]:
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def _clip(text: str, limit: int) -> str:
@@ -126,8 +127,6 @@ def _vectors(advisory: dict[str, Any]) -> list[str]:
 
 def _scorable(vectors: list[str]) -> str | None:
     """The vector the bot scores the incident by: the first one it can read (v3 first)."""
-    from bot.scoring.engine import VectorError, parse_vector
-
     for vector in vectors:
         try:
             parse_vector(vector)
@@ -188,7 +187,9 @@ def _credits(advisory: dict[str, Any]) -> list[Credit]:
     return found
 
 
-def _reporter(advisory: dict[str, Any], payload: dict[str, Any], credits: list[Credit]) -> tuple:
+def _reporter(
+    advisory: dict[str, Any], payload: dict[str, Any], credits: list[Credit]
+) -> tuple[str, str]:
     """(login, profile URL) of whoever reported it: the reporter credit, else the author,
     else the sender (a private report is sent by its reporter; `author` is often null)."""
     for credit in credits:

@@ -22,7 +22,7 @@ class IntakeDelivery(Base):
     source: Mapped[str] = mapped_column(String(20))  # "intake" or "github"
     key: Mapped[str] = mapped_column(String(KEY_MAX))
     # SHA-256 of the body, so a key reused for a different report is refused, not replayed.
-    fingerprint: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
     status: Mapped[int] = mapped_column(Integer)
     response: Mapped[str] = mapped_column(Text)  # the JSON body sent the first time

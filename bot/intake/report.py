@@ -56,7 +56,8 @@ def read_report(document: Any) -> tuple[IncidentDraft | None, dict[str, str]]:
         if not isinstance(value, str):
             problems[name] = "Must be a string."
             continue
-        values[name] = value.strip()
+        # NUL means nothing in text and PostgreSQL cannot store it: a title of NULs is empty.
+        values[name] = value.replace("\x00", "").strip()
     public = document.get("already_public")
     if public is not None and not isinstance(public, bool):
         problems["already_public"] = "Must be true or false."

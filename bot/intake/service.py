@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from bot.incident.models import Incident
 from bot.incident.service import open_incident
 from bot.incident.validation import IncidentDraft
 from bot.intake.models import IntakeDelivery
+from bot.intake.signatures import REPLAY_WINDOW
 from bot.timeline.service import add_event
 
 CREATED = 201
@@ -71,6 +72,25 @@ def _previous(session: Session, delivery: Delivery) -> Answer | None:
     return Answer(row.status, json.loads(row.response), row.incident_id, created=False)
 
 
+def _same_body_lately(session: Session, delivery: Delivery) -> Answer | None:
+    """The answer to the same signed body within the signature's window, whatever its key:
+    the key is not signed, so a captured request re-sent with a fresh key is a replay."""
+    if delivery.source != "intake":
+        return None  # GitHub's deliveries are told apart by what they report
+    since = delivery.received_at - timedelta(seconds=REPLAY_WINDOW)
+    row = session.scalar(
+        select(IntakeDelivery)
+        .where(IntakeDelivery.source == delivery.source)
+        .where(IntakeDelivery.fingerprint == delivery.fingerprint)
+        .where(IntakeDelivery.created_at >= since)
+        .order_by(IntakeDelivery.id)
+        .limit(1)
+    )
+    if row is None:
+        return None
+    return Answer(row.status, json.loads(row.response), row.incident_id, created=False)
+
+
 def _body(human_id: str, delivery: Delivery) -> dict[str, Any]:
     return {
         "incident_id": human_id,
@@ -95,7 +115,7 @@ def receive(
     """
     try:
         with db.transaction() as session:
-            earlier = _previous(session, delivery)
+            earlier = _previous(session, delivery) or _same_body_lately(session, delivery)
             if earlier is not None:
                 return earlier
             incident, created = open_incident(

@@ -9,25 +9,35 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import Any, overload
 
 from bot.database import UNAVAILABLE, outage_reason
 from bot.incident.validation import IncidentDraft
-from bot.intake import github, signatures
+from bot.intake import github, raw, signatures
+from bot.intake.documents import parse_document
 from bot.intake.ghsa import GithubAnswer, receive_advisory
 from bot.intake.github import Advisory
 from bot.intake.models import KEY_MAX
 from bot.intake.problems import MEDIA_TYPE, Problem, invalid_fields
 from bot.intake.report import read_report
 from bot.intake.service import Answer, Delivery, KeyReused, receive
+from bot.logs import error_summary
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 BODY_LIMIT = 256 * 1024  # bytes
 RETRY_AFTER = "30"  # seconds, when the database does not answer
+RAW_ID = "bot.intake_raw_id"  # the environ key naming the kept delivery
+KEPT_DETAIL = (
+    "The report was received and kept, but could not be opened as an incident automatically; "
+    "the security team has been told and will open it. Do not send it again."
+)
+
+_BODY_LOCKS = [threading.Lock() for _ in range(64)]  # striped by the body's digest
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
@@ -66,7 +76,7 @@ def _read_body(environ: Environ) -> bytes:
     if declared > BODY_LIMIT:
         raise too_large
     stream = environ["wsgi.input"]
-    body = stream.read(declared) if declared else stream.read(BODY_LIMIT + 1)
+    body: bytes = stream.read(declared) if declared else stream.read(BODY_LIMIT + 1)
     if len(body) > BODY_LIMIT:
         raise too_large
     return body
@@ -83,16 +93,7 @@ def _require_json(environ: Environ) -> None:
 
 
 def _parse_json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise Problem(400, "malformed-json", "The body is not UTF-8 text.") from None
-    except json.JSONDecodeError as error:
-        raise Problem(
-            400,
-            "malformed-json",
-            f"The body is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}.",
-        ) from None
+    return parse_document(body)
 
 
 def _key(environ: Environ, header: str) -> str:
@@ -113,6 +114,16 @@ def _unauthenticated(reason: str, realm: str) -> Problem:
     # A 401 names its scheme (RFC 9110); this one is the HMAC signature described above.
     challenge = f'HMAC-SHA256 realm="{realm}"'
     return Problem(401, "bad-signature", reason, headers={"WWW-Authenticate": challenge})
+
+
+def _unavailable() -> Problem:
+    return Problem(
+        503,
+        "unavailable",
+        "The report could not be stored just now; nothing was created. Retry later "
+        "with the same idempotency key.",
+        headers={"Retry-After": RETRY_AFTER},
+    )
 
 
 def _send(
@@ -150,16 +161,25 @@ class IntakeEndpoints:
             routes[("POST", "/intake/github")] = self._guarded(self.github)
         return routes
 
-    def _guarded(self, handler: Callable[[Environ], tuple[int, dict[str, Any], Answer | None]]):
+    def _guarded(
+        self, handler: Callable[[Environ], tuple[int, dict[str, Any], Answer | None]]
+    ) -> Route:
         def route(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
             try:
                 status, body, answer = handler(environ)
             except Problem as problem:
                 if problem.status == 401:
                     log.warning("intake %s refused: %s", environ.get("PATH_INFO"), problem.detail)
+                self._settled(environ, problem)
                 return _send(
                     start_response, problem.status, problem.body(), MEDIA_TYPE, problem.headers
                 )
+            except Exception as error:
+                if RAW_ID not in environ:
+                    raise
+                status, body, answer = self._kept_for_a_look(environ, error)
+            else:
+                self._settled(environ, None, status, answer)
             chunks = _send(start_response, status, body)
             if isinstance(answer, GithubAnswer) and (answer.changes or answer.published):
                 return _ThenRun(chunks, lambda: self._tell_thread_later(answer))
@@ -168,6 +188,63 @@ class IntakeEndpoints:
             return _ThenRun(chunks, lambda: self._set_up_later(answer.incident_id))
 
         return route
+
+    # -- never losing a signed delivery ---------------------------------------------------
+    def _keep(self, environ: Environ, source: str, body: bytes, received_at: Any) -> None:
+        """Store the signed bytes before anything reads them. From here on a failure of ours
+        keeps the delivery, answers 202 and tells the team: a signed report is never lost."""
+        try:
+            raw_id = raw.keep(self.services.db, source, body, received_at)
+        except UNAVAILABLE as error:
+            log.warning("database unavailable while keeping a delivery: %s", outage_reason(error))
+            raise _unavailable() from None
+        environ[RAW_ID] = (source, raw_id)
+
+    def _settled(
+        self,
+        environ: Environ,
+        problem: Problem | None,
+        status: int = 0,
+        answer: Answer | None = None,
+    ) -> None:
+        if RAW_ID not in environ:
+            return
+        _, raw_id = environ[RAW_ID]
+        if problem is not None:  # the sender's mistake, or 503: retried by the sender
+            state = raw.RECEIVED if problem.status == 503 else raw.REFUSED
+            self._mark(raw_id, state, problem.status, reason=problem.slug)
+        else:
+            incident_id = answer.incident_id if answer is not None else None
+            self._mark(raw_id, raw.OPENED, status, incident_id=incident_id)
+
+    def _kept_for_a_look(
+        self, environ: Environ, error: Exception
+    ) -> tuple[int, dict[str, Any], Answer | None]:
+        source, raw_id = environ[RAW_ID]
+        # The class and where it happened, never the message: it may quote the report.
+        log.error(
+            "%s delivery %d could not be opened (%s); kept for the team",
+            source,
+            raw_id,
+            error_summary(error),
+        )
+        self._mark(raw_id, raw.NEEDS_LOOK, 202, reason=type(error).__name__)
+        self.services.background.defer(self._tell_team_to_look, source, raw_id)
+        return 202, {"ok": True, "kept": raw_id, "detail": KEPT_DETAIL}, None
+
+    def _mark(self, raw_id: int, state: str, status: int, **details: Any) -> None:
+        try:
+            raw.settle(self.services.db, raw_id, state, status, **details)
+        except Exception as error:  # the answer matters more than the mark
+            log.warning(
+                "could not mark delivery %d as %s (%s)", raw_id, state, type(error).__name__
+            )
+
+    def _tell_team_to_look(self, source: str, raw_id: int) -> None:
+        from bot.slack.blocks.embargo import report_needs_a_look
+
+        text = report_needs_a_look(source, raw_id)
+        self.services.gateway.post(self.services.triage.private_id(), text)
 
     # -- the two endpoints -------------------------------------------------------------
     def report(self, environ: Environ) -> tuple[int, dict[str, Any], Answer | None]:
@@ -185,6 +262,7 @@ class IntakeEndpoints:
             )
         except signatures.SignatureError as error:
             raise _unauthenticated(str(error), "intake") from None
+        self._keep(environ, "intake", body, received_at)
         _require_json(environ)
         key = _key(environ, "Idempotency-Key")
         draft, problems = read_report(_parse_json(body))
@@ -211,6 +289,7 @@ class IntakeEndpoints:
             return 200, {"ok": True, "event": "ping"}, None
         if event != github.EVENT:
             return 202, {"ok": True, "ignored": f"{event or 'unnamed'} events are not used"}, None
+        self._keep(environ, "github", body, received_at)
         document = _parse_json(body)
         action = document.get("action") if isinstance(document, dict) else None
         if action not in github.ACTIONS:
@@ -239,14 +318,18 @@ class IntakeEndpoints:
         advisory: Advisory | None = None,
     ) -> Answer | None:
         now, prefix = self.services.clock.now(), self.services.settings.incident_prefix
+        # Copies of one body (a replay with a fresh key) queue here, so the second finds the
+        # first's answer; across replicas only the later look in `receive` separates them.
+        same_body = _BODY_LOCKS[int(delivery.fingerprint[:8], 16) % len(_BODY_LOCKS)]
         try:
-            if advisory is not None:
-                answer = receive_advisory(
-                    self.services.db, delivery, advisory, now=now, prefix=prefix
-                )
-            else:
-                assert draft is not None
-                answer = receive(self.services.db, delivery, draft, now=now, prefix=prefix)
+            with same_body:
+                if advisory is not None:
+                    answer = receive_advisory(
+                        self.services.db, delivery, advisory, now=now, prefix=prefix
+                    )
+                else:
+                    assert draft is not None
+                    answer = receive(self.services.db, delivery, draft, now=now, prefix=prefix)
         except KeyReused:
             raise Problem(
                 422,
@@ -258,13 +341,7 @@ class IntakeEndpoints:
             log.warning(
                 "database unavailable while storing an intake report: %s", outage_reason(error)
             )
-            raise Problem(
-                503,
-                "unavailable",
-                "The report could not be stored just now; nothing was created. Retry later "
-                "with the same idempotency key.",
-                headers={"Retry-After": RETRY_AFTER},
-            ) from None
+            raise _unavailable() from None
         if answer is not None and answer.created:
             log.info("%s opened %s", delivery.source, answer.body["incident_id"])
         return answer

@@ -10,12 +10,14 @@ place and is asked first again for the next incident.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.audit.service import record
 from bot.incident.models import Incident, Phase
 from bot.lead.models import RotationCounter, RotationMember
 
@@ -106,3 +108,22 @@ def queue(
 
 def set_away(session: Session, user_id: str, until: datetime | None) -> None:
     member_row(session, user_id).away_until = until
+
+
+def go_away(
+    session: Session, user_id: str, last_day: date, zone: ZoneInfo, now: datetime
+) -> datetime | None:
+    """Away (out of the lead rotation and the on-call) until the end of `last_day` in the
+    team's time zone, recorded in the audit log; None, and nothing changed, if that is past."""
+    until = datetime.combine(last_day + timedelta(days=1), time(0), zone)
+    if until <= now:
+        return None
+    set_away(session, user_id, until)
+    record(session, now, user_id, "roster.away", None, until=until.isoformat())
+    return until
+
+
+def come_back(session: Session, user_id: str, now: datetime) -> None:
+    """Back in the rotation and the on-call, recorded in the audit log."""
+    set_away(session, user_id, None)
+    record(session, now, user_id, "roster.back", None)

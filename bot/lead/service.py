@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.audit.service import BOT_ACTOR, record
+from bot.database import lease
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.lead import rotation
@@ -64,6 +65,32 @@ class Result:
     @property
     def lead_changed(self) -> bool:
         return self.outcome in (Outcome.ACCEPTED, Outcome.HANDED_OFF, Outcome.VOLUNTEERED)
+
+
+def refusal(incident: Incident, offer: LeadOffer, outcome: Outcome) -> Result:
+    """An answer to `offer` that changed nothing: the incident keeps its lead."""
+    return _about(incident, offer, outcome, lead_id=incident.lead_id)
+
+
+def _about(
+    incident: Incident,
+    offer: LeadOffer,
+    outcome: Outcome,
+    *,
+    lead_id: str | None,
+    previous_lead: str | None = None,
+    repaint: list[int] | None = None,
+) -> Result:
+    """The result of an answer to `offer`, naming the incident, the offer and its candidate."""
+    return Result(
+        outcome,
+        incident_id=incident.id,
+        offer_id=offer.id,
+        candidate_id=offer.candidate_id,
+        lead_id=lead_id,
+        previous_lead=previous_lead,
+        repaint=repaint if repaint is not None else [],
+    )
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -257,19 +284,18 @@ def accept(session: Session, offer_id: int, user: str, now: datetime) -> Result:
     if locked is None:
         return Result(Outcome.NOT_FOUND)
     incident, offer = locked
-    base = dict(incident_id=incident.id, offer_id=offer.id, candidate_id=offer.candidate_id)
     if offer.kind == OfferKind.TEAM.value:
         return volunteer(session, offer_id, user, now)
     if not offer.is_pending or not incident.is_open:
         if offer.status == OfferStatus.ACCEPTED.value or (
             offer.kind == OfferKind.ROTATION.value and incident.lead_id
         ):
-            return Result(Outcome.ALREADY_LED, lead_id=incident.lead_id, **base)
-        return Result(Outcome.NOT_OPEN, lead_id=incident.lead_id, **base)
+            return _about(incident, offer, Outcome.ALREADY_LED, lead_id=incident.lead_id)
+        return _about(incident, offer, Outcome.NOT_OPEN, lead_id=incident.lead_id)
     if offer.candidate_id != user:
-        return Result(Outcome.NOT_YOURS, lead_id=incident.lead_id, **base)
+        return _about(incident, offer, Outcome.NOT_YOURS, lead_id=incident.lead_id)
     if offer.kind == OfferKind.ROTATION.value and incident.lead_id:
-        return Result(Outcome.ALREADY_LED, lead_id=incident.lead_id, **base)
+        return _about(incident, offer, Outcome.ALREADY_LED, lead_id=incident.lead_id)
 
     _close(offer, OfferStatus.ACCEPTED, user, now)
     previous = _become_lead(session, incident, user, now)
@@ -299,7 +325,7 @@ def accept(session: Session, offer_id: int, user: str, now: datetime) -> Result:
     )
     repaint = [offer.id, *_supersede_others(session, incident.id, offer.id, user, now)]
     outcome = Outcome.HANDED_OFF if handoff else Outcome.ACCEPTED
-    return Result(outcome, lead_id=user, previous_lead=previous, repaint=repaint, **base)
+    return _about(incident, offer, outcome, lead_id=user, previous_lead=previous, repaint=repaint)
 
 
 def volunteer(session: Session, offer_id: int, user: str, now: datetime) -> Result:
@@ -308,11 +334,10 @@ def volunteer(session: Session, offer_id: int, user: str, now: datetime) -> Resu
     if locked is None:
         return Result(Outcome.NOT_FOUND)
     incident, offer = locked
-    base = dict(incident_id=incident.id, offer_id=offer.id, candidate_id=offer.candidate_id)
     if not incident.is_open:
-        return Result(Outcome.NOT_OPEN, lead_id=incident.lead_id, **base)
+        return _about(incident, offer, Outcome.NOT_OPEN, lead_id=incident.lead_id)
     if incident.lead_id:
-        return Result(Outcome.ALREADY_LED, lead_id=incident.lead_id, **base)
+        return _about(incident, offer, Outcome.ALREADY_LED, lead_id=incident.lead_id)
 
     record_row = _new_volunteer_record(session, incident, user, now)
     _become_lead(session, incident, user, now)
@@ -329,7 +354,7 @@ def volunteer(session: Session, offer_id: int, user: str, now: datetime) -> Resu
     repaint = _supersede_others(session, incident.id, record_row.id, user, now)
     if offer.id not in repaint:
         repaint.append(offer.id)  # an offer that lapsed a moment ago still shows its buttons
-    return Result(Outcome.VOLUNTEERED, lead_id=user, repaint=repaint, **base)
+    return _about(incident, offer, Outcome.VOLUNTEERED, lead_id=user, repaint=repaint)
 
 
 def _new_volunteer_record(
@@ -360,11 +385,10 @@ def pass_offer(
     if locked is None:
         return Result(Outcome.NOT_FOUND)
     incident, offer = locked
-    base = dict(incident_id=incident.id, offer_id=offer.id, candidate_id=offer.candidate_id)
     if not offer.is_pending or not incident.is_open:
-        return Result(Outcome.NOT_OPEN, lead_id=incident.lead_id, **base)
+        return _about(incident, offer, Outcome.NOT_OPEN, lead_id=incident.lead_id)
     if offer.candidate_id != user:
-        return Result(Outcome.NOT_YOURS, lead_id=incident.lead_id, **base)
+        return _about(incident, offer, Outcome.NOT_YOURS, lead_id=incident.lead_id)
     reason = reason.strip()
     _close(offer, OfferStatus.PASSED, user, now, reason)
     add_event(
@@ -377,7 +401,7 @@ def pass_offer(
         {"offer": offer.id, "kind": offer.kind, "reason": reason},
     )
     record(session, now, user, "lead.pass", incident.id, offer=offer.id, reason=reason)
-    result = Result(Outcome.PASSED, lead_id=incident.lead_id, repaint=[offer.id], **base)
+    result = _about(incident, offer, Outcome.PASSED, lead_id=incident.lead_id, repaint=[offer.id])
     if offer.kind == OfferKind.ROTATION.value and not incident.lead_id:
         result.new_offer = _next_rotation_offer(session, incident, team, now).id
     return result
@@ -389,9 +413,8 @@ def expire(session: Session, offer_id: int, team: Team, now: datetime) -> Result
     if locked is None:
         return Result(Outcome.NOT_FOUND)
     incident, offer = locked
-    base = dict(incident_id=incident.id, offer_id=offer.id, candidate_id=offer.candidate_id)
     if not offer.is_pending or offer.expires_at is None or offer.expires_at > now:
-        return Result(Outcome.NOTHING_TO_DO, lead_id=incident.lead_id, **base)
+        return _about(incident, offer, Outcome.NOTHING_TO_DO, lead_id=incident.lead_id)
     _close(offer, OfferStatus.EXPIRED, BOT_ACTOR, now)
     add_event(
         session,
@@ -403,7 +426,7 @@ def expire(session: Session, offer_id: int, team: Team, now: datetime) -> Result
         {"offer": offer.id, "kind": offer.kind},
     )
     record(session, now, BOT_ACTOR, "lead.offer_expired", incident.id, offer=offer.id)
-    result = Result(Outcome.NOT_OPEN, lead_id=incident.lead_id, repaint=[offer.id], **base)
+    result = _about(incident, offer, Outcome.NOT_OPEN, lead_id=incident.lead_id, repaint=[offer.id])
     if offer.kind == OfferKind.ROTATION.value and not incident.lead_id and incident.is_open:
         result.new_offer = _next_rotation_offer(session, incident, team, now).id
     return result
@@ -412,13 +435,8 @@ def expire(session: Session, offer_id: int, team: Team, now: datetime) -> Result
 # -- posting bookkeeping -------------------------------------------------------------------
 def claim_for_posting(session: Session, offer_id: int, now: datetime, until: datetime) -> bool:
     """Take the right to post an unposted offer; False if it is posted or being posted."""
-    claimed = session.execute(
-        update(LeadOffer)
-        .where(LeadOffer.id == offer_id, LeadOffer.posted.is_(False))
-        .where((LeadOffer.post_lease_until.is_(None)) | (LeadOffer.post_lease_until < now))
-        .values(post_lease_until=until)
-    )
-    return claimed.rowcount == 1
+    unposted = (LeadOffer.id == offer_id) & LeadOffer.posted.is_(False)
+    return lease.acquire(session, LeadOffer.post_lease_until, unposted, now, until) is not None
 
 
 def mark_posted(session: Session, offer_id: int, **where: str | None) -> None:

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
+from bot.database import changed_one
 from bot.mail.models import MailState, OutboundMail
 
 PENDING, SENDING = MailState.PENDING.value, MailState.SENDING.value
@@ -197,7 +198,7 @@ def claim_due(
     return result
 
 
-def _mine(claim: MailClaim, worker: str):  # type: ignore[no-untyped-def]
+def _mine(claim: MailClaim, worker: str) -> ColumnElement[bool]:
     return (
         (OutboundMail.id == claim.mail_id)
         & (OutboundMail.claimed_by == worker)
@@ -207,13 +208,13 @@ def _mine(claim: MailClaim, worker: str):  # type: ignore[no-untyped-def]
 
 def renew(session: Session, claim: MailClaim, worker: str, until: datetime) -> bool:
     """Still ours? Then extend the lease to cover this message's send."""
-    done = session.execute(
+    return changed_one(
+        session,
         update(OutboundMail)
         .where(_mine(claim, worker))
         .values(claimed_until=until, next_attempt_at=until)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return done.rowcount == 1  # type: ignore[attr-defined]
 
 
 def mark_accepted(
@@ -235,13 +236,14 @@ def mark_accepted(
         claimed_until=None,
         last_error=None,
     )
-    done = session.execute(
+    settled = changed_one(
+        session,
         update(OutboundMail)
         .where(_mine(claim, worker))
         .values(**values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if done.rowcount == 1:  # type: ignore[attr-defined]
+    if settled:
         return True
     # Another worker took the row over after our lease ran out: the server has the
     # message all the same, so say so, unless that worker already settled it.

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
 
+from bot.database import changed_one
 from bot.mail import outbox
 from bot.mail.errors import MailError, MailNotConfigured
 from bot.mail.gateway import SmtpConnection, SmtpGateway
@@ -216,13 +217,14 @@ class MailWorker:
             )
         for mail_id in ids:
             with services.db.transaction() as session:
-                taken = session.execute(
+                taken = changed_one(
+                    session,
                     update(OutboundMail)
                     .where(OutboundMail.id == mail_id, OutboundMail.reported_at.is_(None))
                     .values(reported_at=now)
-                    .execution_options(synchronize_session=False)
+                    .execution_options(synchronize_session=False),
                 )
-                if taken.rowcount != 1:  # type: ignore[attr-defined]
+                if not taken:
                     continue
                 row = session.get(OutboundMail, mail_id)
                 assert row is not None

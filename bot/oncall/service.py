@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audit.service import record
+from bot.audit.service import BOT_ACTOR, record
+from bot.incident.models import Incident
 from bot.lead import rotation
 from bot.oncall.models import OncallSwap
+from bot.timeline.service import add_event
 
 EPOCH = date(2024, 1, 1)  # a Monday; only the week count since then matters
 WEEK = timedelta(days=7)
@@ -93,6 +95,30 @@ def schedule(
         user = swapped or _rotation_choice(rule, members, moment, away)
         result.append(Week(start, end, user, swapped is not None))
     return result
+
+
+def name_commander(
+    session: Session, incident: Incident, rule: WeekRule, members: Sequence[str], now: datetime
+) -> bool:
+    """Make the week's on-call the commander of a (locked) incident that has none, with a
+    timeline event and an audit row; True if someone was named."""
+    if incident.commander_id is not None:
+        return False
+    commander = week_of(session, rule, members, now).user_id
+    if not commander:
+        return False
+    incident.commander_id = commander
+    add_event(
+        session,
+        incident.id,
+        now,
+        BOT_ACTOR,
+        "commander_set",
+        f"<@{commander}> is incident commander (on call this week)",
+        {"commander": commander},
+    )
+    record(session, now, BOT_ACTOR, "incident.commander", incident.id, commander=commander)
+    return True
 
 
 def _shift(rule: WeekRule, start: datetime, weeks: int) -> datetime:

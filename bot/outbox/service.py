@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from bot.database import lease
+from bot.database import changed_one, changed_rows, lease
 from bot.outbox.models import OutboxRow, OutboxState
 
 PENDING, SENDING = OutboxState.PENDING.value, OutboxState.SENDING.value
@@ -166,7 +166,7 @@ def _leased(row: OutboxRow, recovered: bool) -> Leased:
     )
 
 
-def _mine(row_ids: list[int], worker: str):  # type: ignore[no-untyped-def]
+def _mine(row_ids: list[int], worker: str) -> ColumnElement[bool]:
     return (
         OutboxRow.id.in_(row_ids) & (OutboxRow.claimed_by == worker) & (OutboxRow.state == SENDING)
     )
@@ -174,23 +174,23 @@ def _mine(row_ids: list[int], worker: str):  # type: ignore[no-untyped-def]
 
 def renew(session: Session, row_ids: list[int], worker: str, until: datetime) -> bool:
     """Extend the lease on these rows; False if any is no longer this worker's."""
-    done = session.execute(
+    statement = (
         update(OutboxRow)
         .where(_mine(row_ids, worker))
         .values(claimed_until=until, next_attempt_at=until)
         .execution_options(synchronize_session=False)
     )
-    return done.rowcount == len(row_ids)  # type: ignore[attr-defined]
+    return changed_rows(session, statement) == len(row_ids)
 
 
 def record_delivered(session: Session, row_id: int, worker: str, effects: set[str]) -> bool:
-    done = session.execute(
+    return changed_one(
+        session,
         update(OutboxRow)
         .where(_mine([row_id], worker))
         .values(delivered=",".join(sorted(effects)))
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return done.rowcount == 1  # type: ignore[attr-defined]
 
 
 def finish(session: Session, row_ids: list[int], worker: str, now: datetime) -> int:

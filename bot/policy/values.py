@@ -193,7 +193,7 @@ def dates(value: object) -> frozenset[date]:
             result.add(item)
             continue
         try:
-            result.add(date.fromisoformat(item))  # type: ignore[arg-type]
+            result.add(date.fromisoformat(item))
         except (TypeError, ValueError):
             raise InvalidValue(f"expected dates such as 2026-12-24; not {kind_of(item)}") from None
     return frozenset(result)

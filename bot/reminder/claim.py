@@ -14,10 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.audit.service import BOT_ACTOR, record
+from bot.database import changed_one
 from bot.database import lease as leases
 from bot.database.lease import due as due_rows
 from bot.incident.models import Incident
@@ -206,7 +207,7 @@ def _claim(row: ReminderRow, deadline: DeadlineRow, incident: Incident) -> Claim
 # -- while sending: each step a statement of its own, guarded by the lease ------------------
 
 
-def _mine(claim: Claim, worker: str):  # type: ignore[no-untyped-def]
+def _mine(claim: Claim, worker: str) -> ColumnElement[bool]:
     return (
         (ReminderRow.id == claim.reminder_id)
         & (ReminderRow.claimed_by == worker)
@@ -220,14 +221,14 @@ def renew(session: Session, claim: Claim, worker: str, until: datetime) -> bool:
     deadline_open = exists().where(
         DeadlineRow.id == claim.deadline_id, DeadlineRow.status == "open"
     )
-    done = session.execute(
+    return changed_one(
+        session,
         update(ReminderRow)
         .where(_mine(claim, worker), ReminderRow.cancel_reason.is_(None))
         .where(incident_open, deadline_open)
         .values(claimed_until=until, next_attempt_at=until)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    return done.rowcount == 1  # type: ignore[attr-defined]
 
 
 def stop(session: Session, claim: Claim, worker: str, reason: str) -> None:
@@ -257,7 +258,8 @@ def mark_sent(
     session: Session, claim: Claim, worker: str, now: datetime, places: list[str], text: str
 ) -> bool:
     """Sent: the row settles, with a timeline event and an audit row, once."""
-    done = session.execute(
+    settled = changed_one(
+        session,
         update(ReminderRow)
         .where(_mine(claim, worker))
         .values(
@@ -267,9 +269,9 @@ def mark_sent(
             claimed_until=None,
             delivered=",".join(sorted(places)),
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if not settled:
         return False
     lateness = (now - claim.planned_at).total_seconds()
     add_event(

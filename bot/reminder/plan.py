@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.audit.service import BOT_ACTOR, record
+from bot.database import changed_one
 from bot.deadline import Deadline, PlannedReminder, plan_deadlines, reminder_times
 from bot.incident.models import Incident
 from bot.policy import BusinessCalendar, Policy
@@ -146,7 +147,7 @@ def record_missed(session: Session, incident: Incident, deadline_id: int, now: d
     if not incident.is_open:
         return False
     open_or_late = (DeadlineState.OPEN.value, DeadlineState.MET_LATE.value)
-    marked = session.execute(
+    marked = (
         update(DeadlineRow)
         .where(
             DeadlineRow.id == deadline_id,
@@ -158,7 +159,7 @@ def record_missed(session: Session, incident: Incident, deadline_id: int, now: d
         .values(missed_at=DeadlineRow.due_at)
         .execution_options(synchronize_session=False)
     )
-    if marked.rowcount != 1:  # type: ignore[attr-defined]
+    if not changed_one(session, marked):
         return False
     kind, label, due_at = session.execute(
         select(DeadlineRow.kind, DeadlineRow.label, DeadlineRow.due_at).where(
@@ -185,9 +186,9 @@ def _sync_reminders(
     existing = {reminder.key: reminder for reminder in reminder_rows(session, row.id)}
     snooze = row.snoozed_until if row.snoozed_until and row.snoozed_until > now else None
     wanted: dict[str, tuple[int, datetime]] = {}
-    for seq, reminder in enumerate(planned):
-        if snooze is None or reminder.at >= snooze:
-            wanted[reminder.kind.key] = (seq, reminder.at)
+    for seq, step in enumerate(planned):
+        if snooze is None or step.at >= snooze:
+            wanted[step.kind.key] = (seq, step.at)
     if snooze is not None:
         wanted[snooze_key(snooze)] = (SNOOZE_SEQ, snooze)
     for key, (seq, at) in wanted.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +34,8 @@ class Roster:
         self._known = _Known()
         self._refreshed_at: datetime | None = None
         self._lock = threading.Lock()
+        # Called with the members after each complete refresh (who left is worked out there).
+        self.after_refresh: list[Callable[[tuple[str, ...]], None]] = []
 
     def _combined(self, group_members: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self._configured + group_members))
@@ -89,3 +91,5 @@ class Roster:
             # After a failed read the next caller tries again, not an interval later: at
             # start-up the group's members would otherwise be locked out for that long.
             self._refreshed_at = now
+            for listener in self.after_refresh:
+                listener(self.members)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from json.encoder import encode_basestring_ascii
 from typing import TextIO
 
 from bot.scoring.engine import ScoreResult, Scores, compute, result_of
@@ -114,6 +114,8 @@ def json_scored(raw: str, vector: Vector, numbers: Scores) -> str:
         return _V4_LINE.format(
             _quote(raw), vector.clean, numbers.score, severity_of(numbers.score), numbers.kind
         )
+    temporal, environmental = numbers.temporal, numbers.environmental
+    assert temporal is not None and environmental is not None  # a 3.x vector has all three
     return _V3_LINE.format(
         _quote(raw),
         vector.clean,
@@ -122,10 +124,10 @@ def json_scored(raw: str, vector: Vector, numbers: Scores) -> str:
         severity_of(numbers.score),
         numbers.base,
         severity_of(numbers.base),
-        numbers.temporal,
-        severity_of(numbers.temporal),
-        numbers.environmental,
-        severity_of(numbers.environmental),
+        temporal,
+        severity_of(temporal),
+        environmental,
+        severity_of(environmental),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.scoring.engine import ScoreResult, score
-from bot.scoring.metrics import NOT_DEFINED, catalogue
+from bot.scoring.metrics import NOT_DEFINED, Metric, catalogue
 from bot.scoring.parsing import VectorError
 
 
@@ -70,7 +70,7 @@ def _disagreements(
     if len(scored) < 2:
         return ()
     # Every metric of every version present, in the canonical order of the first version.
-    metrics = {}
+    metrics: dict[str, Metric] = {}
     for version in versions:
         for metric in catalogue(version).metrics:
             metrics.setdefault(metric.key, metric)

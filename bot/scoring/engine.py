@@ -87,6 +87,8 @@ def result_of(vector: Vector, numbers: Scores) -> ScoreResult:
             vector.metrics,
             nomenclature=numbers.kind,
         )
+    temporal, environmental = numbers.temporal, numbers.environmental
+    assert temporal is not None and environmental is not None  # a 3.x vector has all three
     return ScoreResult(
         vector.version,
         vector.text,
@@ -97,10 +99,10 @@ def result_of(vector: Vector, numbers: Scores) -> ScoreResult:
         vector.metrics,
         numbers.base,
         severity_of(numbers.base),
-        numbers.temporal,
-        severity_of(numbers.temporal),
-        numbers.environmental,
-        severity_of(numbers.environmental),
+        temporal,
+        severity_of(temporal),
+        environmental,
+        severity_of(environmental),
     )
 
 

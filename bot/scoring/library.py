@@ -12,7 +12,7 @@ from cvss import CVSS3, CVSS4
 from bot.scoring.parsing import Vector
 
 
-class ParsedCVSS3(CVSS3):
+class ParsedCVSS3(CVSS3):  # type: ignore[misc]  # the library has no type hints
     def __init__(self, vector: Vector) -> None:
         self._parsed = vector
         super().__init__(vector.text)
@@ -22,7 +22,7 @@ class ParsedCVSS3(CVSS3):
         self.metrics = dict(self._parsed.metrics)
 
 
-class ParsedCVSS4(CVSS4):
+class ParsedCVSS4(CVSS4):  # type: ignore[misc]
     def __init__(self, vector: Vector) -> None:
         self._parsed = vector
         super().__init__(vector.text)

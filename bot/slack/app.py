@@ -11,24 +11,17 @@ from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.services import Services
-from bot.slack import outage
+from bot.slack import outage, routes
 from bot.slack.listeners import (
+    advisory_packages,
+    channel_watch,
     cve,
-    cvss,
-    disclose,
     distributors,
     embargo,
-    home,
-    leads,
-    lifecycle,
     mail,
-    reminders,
     reporter,
     retrospective,
-    stats,
-    timeline_capture,
 )
-from bot.slack.setup import IncidentSetup
 
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32
@@ -49,21 +42,16 @@ def build_app(services: Services) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS),
     )
     app.use(_without_nul_characters)
-    setup = IncidentSetup(services)
-    disclose.register(app, services, setup)
-    leads.register(app, services)
-    lifecycle.register(app, services)
-    timeline_capture.register(app, services)
-    home.register(app, services)
-    cvss.register(app, services)
-    reminders.register(app, services)
+    routes.register(app, services)
+    # Listener modules that still register their own closures (not yet in the routes table).
+    channel_watch.register(app, services)
     cve.register(app, services)
     mail.register(app, services)
     retrospective.register(app, services)
     reporter.register(app, services)
-    stats.register(app, services)
     distributors.register(app, services)
     embargo.register(app, services)
+    advisory_packages.register(app, services)
 
     app.error(outage.error_handler(services))
 
@@ -79,13 +67,24 @@ def _without_nul_characters(body: dict[str, Any], next: Any) -> None:
 
 def _strip_nul(value: Any) -> Any:
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        value = value.replace("\x00", "") if "\x00" in value else value
+        return _without_lone_surrogates(value)
     if isinstance(value, dict):
         for key, item in value.items():
             value[key] = _strip_nul(item)
     elif isinstance(value, list):
         value[:] = [_strip_nul(item) for item in value]
     return value
+
+
+def _without_lone_surrogates(text: str) -> str:
+    """A JSON payload may escape half a surrogate pair (`\\ud800`), which no database stores
+    and no encoder writes: each becomes U+FFFD, as a UTF-8 decoder shows a broken byte."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in text)
+    return text
 
 
 def _known_identity(services: Services) -> Callable[..., AuthorizeResult]:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.incident import scores as incident_scores
 from bot.incident.models import Incident
-from bot.scoring import service as scoring
 from bot.scoring.engine import score
 from bot.slack.blocks import cvss_records as records
-from bot.slack.blocks import lifecycle as notes
+from bot.slack.blocks import lifecycle as lifecycle_blocks
 from bot.slack.blocks.cvss import score_post_blocks, score_post_text
 from bot.slack.blocks.text import escape, mrkdwn
 
@@ -78,31 +78,44 @@ def what_shows(kind: str, facts: dict[str, Any], incident: Incident, triage: str
 
     if kind == PHASE:
         then = _incident_then(incident, facts.get("as_of") or {})
-        said = notes.phase_changed(then, facts["old"], facts["new"], actor, facts.get("why", ""))
+        said = lifecycle_blocks.phase_changed(
+            then, facts["old"], facts["new"], actor, facts.get("why", "")
+        )
         return Shows(note(said), repaint=True, reason="phase")
     if kind == FIX_READY:
-        return Shows(note(notes.fix_ready(incident, actor)), repaint=True, reason="fix_ready")
+        return Shows(
+            note(lifecycle_blocks.fix_ready(incident, actor)), repaint=True, reason="fix_ready"
+        )
     if kind == PUBLIC:
-        said = notes.made_public(incident, actor, facts.get("why", ""))
+        said = lifecycle_blocks.made_public(incident, actor, facts.get("why", ""))
         return Shows(note(said), repaint=True, reason="public")
     if kind == UPDATE:
         next_at = _when(facts.get("next_update_at"))
-        said = notes.update_posted(incident, actor, facts["text"], next_at)
+        said = lifecycle_blocks.update_posted(incident, actor, facts["text"], next_at)
         return Shows(note(said), repaint=True, reason="update")
     if kind == ADVISORY:
-        return Shows(note(notes.advisory_edited(incident, actor, facts["fields"])), repaint=True)
+        return Shows(
+            note(lifecycle_blocks.advisory_edited(incident, actor, facts["fields"])), repaint=True
+        )
     if kind == FIX_TEAM_JOINED:
         user, role = facts["user"], facts["role"]
-        welcome = notes.fix_team_welcome(incident, actor, role)
+        welcome = lifecycle_blocks.fix_team_welcome(incident, actor, role)
         posts = [Post(f"dm:{user}", user, *welcome)]
-        posts += note(notes.fix_team_joined(incident, user, actor, role))
+        posts += note(lifecycle_blocks.fix_team_joined(incident, user, actor, role))
         return Shows(posts, reason="fix_team")
     if kind == FIX_TEAM_RELEASED:
-        said = notes.fix_team_released(incident, facts["user"], actor)
+        said = lifecycle_blocks.fix_team_released(incident, facts["user"], actor)
         return Shows(note(said), reason="fix_team")
     if kind == EXPORTED:
-        said = notes.exported(incident, actor, facts["files"])
+        said = lifecycle_blocks.exported(incident, actor, facts["files"])
         return Shows(note(said, in_channel=False))
+    return _from_other_features(kind, facts, incident, triage)
+
+
+def _from_other_features(
+    kind: str, facts: dict[str, Any], incident: Incident, triage: str | None
+) -> Shows:
+    """Scores, deadlines, leads, notes and plain repaints: their text comes with the change."""
     if kind == SCORE:
         return _score(incident, facts, triage)
     if kind == DEADLINE:
@@ -135,7 +148,7 @@ def _score(incident: Incident, facts: dict[str, Any], triage: str | None) -> Sho
         return Shows(thread_note(incident, triage, records.proposal_text(result), blocks))
     at = _when(facts["at"])
     assert at is not None
-    if facts.get("via") == scoring.VIA_PICK:
+    if facts.get("via") == incident_scores.VIA_PICK:
         blocks = records.picked_blocks(result, user, at, value)
     else:
         blocks = score_post_blocks(result, user, at, value)

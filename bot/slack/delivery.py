@@ -29,6 +29,7 @@ from bot.incident.models import Incident
 from bot.outbox import service as outbox
 from bot.services import Services
 from bot.slack.changes import Post, Shows, given_up, what_shows
+from bot.slack.channel_guard import NOT_PRIVATE
 from bot.slack.gateway import SlackError, SlackGateway, SlackUnavailable
 from bot.slack.incident_messages import repaint
 
@@ -71,6 +72,7 @@ class Delivery:
         self.gateway = SlackGateway(
             base.client, attempts=base.attempts, max_wait=base.max_wait, sleep=base._sleep
         )
+        self.gateway.guard = base.guard  # the same channel guard: private channels only
 
     @property
     def lease(self) -> timedelta:
@@ -177,8 +179,14 @@ class Delivery:
         for post in shows.posts:
             if post.name in done:
                 continue
-            self._send(incident, post, post_key(row.id, post.name), look_first=row.recovered)
-            report.posts += 1
+            try:
+                self._send(incident, post, post_key(row.id, post.name), look_first=row.recovered)
+                report.posts += 1
+            except SlackError as exc:
+                if exc.error != NOT_PRIVATE:
+                    raise
+                # The channel guard refused it for good (the channel is no longer private):
+                # the team was told once; the row's other places still get it.
             done.add(post.name)
             with self.services.db.transaction() as session:
                 if not outbox.record_delivered(session, row.id, self.worker, done):

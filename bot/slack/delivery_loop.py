@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.database import UNAVAILABLE, outage_reason
 from bot.outbox import service as outbox
-from bot.reminder import claim as reminders
+from bot.reminder import claim as claims
 from bot.services import Services
 from bot.slack.delivery import Delivery
 from bot.slack.reminder_delivery import run_tick
@@ -74,7 +74,7 @@ class DeliveryLoop:
 
     def _next_times(self) -> tuple[datetime | None, datetime | None]:
         with self.services.db.transaction() as session:
-            return outbox.next_due(session), reminders.next_due(session)
+            return outbox.next_due(session), claims.next_due(session)
 
 
 def _due(at: datetime | None, now: datetime) -> bool:

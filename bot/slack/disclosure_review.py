@@ -10,7 +10,7 @@ from typing import Any
 from bot.deadline import review_disclosure_date
 from bot.incident.models import Incident
 from bot.services import Services
-from bot.slack.blocks import reminders as views
+from bot.slack.blocks import reminders as reminder_blocks
 
 
 def disclosure_date_warning(
@@ -27,6 +27,6 @@ def disclosure_date_warning(
     )
     if review.ok:
         return None
-    return views.disclosure_warning(
+    return reminder_blocks.disclosure_warning(
         incident.human_id, planned_at, review.warnings, review.suggestion
     )

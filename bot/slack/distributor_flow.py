@@ -35,7 +35,7 @@ from bot.incident.models import Incident, Phase
 from bot.mail import mail_domain
 from bot.mail.worker import send_now
 from bot.services import Services
-from bot.slack.blocks import distributors as views
+from bot.slack.blocks import distributors as distributor_blocks
 from bot.slack.blocks.lifecycle import phase_changed
 from bot.slack.incident_messages import post_update, refresh
 
@@ -130,7 +130,7 @@ def notice_form(
     told = [st for st in statuses if st.sent_at]
     latest = max(told, key=lambda st: st.last_notice_id) if told else None
     previous = latest.planned_at if latest and kind == NoticeKind.UPDATE else None
-    view = views.notice_modal(
+    view = distributor_blocks.notice_modal(
         incident,
         kind,
         recipients=recipients,
@@ -191,7 +191,7 @@ def read_values(view: dict[str, Any]) -> dict[str, Any]:
     """Each input's value by block ID, whatever its element type."""
     found: dict[str, Any] = {}
     for block_id, actions in (view.get("state") or {}).get("values", {}).items():
-        element = actions.get(views.VALUE) or {}
+        element = actions.get(distributor_blocks.VALUE) or {}
         kind = element.get("type")
         if kind in ("checkboxes", "multi_static_select"):
             found[block_id] = _selected(element)
@@ -237,7 +237,7 @@ def submit_notice(services: Services, user: str, view: dict[str, Any]) -> Submit
         # first; pressing Send again sends.
         with services.db.transaction() as session:
             recipients = roster.distributors(session)
-        again = views.notice_modal(
+        again = distributor_blocks.notice_modal(
             incident,
             kind,
             recipients=recipients,
@@ -320,7 +320,11 @@ def submit_notice(services: Services, user: str, view: dict[str, Any]) -> Submit
             )
             post_update(services, snapshot.id, text, blocks)
         if names:
-            post_update(services, snapshot.id, views.notices_queued(snapshot.human_id, kind, names))
+            post_update(
+                services,
+                snapshot.id,
+                distributor_blocks.notices_queued(snapshot.human_id, kind, names),
+            )
         services.hooks.changed(services, snapshot.id, "distributors")
 
     return Submitted(after=after)

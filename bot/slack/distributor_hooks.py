@@ -17,7 +17,7 @@ from bot.incident.models import Incident, Phase
 from bot.mail.outbox import MailOutcome
 from bot.policy import parse_duration
 from bot.services import Services
-from bot.slack.blocks import distributors as views
+from bot.slack.blocks import distributors as distributor_blocks
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import refresh
 from bot.timeline.service import add_event
@@ -62,7 +62,7 @@ def _record_first_delivery(services: Services, incident_id: int) -> None:
 
 
 def headline_note(session: Any, incident: Incident) -> str | None:
-    return views.headline_note(notice_store.notice_status(session, incident.id))
+    return distributor_blocks.headline_note(notice_store.notice_status(session, incident.id))
 
 
 def on_incident_changed(services: Services, incident_id: int, reason: str) -> None:
@@ -90,7 +90,9 @@ def on_incident_changed(services: Services, incident_id: int, reason: str) -> No
         )
         human_id, channel, thread = incident.human_id, incident.channel_id, incident.headline_ts
         lead = incident.lead_id
-    text, blocks = views.date_changed_offer(human_id, told, planned, len(statuses), human_id)
+    text, blocks = distributor_blocks.date_changed_offer(
+        human_id, told, planned, len(statuses), human_id
+    )
     _offer(services, human_id, lead, channel, thread, text, blocks)
 
 
@@ -155,7 +157,7 @@ def offer_final_notices(services: Services) -> int:
             )
             human_id, channel, thread = incident.human_id, incident.channel_id, incident.headline_ts
             lead = incident.lead_id
-        text, blocks = views.final_notice_offer(human_id, planned, len(told), human_id)
+        text, blocks = distributor_blocks.final_notice_offer(human_id, planned, len(told), human_id)
         _offer(services, human_id, lead, channel, thread, text, blocks)
         offered += 1
     return offered
@@ -227,7 +229,7 @@ def sweep(services: Services) -> int:
                 incident.headline_ts,
                 incident.lead_id,
             )
-        text, blocks = views.silent_reminder(
+        text, blocks = distributor_blocks.silent_reminder(
             human_id, sorted(set(names)), window.describe(), human_id
         )
         try:

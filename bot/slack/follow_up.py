@@ -3,42 +3,99 @@
 Bolt answers Slack once a listener calls `ack()`, but the work after it still holds one
 of Bolt's workers and competes with the next requests for the interpreter. `after_ack`
 acks and hands that work to the background pool instead, so a burst of clicks is
-acknowledged at once and answered as the pool gets to each one. Listeners that open a
-modal keep their work in the request: a trigger ID lapses three seconds after the click.
-Work the database could not do is answered with "nothing was saved, try again".
+acknowledged at once and answered as the pool gets to each one. Listener middleware that
+reads the database (which incident a click is about) runs there too, after the ack
+(`with_middleware`; bot/slack/routes.py decides). Listeners that open a modal keep their
+work in the request: a trigger ID lapses three seconds after the click. Work the
+database could not do is answered with "nothing was saved, try again".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, overload
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.database import UNAVAILABLE
+from bot.logs import error_summary
 from bot.services import Services
 from bot.slack import outage
+from bot.slack.middleware import services_of
 
-Work = Callable[[dict[str, Any], Respond], None]
-Listener = Callable[[Ack, dict[str, Any], Respond], None]
+log = logging.getLogger(__name__)
+Work = Callable[[dict[str, Any], Respond, BoltContext], None]
+Listener = Callable[[Ack, dict[str, Any], Respond, BoltContext], None]
+Middleware = Callable[..., Any]
 
 
-def after_ack(services: Services) -> Callable[[Work], Listener]:
-    def wrap(work: Work) -> Listener:
-        # Bolt passes arguments by parameter name, so the listener spells them out.
-        def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-            ack()
-            services.background.defer(answered, body, respond)
+class AfterAck:
+    """A Bolt listener that acks, then runs its middleware and `work(body, respond,
+    context)` on the background pool."""
 
-        def answered(body: dict[str, Any], respond: Respond) -> None:
-            try:
-                work(body, respond)
-            except UNAVAILABLE as error:
-                outage.log_outage(body.get("type") or "?", error)
-                outage.after_ack(body, respond, services.gateway)
+    def __init__(self, work: Work, middleware: Sequence[Middleware] = ()) -> None:
+        self.work = work
+        self.middleware = tuple(middleware)
+        self.__name__, self.__qualname__ = work.__name__, work.__qualname__
+        self.__module__, self.__doc__ = work.__module__, work.__doc__
 
-        answered.__name__ = listener.__name__ = work.__name__
-        listener.__qualname__ = work.__qualname__
-        return listener
+    # Bolt passes arguments by parameter name, so the listener spells them out.
+    def __call__(
+        self, ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+    ) -> None:
+        ack()
+        services_of(context).background.defer(self._answer, ack, body, respond, context)
+
+    def with_middleware(self, middleware: Sequence[Middleware]) -> AfterAck:
+        """The same listener, with listener middleware that runs after the ack."""
+        return AfterAck(self.work, middleware)
+
+    def _answer(
+        self, ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+    ) -> None:
+        try:
+            if all(_passes(m, ack, body, respond, context) for m in self.middleware):
+                self.work(body, respond, context)
+        except UNAVAILABLE as error:
+            outage.log_outage(body.get("type") or "?", error)
+            outage.after_ack(body, respond, services_of(context).gateway)
+        except Exception as error:
+            # Acknowledged already: the person still gets an answer, the log the class.
+            log.error("%s failed after its ack: %s", self.__name__, error_summary(error))
+            outage.failed_after_ack(body, respond, services_of(context).gateway)
+
+
+def _passes(
+    middleware: Middleware, ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> bool:
+    """Run one Bolt-style middleware; True if it called `next()` (it answered otherwise)."""
+    passed: list[bool] = []
+    middleware(
+        ack=ack, body=body, context=context, respond=respond, next=lambda: passed.append(True)
+    )
+    return bool(passed)
+
+
+OldWork = Callable[[dict[str, Any], Respond], None]
+
+
+@overload
+def after_ack(work: Work) -> AfterAck: ...
+@overload
+def after_ack(work: Services) -> Callable[[OldWork], AfterAck]: ...
+def after_ack(work: Work | Services) -> AfterAck | Callable[[OldWork], AfterAck]:
+    """`@after_ack` on `work(body, respond, context)`; the older `after_ack(services)(work)`
+    form, for `work(body, respond)`, still works for listener modules not yet in the table."""
+    if not isinstance(work, Services):
+        return AfterAck(work)
+
+    def wrap(old: OldWork) -> AfterAck:
+        def work_of(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+            old(body, respond)
+
+        work_of.__name__, work_of.__qualname__ = old.__name__, old.__qualname__
+        work_of.__module__, work_of.__doc__ = old.__module__, old.__doc__
+        return AfterAck(work_of)
 
     return wrap

@@ -15,6 +15,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.channel_guard import ChannelGuard
+
 log = logging.getLogger(__name__)
 
 INVITE_BATCH = 1000  # conversations.invite takes at most 1000 users per call
@@ -70,6 +72,10 @@ PLAIN_WORDS = {
     "triage_ext_shared": (
         "the triage channel is shared with another organisation, and incident details only "
         "ever go to channels of this workspace"
+    ),
+    "channel_not_private": (
+        "that channel is no longer private (made public or shared with another organisation), "
+        "so the bot no longer posts there"
     ),
 }
 
@@ -135,6 +141,7 @@ class SlackGateway:
         self.attempts = attempts
         self.max_wait = max_wait
         self.identity: dict[str, Any] = {}  # the last auth.test answer
+        self.guard: ChannelGuard | None = None  # set at start-up (bot.bootstrap)
         self._sleep = sleep
 
     # -- the one call path -------------------------------------------------------------
@@ -144,9 +151,7 @@ class SlackGateway:
         A retry after a lost answer (5xx, dropped connection, timeout) first checks whether
         the lost call did the work: a post is looked up by its key; see docs/architecture.md.
         """
-        params = {key: value for key, value in params.items() if value is not None}
-        if method == "chat.postMessage":
-            params["metadata"] = _with_post_key(params.get("metadata"))
+        params = self._prepared(method, params)
         lost = False  # an attempt's answer was lost: Slack may have done the work
         for attempt in range(1, self.attempts + 1):
             if lost:
@@ -155,16 +160,12 @@ class SlackGateway:
                     return found
             try:
                 response = self._send(method, params)
-                return dict(response.data)  # type: ignore[arg-type]
+                return dict(response.data)
             except SlackApiError as exc:
                 status = exc.response.status_code
                 error = _error_code(exc)
                 if status == 429:  # refused, not done
-                    wait = _retry_after(exc)
-                    if attempt == self.attempts or wait > self.max_wait:
-                        raise SlackUnavailable(method, "ratelimited", wait) from None
-                    log.info("rate limited on %s, waiting %.1fs", method, wait)
-                    self._sleep(wait)
+                    self._wait_out_rate_limit(method, exc, last=attempt == self.attempts)
                     continue
                 if status in RETRYABLE_STATUS:
                     lost = method not in READ_METHODS
@@ -182,6 +183,28 @@ class SlackGateway:
                     return self._given_up(method, params, "unavailable", lost, exc)
                 self._sleep(0.2 * attempt)
         raise SlackUnavailable(method, "unavailable")  # pragma: no cover - loop always returns
+
+    def _prepared(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The call's parameters as sent: no None values, the channel checked, no unfurls,
+        and a post key on every post."""
+        params = {key: value for key, value in params.items() if value is not None}
+        if self.guard is not None:
+            self.guard.check(self, method, params)  # only private, unshared channels
+        if method in ("chat.postMessage", "chat.scheduleMessage"):
+            # Slack fetching a link in a reporter's text would tell its server when we posted.
+            params.update(unfurl_links=False, unfurl_media=False)
+        if method == "chat.postMessage":
+            params["metadata"] = _with_post_key(params.get("metadata"))
+        return params
+
+    def _wait_out_rate_limit(self, method: str, exc: SlackApiError, last: bool) -> None:
+        """Sleep for Slack's Retry-After; SlackUnavailable when it is too long or no retry
+        is left."""
+        wait = _retry_after(exc)
+        if last or wait > self.max_wait:
+            raise SlackUnavailable(method, "ratelimited", wait) from None
+        log.info("rate limited on %s, waiting %.1fs", method, wait)
+        self._sleep(wait)
 
     def _given_up(
         self,
@@ -287,10 +310,10 @@ class SlackGateway:
 
     # -- channels -------------------------------------------------------------------------
     def create_private_channel(self, name: str) -> dict[str, Any]:
-        return self.call("conversations.create", name=name, is_private=True)["channel"]
+        return _part(self.call("conversations.create", name=name, is_private=True), "channel")
 
     def channel_info(self, channel: str) -> dict[str, Any]:
-        return self.call("conversations.info", channel=channel)["channel"]
+        return _part(self.call("conversations.info", channel=channel), "channel")
 
     def find_channel_by_name(self, name: str) -> dict[str, Any] | None:
         """A channel the bot can see with exactly this name, archived ones included."""
@@ -305,7 +328,7 @@ class SlackGateway:
             )
             for channel in page.get("channels", []):
                 if channel.get("name") == name:
-                    return channel
+                    return dict(channel)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return None
@@ -407,22 +430,27 @@ class SlackGateway:
         The trigger is single use, so a retry can never open a second modal: it either opens
         the one the lost call did not, or is told the trigger is spent (the modal is open).
         """
-        return self.call("views.open", trigger_id=trigger_id, view=view).get("view", {})
+        opened = self.call("views.open", trigger_id=trigger_id, view=view)
+        shown: dict[str, Any] = opened.get("view", {})
+        return shown
 
     def update_view(
         self, view_id: str, view: dict[str, Any], view_hash: str | None = None
     ) -> dict[str, Any]:
-        return self.call("views.update", view_id=view_id, view=view, hash=view_hash)["view"]
+        answer = self.call("views.update", view_id=view_id, view=view, hash=view_hash)
+        return _part(answer, "view")
 
     def push_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
-        return self.call("views.push", trigger_id=trigger_id, view=view).get("view", {})
+        pushed = self.call("views.push", trigger_id=trigger_id, view=view)
+        shown: dict[str, Any] = pushed.get("view", {})
+        return shown
 
     def publish_home(self, user: str, view: dict[str, Any]) -> None:
         self.call("views.publish", user_id=user, view=view)
 
     # -- users ----------------------------------------------------------------------------
     def user_info(self, user: str) -> dict[str, Any]:
-        return self.call("users.info", user=user)["user"]
+        return _part(self.call("users.info", user=user), "user")
 
     def usergroup_members(self, usergroup: str) -> list[str]:
         return list(self.call("usergroups.users.list", usergroup=usergroup).get("users", []))
@@ -439,6 +467,8 @@ class SlackGateway:
     ) -> None:
         """Slack's external upload: an upload URL, the bytes, then the share (as
         ``files_upload_v2`` does it, but through the retries here)."""
+        if self.guard is not None:  # before the bytes leave, not only at the share
+            self.guard.check(self, "files.completeUploadExternal", {"channel_id": channel})
         data = content.encode() if isinstance(content, str) else content
         file_id = self._upload_bytes(filename, data)
         self.call(
@@ -506,6 +536,13 @@ def post_metadata(key: str, metadata: dict[str, Any] | None = None) -> dict[str,
     given = dict(metadata or {"event_type": POST_EVENT})
     given["event_payload"] = {**(given.get("event_payload") or {}), POST_KEY: key}
     return given
+
+
+def _part(answer: dict[str, Any], key: str) -> dict[str, Any]:
+    """One object of a Web API answer (a KeyError when it is missing, as for any malformed
+    answer)."""
+    part: dict[str, Any] = answer[key]
+    return part
 
 
 def _with_post_key(metadata: dict[str, Any] | None) -> dict[str, Any]:

@@ -21,9 +21,10 @@ from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.outbox.service import REPAINT, emit
 from bot.services import Services
-from bot.slack.blocks import incident as views
+from bot.slack.blocks import incident as incident_blocks
 from bot.slack.changes import NOTE
-from bot.slack.gateway import SlackGateway
+from bot.slack.channel_guard import NOT_PRIVATE
+from bot.slack.gateway import SlackError, SlackGateway
 from bot.timeline.models import TimelineEvent
 
 Blocks = list[dict[str, Any]]
@@ -69,22 +70,39 @@ def repaint(services: Services, gateway: SlackGateway, incident_id: int) -> None
     each. SlackError when Slack refused; the delivery worker decides what that means."""
     state = current_state(services, incident_id)
     incident, next_deadline = state.incident, state.next_deadline
+    channel_private = True
     if incident.channel_id and incident.headline_ts:
-        gateway.update(
-            incident.channel_id,
-            incident.headline_ts,
-            views.headline_text(incident),
-            views.headline_blocks(incident, next_deadline, state.notes),
+        channel, ts = incident.channel_id, incident.headline_ts
+        channel_private = _unless_exposed(
+            lambda: gateway.update(
+                channel,
+                ts,
+                incident_blocks.headline_text(incident),
+                incident_blocks.headline_blocks(incident, next_deadline, state.notes),
+            )
         )
     if incident.triage_ts and services.settings.triage_channel:
         gateway.update(
             services.triage.private_id(),
             incident.triage_ts,
-            views.triage_notice_text(incident),
-            views.triage_notice_blocks(incident, next_deadline, state.last_update_by),
+            incident_blocks.triage_notice_text(incident),
+            incident_blocks.triage_notice_blocks(incident, next_deadline, state.last_update_by),
         )
-    if incident.channel_id and incident.topic_set:
-        gateway.set_topic(incident.channel_id, views.topic(incident))
+    if incident.channel_id and incident.topic_set and channel_private:
+        topic_channel = incident.channel_id
+        _unless_exposed(lambda: gateway.set_topic(topic_channel, incident_blocks.topic(incident)))
+
+
+def _unless_exposed(edit: Callable[[], None]) -> bool:
+    """Run an edit of the incident channel; False when the channel guard refused it (the
+    channel is no longer private), so the triage notice is still repainted."""
+    try:
+        edit()
+    except SlackError as exc:
+        if exc.error != NOT_PRIVATE:
+            raise
+        return False
+    return True
 
 
 def refresh(services: Services, incident_id: int) -> None:

@@ -12,7 +12,6 @@ import logging
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.audit.service import BOT_ACTOR, record
 from bot.incident import service as incidents
 from bot.lead import service as leads
 from bot.lead.models import LeadOffer, OfferKind
@@ -21,9 +20,8 @@ from bot.oncall import service as oncall
 from bot.outbox.service import REPAINT, emit
 from bot.services import Services
 from bot.slack import changes
-from bot.slack.blocks import leads as views
+from bot.slack.blocks import leads as lead_blocks
 from bot.slack.gateway import SlackError
-from bot.timeline.service import add_event
 
 log = logging.getLogger(__name__)
 POST_LEASE = timedelta(minutes=2)
@@ -59,33 +57,13 @@ def on_incident_opened(services: Services, incident_id: int) -> None:
     """Name the commander (the week's on-call) and make the first offer, each once."""
     refresh_roster(services)
     now = services.clock.now()
-    commander_named = False
     with services.db.transaction() as session:
         incident = incidents.lock(session, incident_id)
         if incident is None:
             return
-        if incident.commander_id is None:
-            week = oncall.week_of(session, week_rule(services), services.roster.eligible, now)
-            if week.user_id:
-                incident.commander_id = week.user_id
-                add_event(
-                    session,
-                    incident_id,
-                    now,
-                    BOT_ACTOR,
-                    "commander_set",
-                    f"<@{week.user_id}> is incident commander (on call this week)",
-                    {"commander": week.user_id},
-                )
-                record(
-                    session,
-                    now,
-                    BOT_ACTOR,
-                    "incident.commander",
-                    incident_id,
-                    commander=week.user_id,
-                )
-                commander_named = True
+        commander_named = oncall.name_commander(
+            session, incident, week_rule(services), services.roster.eligible, now
+        )
         result = leads.first_offer(session, incident_id, team(services), now)
         if commander_named:
             emit(session, incident_id, REPAINT, now)
@@ -105,7 +83,7 @@ def deliver(services: Services, result: leads.Result) -> None:
     if result.offer_id is not None:
         with services.db.transaction() as session:
             offer = leads.get_offer(session, result.offer_id)
-    line = views.thread_update(result, offer)
+    line = lead_blocks.thread_update(result, offer)
     if line or result.lead_changed:
         # Its own transaction, right after the answer's: the thread line, the headline
         # and the re-plan follow from this row (bot.slack.changes).
@@ -138,7 +116,7 @@ def post_offer(services: Services, offer_id: int) -> bool:
         if offer.kind == OfferKind.TEAM.value:
             triage = services.settings.triage_channel
             if triage and incident.triage_ts:
-                text, blocks = views.channel_offer(offer, incident)
+                text, blocks = lead_blocks.channel_offer(offer, incident)
                 posted = services.gateway.call(
                     "chat.postMessage",
                     channel=triage,
@@ -149,7 +127,7 @@ def post_offer(services: Services, offer_id: int) -> bool:
                 where.update(channel_id=posted["channel"], channel_ts=posted["ts"])
         else:
             if incident.channel_id and not offer.channel_ts:
-                text, blocks = views.channel_offer(offer, incident)
+                text, blocks = lead_blocks.channel_offer(offer, incident)
                 posted = services.gateway.call(
                     "chat.postMessage",
                     channel=incident.channel_id,
@@ -159,7 +137,7 @@ def post_offer(services: Services, offer_id: int) -> bool:
                 )
                 where.update(channel_id=posted["channel"], channel_ts=posted["ts"])
             if offer.candidate_id and not offer.dm_ts:
-                text, blocks = views.dm_offer(offer, incident)
+                text, blocks = lead_blocks.dm_offer(offer, incident)
                 posted = services.gateway.call(
                     "chat.postMessage", channel=offer.candidate_id, text=text, blocks=blocks
                 )
@@ -186,7 +164,7 @@ def repaint(services: Services, offer_id: int) -> None:
             return
         incident = incidents.get(session, offer.incident_id)
         assert incident is not None
-    text, blocks = views.answered_offer(offer, incident)
+    text, blocks = lead_blocks.answered_offer(offer, incident)
     for channel, ts in ((offer.channel_id, offer.channel_ts), (offer.dm_channel_id, offer.dm_ts)):
         if channel and ts:
             try:

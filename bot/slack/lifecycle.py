@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from bot.advisory import store
 from bot.advisory.model import AffectedPackage
-from bot.exports.files import export_files, load_context, people_in
+from bot.exports.files import export_files, load_context, people_in, record_export
 from bot.incident import service as incidents
 from bot.incident.models import Incident, Phase
 from bot.outbox.service import emit
@@ -31,6 +32,10 @@ from bot.slack.disclosure_review import disclosure_date_warning
 from bot.slack.gateway import SlackError
 
 log = logging.getLogger(__name__)
+TOO_LONG = (
+    "Some of that text is longer than the bot can store, so nothing was saved. "
+    "Shorten it and try again."
+)
 
 
 @dataclass
@@ -84,6 +89,10 @@ class Lifecycle:
                 return incident, []
         except incidents.StepRefused as refusal:
             return None, refusal.problems
+        except DataError:
+            # A value the column cannot hold that no check caught: refused, never silent.
+            log.warning("a step was refused by the database (a value does not fit its column)")
+            return None, [TOO_LONG]
 
     def _show(self, incident_id: int) -> Callable[[], None]:
         return lambda: self.services.doorbell.ring(incident_id)
@@ -337,13 +346,9 @@ class Lifecycle:
                 )
         except SlackError as exc:
             return Outcome(problems=[f"The upload failed: {exc.plain}. Please try again."])
+        listed = [name for name, _ in files]
         with self.services.db.transaction() as session:
-            from bot.audit.service import record
-            from bot.timeline.service import add_event
-
-            listed = [name for name, _ in files]
-            add_event(session, incident_id, now, actor, "exported", "Exported " + ", ".join(listed))
-            record(session, now, actor, "incident.export", incident_id, files=listed)
+            record_export(session, incident_id, listed, actor, now)
             emit(session, incident_id, changes.EXPORTED, now, actor=actor, files=listed)
         self.services.doorbell.ring(incident_id)
         return Outcome(f"Exported {', '.join(listed)} to <#{incident.channel_id}>.")
@@ -356,5 +361,7 @@ class Lifecycle:
             except SlackError:
                 continue
             profile = info.get("profile") or {}
-            names[user] = profile.get("real_name") or info.get("real_name") or info.get("name")
+            name = profile.get("real_name") or info.get("real_name") or info.get("name")
+            if name:
+                names[user] = str(name)
         return names

@@ -16,8 +16,15 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltResponse, Respond
 
 from bot.database import UNAVAILABLE, outage_reason
-from bot.slack.blocks.outage import DATABASE_DOWN, DATABASE_DOWN_FORM, database_down_modal
+from bot.logs import error_summary
+from bot.slack.blocks.outage import (
+    DATABASE_DOWN,
+    DATABASE_DOWN_FORM,
+    WENT_WRONG,
+    database_down_modal,
+)
 from bot.slack.gateway import SlackError, SlackGateway
+from bot.slack.middleware import first_input
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -35,7 +42,10 @@ def error_handler(services: Services) -> ErrorHandler:
     ) -> BoltResponse | None:
         kind = body.get("type") or ("slash_command" if body.get("command") else "?")
         if not is_database_down(error):
-            log.error("listener failed on a %s request: %r", kind, error)
+            # The class only: an error's text may quote what the person typed.
+            log.error("listener failed on a %s request: %s", kind, error_summary(error))
+            if kind != "event_callback" and response is None:
+                failed_after_ack(body, respond, services.gateway)
             return None
         log_outage(kind, error)
         if kind == "event_callback":
@@ -60,9 +70,9 @@ def _json(body: dict[str, Any]) -> BoltResponse:
 
 def form_answer(view: dict[str, Any]) -> dict[str, Any]:
     """Errors under the form's first input, so the form stays open as typed."""
-    for block in view.get("blocks") or []:
-        if block.get("type") == "input" and block.get("block_id"):
-            return {"response_action": "errors", "errors": {block["block_id"]: DATABASE_DOWN_FORM}}
+    block_id = first_input(view)
+    if block_id:
+        return {"response_action": "errors", "errors": {block_id: DATABASE_DOWN_FORM}}
     return {"response_action": "push", "view": database_down_modal()}
 
 
@@ -81,6 +91,24 @@ def before_ack(
         return _json({"response_type": "ephemeral", "text": DATABASE_DOWN})
     after_ack(body, respond, gateway)
     return BoltResponse(status=200, body="")
+
+
+def failed_after_ack(
+    body: dict[str, Any], respond: Respond | None, gateway: SlackGateway | None = None
+) -> None:
+    """Tell the person that the work their acknowledged request started failed."""
+    if respond is not None and _can_respond(body):
+        try:
+            respond(text=WENT_WRONG, response_type="ephemeral", replace_original=False)
+            return
+        except Exception as exc:
+            log.warning("could not tell of a failure: %s", type(exc).__name__)
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    if gateway is not None and user:
+        try:
+            gateway.post(user, WENT_WRONG)
+        except SlackError as exc:
+            log.warning("could not tell %s of a failure: %s", user, exc.error)
 
 
 def tell(respond: Respond) -> None:

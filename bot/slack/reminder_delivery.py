@@ -25,7 +25,7 @@ from bot.reminder.claim import Claim
 from bot.reminder.plan import record_missed
 from bot.reminder.service import replan_incident
 from bot.services import Services
-from bot.slack.blocks import reminders as views
+from bot.slack.blocks import reminders as reminder_blocks
 from bot.slack.gateway import POST_KEY, SlackError, SlackGateway, SlackUnavailable
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class Ticker:
             # No waiting out rate limits here: a 429 puts back that reminder, others go on.
             base = self.services.gateway
             self.gateway = SlackGateway(base.client, attempts=base.attempts, max_wait=0)
+            self.gateway.guard = base.guard  # the same channel guard: private channels only
 
     def tick(self) -> TickReport:
         """Claim and send batches until nothing is due (each batch its own transaction)."""
@@ -155,7 +156,7 @@ class Ticker:
             self._put_back(claim, exc, report, rate_limited=False)
             return
         sent_at = services.clock.now()
-        text = views.fallback(claim, now)
+        text = reminder_blocks.fallback(claim, now)
         with services.db.transaction() as session:
             if claims.mark_sent(session, claim, self.worker, sent_at, sorted(done), text):
                 report.sent += 1
@@ -168,8 +169,9 @@ class Ticker:
             found.append(("triage", self.services.triage.private_id(), claim.triage_ts))
         if claim.channel_id and claim.key != "escalation":
             found.append(("channel", claim.channel_id, claim.headline_ts))
-        person = views.owner_of(claim)
-        if person:
+        person = reminder_blocks.owner_of(claim)
+        # Someone who left the team gets no reminder (it names the incident).
+        if person and self.services.roster.is_member(person):
             found.append(("dm", person, None))
         return found
 
@@ -181,8 +183,8 @@ class Ticker:
             "chat.postMessage",
             channel=channel,
             thread_ts=thread,
-            text=views.fallback(claim, now),
-            blocks=views.reminder_blocks(claim, now, place),
+            text=reminder_blocks.fallback(claim, now),
+            blocks=reminder_blocks.reminder_blocks(claim, now, place),
             metadata={
                 "event_type": MARKER,
                 "event_payload": {
@@ -236,7 +238,7 @@ class Ticker:
         if not claim.triage_ts:
             return
         services = self.services
-        text, blocks = views.delivery_failed(claim, why)
+        text, blocks = reminder_blocks.delivery_failed(claim, why)
         try:
             services.gateway.post(
                 services.triage.private_id(), text, blocks, thread_ts=claim.triage_ts

@@ -51,4 +51,3 @@ def on_incident_changed(services: Services, incident_id: int, reason: str) -> No
         "for the retrospective 1 to 3 days after release.",
         in_channel=False,
     )
-

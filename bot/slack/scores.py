@@ -6,8 +6,8 @@ headline and topic repainted) is decided in bot.slack.changes from the row.
 
 from __future__ import annotations
 
+from bot.incident import scores as incident_scores
 from bot.outbox.service import emit
-from bot.scoring import service as scoring
 from bot.scoring.engine import ScoreResult
 from bot.services import Services
 from bot.slack import changes
@@ -15,11 +15,13 @@ from bot.slack import changes
 
 def record(
     services: Services, incident_id: int, result: ScoreResult, actor: str, via: str
-) -> scoring.Recorded:
+) -> incident_scores.Recorded:
     """Store the score (raises ScoringRefused); call `show` after answering Slack."""
     now = services.clock.now()
     with services.db.transaction() as session:
-        recorded = scoring.record_score(session, incident_id, result, actor=actor, now=now, via=via)
+        recorded = incident_scores.record_score(
+            session, incident_id, result, actor=actor, now=now, via=via
+        )
         if not recorded.repeated:  # a repeat stores nothing and shows nothing
             emit(
                 session,
@@ -37,6 +39,6 @@ def record(
         return recorded
 
 
-def show(services: Services, recorded: scoring.Recorded) -> None:
+def show(services: Services, recorded: incident_scores.Recorded) -> None:
     """After the answer to Slack: deliver what the record shows."""
     services.doorbell.ring(recorded.incident_id)

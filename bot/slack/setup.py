@@ -13,17 +13,18 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
 from bot.audit.models import AuditEntry
 from bot.audit.service import BOT_ACTOR, record
-from bot.database import patient_waits
+from bot.database import lease, patient_waits
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
-from bot.slack.blocks import incident as views
+from bot.slack.blocks import incident as incident_blocks
 from bot.slack.channel_names import alternatives, incident_channel_name
 from bot.slack.gateway import SlackError
 from bot.timeline.service import add_event
@@ -58,10 +59,8 @@ class SetupResult:
     skipped: bool = False  # another run holds the lease
 
 
-@dataclass(frozen=True)
-class Claim:
-    until: datetime
-    lapsed: bool  # the previous run's lease ran out before it finished: it was interrupted
+# A set-up run's lease; `lapsed`: the previous run's ran out before it finished.
+Claim = lease.Lease
 
 
 class LeaseLost(Exception):
@@ -87,29 +86,19 @@ class IncidentSetup:
         now = self.services.clock.now()
         until = now + self.lease
         with self.db.transaction() as session:
-            for lapsed, free in (
-                (True, Incident.setup_lease_until < now),
-                (False, Incident.setup_lease_until.is_(None)),
-            ):
-                claimed = session.execute(
-                    update(Incident)
-                    .where(Incident.id == incident_id)
-                    .where(free)
-                    .values(setup_lease_until=until)
-                )
-                if claimed.rowcount == 1:
-                    return Claim(until, lapsed)
-        return None
+            return lease.acquire(
+                session, Incident.setup_lease_until, Incident.id == incident_id, now, until
+            )
 
     def _release(self, incident_id: int, error: str | None) -> None:
         claim = _running.get()
         assert claim is not None
         with self.db.transaction() as session:
-            session.execute(
-                update(Incident)
-                .where(Incident.id == incident_id)
-                .where(Incident.setup_lease_until == claim.until)
-                .values(setup_lease_until=None, setup_error=error)
+            lease.relinquish(
+                session,
+                Incident.setup_lease_until,
+                (Incident.id == incident_id) & (Incident.setup_lease_until == claim.until),
+                setup_error=error,
             )
 
     def _load(self, incident_id: int) -> Incident:
@@ -126,13 +115,12 @@ class IncidentSetup:
         assert claim is not None
         renewed = Claim(max(now + self.lease, claim.until), claim.lapsed)
         with self.db.transaction() as session:
-            kept = session.execute(
-                update(Incident)
-                .where(Incident.id == incident_id)
-                .where(Incident.setup_lease_until == claim.until)
-                .values(setup_lease_until=renewed.until)
-            )
-            if kept.rowcount != 1:
+            if not lease.extend(
+                session,
+                Incident.setup_lease_until,
+                (Incident.id == incident_id) & (Incident.setup_lease_until == claim.until),
+                renewed.until,
+            ):
                 raise LeaseLost
             incident = incidents.get(session, incident_id)
             assert incident is not None
@@ -242,7 +230,7 @@ class IncidentSetup:
         if incident.opened_by not in INTAKE_OPENERS and self.services.roster.is_member(
             incident.opened_by
         ):
-            text, blocks = views.setup_failed(incident, step, reason)
+            text, blocks = incident_blocks.setup_failed(incident, step, reason)
             try:
                 self.gateway.dm(incident.opened_by, text, blocks)
             except SlackError:
@@ -291,7 +279,7 @@ class IncidentSetup:
             )
         raise SlackError("conversations.create", "name_taken")
 
-    def _adoptable(self, name: str, wanted: str) -> dict | None:
+    def _adoptable(self, name: str, wanted: str) -> dict[str, Any] | None:
         """A channel this bot created for this incident before it could record it."""
         if name != wanted:
             return None
@@ -326,8 +314,8 @@ class IncidentSetup:
             return incident
         ts = self.gateway.post(
             incident.channel_id or "",
-            views.headline_text(incident),
-            views.headline_blocks(incident),
+            incident_blocks.headline_text(incident),
+            incident_blocks.headline_blocks(incident),
             key=setup_key(incident, "headline"),
             look_first=self._maybe_posted(incident),
         )
@@ -348,7 +336,7 @@ class IncidentSetup:
     def _topic(self, incident: Incident) -> Incident:
         if incident.topic_set:
             return incident
-        self.gateway.set_topic(incident.channel_id or "", views.topic(incident))
+        self.gateway.set_topic(incident.channel_id or "", incident_blocks.topic(incident))
         return self._save(incident.id, "topic_set", "Channel topic set", topic_set=True)
 
     def _triage_notice(self, incident: Incident) -> Incident:
@@ -357,8 +345,8 @@ class IncidentSetup:
         triage = self.services.triage.private_id()
         ts = self.gateway.post(
             triage,
-            views.triage_notice_text(incident),
-            views.triage_notice_blocks(incident),
+            incident_blocks.triage_notice_text(incident),
+            incident_blocks.triage_notice_blocks(incident),
             key=setup_key(incident, "triage-notice"),
             look_first=self._maybe_posted(incident),
         )
@@ -373,7 +361,7 @@ class IncidentSetup:
             return incident
         if self.services.roster.is_member(opener):
             return incident
-        text, blocks = views.received_for_reporter(incident)
+        text, blocks = incident_blocks.received_for_reporter(incident)
         self.gateway.dm(
             opener,
             text,
@@ -405,11 +393,11 @@ class IncidentSetup:
         since = actions[start:]
         finished = [FINISHED[a] for a in dict.fromkeys(since) if a in FINISHED]
         adopted = "slack.channel_adopted" in since
-        return views.setup_repair_text(incident.channel_id or "", adopted, finished)
+        return incident_blocks.setup_repair_text(incident.channel_id or "", adopted, finished)
 
     def _repair_notice(self, incident: Incident, repair: str) -> Incident:
         """Tell the team in the incident's channel and under the triage notice (both private)."""
-        text, blocks = views.setup_repair_notice(incident, repair)
+        text, blocks = incident_blocks.setup_repair_notice(incident, repair)
         self.gateway.post(
             incident.channel_id or "",
             text,
@@ -433,9 +421,9 @@ class IncidentSetup:
         if not self.services.roster.is_member(opener) or (incident.opener_told and not repaired):
             return self._save(incident.id, "setup_complete", opener_told=True, setup_error=None)
         if repaired:
-            text, blocks = views.setup_repaired(incident, repair)
+            text, blocks = incident_blocks.setup_repaired(incident, repair)
         else:
-            text, blocks = views.opened_for_team(incident)
+            text, blocks = incident_blocks.opened_for_team(incident)
         try:
             self.gateway.dm(
                 incident.opened_by,

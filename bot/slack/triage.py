@@ -49,7 +49,7 @@ class TriageChannel:
         return self.channel_id
 
 
-def _shared_outside(info: dict) -> bool:
+def _shared_outside(info: dict[str, object]) -> bool:
     return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
 
 

@@ -118,31 +118,49 @@ def _element(problems: Problems, where: str, element: dict, action_ids: list[str
         problems.append(f"{where}: action_id over 255")
     if action_id:
         action_ids.append(action_id)
-    if kind == "button":
-        _text(problems, f"{where} button", element.get("text"), 75, plain=True)
-        if len(element.get("value", "")) > 2000:
-            problems.append(f"{where}: button value over 2000")
-    elif kind in ("static_select", "radio_buttons"):
-        options = element.get("options", [])
-        limit = 100 if kind == "static_select" else 10
-        if not 0 < len(options) <= limit:
-            problems.append(f"{where}: {len(options)} options (1 to {limit})")
-        for option in options:
-            _text(problems, f"{where} option", option.get("text"), 75)
-            if not 0 < len(option.get("value", "")) <= 150:
-                problems.append(f"{where}: option value length")
-        if "placeholder" in element:
-            _text(problems, f"{where} placeholder", element["placeholder"], 150, plain=True)
-        if "initial_option" in element and element["initial_option"] not in options:
-            problems.append(f"{where}: initial_option is not one of the options")
-    elif kind == "plain_text_input":
-        if "placeholder" in element:
-            _text(problems, f"{where} placeholder", element["placeholder"], 150, plain=True)
-        max_length = element.get("max_length", 3000)
-        if max_length > 3000 or len(element.get("initial_value", "")) > max_length:
-            problems.append(f"{where}: text input length")
-    else:
+    check = _ELEMENTS.get(str(kind))
+    if check is None:
         problems.append(f"{where}: unexpected element {kind}")
+    else:
+        check(problems, where, element)
+
+
+def _button(problems: Problems, where: str, element: dict) -> None:
+    _text(problems, f"{where} button", element.get("text"), 75, plain=True)
+    if len(element.get("value", "")) > 2000:
+        problems.append(f"{where}: button value over 2000")
+
+
+def _choice(problems: Problems, where: str, element: dict) -> None:
+    kind = element.get("type")
+    options = element.get("options", [])
+    limit = 100 if kind == "static_select" else 10
+    if not 0 < len(options) <= limit:
+        problems.append(f"{where}: {len(options)} options (1 to {limit})")
+    for option in options:
+        _text(problems, f"{where} option", option.get("text"), 75)
+        if not 0 < len(option.get("value", "")) <= 150:
+            problems.append(f"{where}: option value length")
+    if "placeholder" in element:
+        _text(problems, f"{where} placeholder", element["placeholder"], 150, plain=True)
+    if "initial_option" in element and element["initial_option"] not in options:
+        problems.append(f"{where}: initial_option is not one of the options")
+
+
+def _text_input(problems: Problems, where: str, element: dict) -> None:
+    if "placeholder" in element:
+        _text(problems, f"{where} placeholder", element["placeholder"], 150, plain=True)
+    max_length = element.get("max_length", 3000)
+    if max_length > 3000 or len(element.get("initial_value", "")) > max_length:
+        problems.append(f"{where}: text input length")
+
+
+_ELEMENTS = {
+    "button": _button,
+    "static_select": _choice,
+    "radio_buttons": _choice,
+    "plain_text_input": _text_input,
+}
 
 
 _BLOCKS = {

@@ -8,7 +8,8 @@ import sys
 import time
 import traceback
 from collections.abc import Mapping
-from typing import Any
+from email.message import Message
+from typing import Any, TypeAlias
 
 from .errors import SlackError
 from .faults import Faults, Reply, json_reply
@@ -18,6 +19,9 @@ from .model import Call
 from .params import Params, parse_body
 from .scopes import needed_scopes
 from .workspace import Workspace
+
+# A request's headers, as http.server has them.
+Headers: TypeAlias = "Mapping[str, str] | Message[str, str]"
 
 JSON_ARGUMENTS = ("blocks", "view", "attachments", "files", "metadata")
 # The app-level token the local Slack accepts for Socket Mode.
@@ -30,7 +34,7 @@ def call_api(
     ws: Workspace,
     faults: Faults,
     method: str,
-    headers: Mapping[str, str],
+    headers: Headers,
     query: dict[str, Any],
     body: bytes,
 ) -> Reply:
@@ -97,7 +101,7 @@ def _token_refusal(ws: Workspace, method: str, token: str) -> str | None:
     return None if token == wanted else "not_allowed_token_type"
 
 
-def _bearer(headers: Mapping[str, str]) -> str | None:
+def _bearer(headers: Headers) -> str | None:
     value = headers.get("Authorization") or ""
     scheme, _, token = value.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None

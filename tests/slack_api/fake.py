@@ -163,6 +163,23 @@ class FakeSlack:
             channel.topic, channel.is_archived = topic, is_archived
             return channel.id
 
+    def convert_to_public(self, channel_id: str) -> None:
+        """What an admin's "Change to a public channel" does (the ID stays the same)."""
+        with self.workspace.lock:
+            self.workspace.channels[channel_id].is_private = False
+
+    def share_externally(self, channel_id: str) -> None:
+        """A Slack Connect share with another organisation, once both sides accepted."""
+        with self.workspace.lock:
+            self.workspace.channels[channel_id].is_ext_shared = True
+
+    def add_member(self, channel_id: str, user_id: str) -> None:
+        """Someone joins (or is added by a member or an admin), not through the bot."""
+        with self.workspace.lock:
+            members = self.workspace.channels[channel_id].members
+            if user_id not in members:
+                members.append(user_id)
+
     def add_usergroup(self, handle: str, users: list[str], name: str = "") -> str:
         ws = self.workspace
         with ws.lock:

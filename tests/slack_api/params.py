@@ -43,6 +43,7 @@ def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
         if not name:
             continue
         payload = part.get_payload(decode=True) or b""
+        assert isinstance(payload, bytes)  # a part of its own decodes to its bytes
         is_file = part.get_filename() is not None
         fields[str(name)] = payload if is_file else payload.decode("utf-8")
     return fields

@@ -96,6 +96,7 @@ class HttpServer:
     @property
     def root(self) -> str:
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)
         return f"http://{host}:{port}"
 
     def stop(self) -> None:

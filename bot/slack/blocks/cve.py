@@ -121,8 +121,7 @@ def unused_blocks(unused: list[UnusedId]) -> Blocks:
                     "confirm": {
                         "title": plain(f"Reject {item.cve_id}?"),
                         "text": mrkdwn(
-                            "A rejected ID is never used again; the CVE List shows it as "
-                            "rejected."
+                            "A rejected ID is never used again; the CVE List shows it as rejected."
                         ),
                         "confirm": plain("Reject"),
                         "deny": plain("Keep it"),

@@ -176,7 +176,7 @@ def from_metadata(text: str) -> CvssState:
     metadata that is not ours at all gives an empty calculator rather than an error."""
     try:
         data = json.loads(text) if text else {}
-        version = data.get("v") if data.get("v") in CATALOGUES else DEFAULT_VERSION
+        version = str(data["v"]) if data.get("v") in CATALOGUES else DEFAULT_VERSION
         state = CvssState(
             version=version,
             revision=int(data.get("r", 0)),
@@ -309,7 +309,7 @@ def _score_details(result: ScoreResult) -> str:
 
 
 def _version_input(state: CvssState) -> Block:
-    versions = MODAL_VERSIONS
+    versions: tuple[str, ...] = MODAL_VERSIONS
     if state.version not in versions:
         versions = (state.version, *versions)
     options = [_option(f"CVSS {v}", v) for v in versions]
@@ -505,8 +505,8 @@ def compare_blocks(comparison: Comparison) -> list[Block]:
         lines = ["*Where the vectors differ*"]
         for row in comparison.disagreements:
             by_label: dict[str, list[str]] = {}
-            for member, label in row.labels.items():
-                by_label.setdefault(label, []).append(f"<@{member}>")
+            for person, label in row.labels.items():
+                by_label.setdefault(label, []).append(f"<@{person}>")
             groups = " · ".join(f"{label}: {' '.join(ids)}" for label, ids in by_label.items())
             lines.append(f"*{row.name} ({row.key})* — {groups}")
         blocks += _sections(lines)

@@ -20,10 +20,6 @@ USAGE = (
     "*`/cvss compare`* shows where the team's vectors disagree; the fix lead picks one.\n"
     "*`/cvss history`* lists every score recorded on the incident."
 )
-NOT_ON_ROSTER = (
-    "Only the security team scores incidents here. `/cvss <vector>` works as a calculator "
-    "in any other channel."
-)
 NOTHING_TO_COMPARE = "Nobody has scored this incident yet: `/cvss` opens the form."
 
 

@@ -23,7 +23,9 @@ REASON_ACTION = "value"
 REASON_MAX = 500
 
 
-def _button(action_id: str, label: str, offer: LeadOffer, style: str | None = None) -> dict:
+def _button(
+    action_id: str, label: str, offer: LeadOffer, style: str | None = None
+) -> dict[str, Any]:
     button: dict[str, Any] = {
         "type": "button",
         "action_id": action_id,

@@ -16,6 +16,12 @@ DATABASE_DOWN_FORM = (
     "Nothing was saved: the bot's database is not answering right now. Submit again in a minute."
 )
 
+# An acknowledged request whose work then failed for another reason: never silence.
+WENT_WRONG = (
+    ":warning: Something went wrong on the bot's side while doing that, and it may not have "
+    "been done. Check the incident before trying again; the error is in the bot's log."
+)
+
 
 def database_down_modal() -> dict[str, Any]:
     """Pushed over a form without an input to show the error on; closing it returns to it."""

@@ -18,11 +18,12 @@ from bot.advisory.model import AffectedPackage
 from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
-from bot.slack.blocks import lifecycle as views
+from bot.slack.blocks import lifecycle as lifecycle_blocks
 from bot.slack.blocks.text import escape
 from bot.slack.gateway import SlackError
 from bot.slack.lifecycle import Lifecycle
-from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+from bot.slack.listeners.commands import CommandContext, Reply, subcommand
+from bot.slack.middleware import NOT_ON_ROSTER
 
 log = logging.getLogger(__name__)
 SLOT = re.compile(r"^pkg_(\d+)x(\d+)_name$")
@@ -58,7 +59,7 @@ def current_drafts(services: Services, incident: Incident) -> list[PackageInput]
 
 
 def advisory_form(services: Services, incident: Incident) -> dict[str, Any]:
-    return views.advisory_modal(incident, current_drafts(services, incident))
+    return lifecycle_blocks.advisory_modal(incident, current_drafts(services, incident))
 
 
 # -- the form's package blocks ------------------------------------------------------------
@@ -76,10 +77,11 @@ def slots(block_ids: list[str]) -> list[str]:
 
 def drafts_from(value: Callable[[str], Any], slot_ids: list[str]) -> list[PackageInput]:
     def field(slot: str, name: str) -> str:
-        return str(value(views.package_block_id(slot, name)) or "")
+        return str(value(lifecycle_blocks.package_block_id(slot, name)) or "")
 
     return [
-        PackageInput(*(field(slot, name) for name in views.PACKAGE_FIELDS)) for slot in slot_ids
+        PackageInput(*(field(slot, name) for name in lifecycle_blocks.PACKAGE_FIELDS))
+        for slot in slot_ids
     ]
 
 
@@ -95,12 +97,14 @@ def read_drafts(
             continue
         package, problems = read_package(draft)
         for name, problem in problems.items():
-            errors[views.package_block_id(slot, name)] = problem
+            errors[lifecycle_blocks.package_block_id(slot, name)] = problem
         if package is None:
             continue
         key = (package.ecosystem, package.name)
         if key in seen:
-            errors[views.package_block_id(slot, "name")] = "This package is listed already."
+            errors[lifecycle_blocks.package_block_id(slot, "name")] = (
+                "This package is listed already."
+            )
         seen.add(key)
         packages.append(package)
     return packages, errors
@@ -110,7 +114,7 @@ def _view_value(view: dict[str, Any]) -> Callable[[str], Any]:
     values = view.get("state", {}).get("values", {})
 
     def value(block_id: str) -> Any:
-        element = (values.get(block_id) or {}).get(views.VALUE) or {}
+        element = (values.get(block_id) or {}).get(lifecycle_blocks.VALUE) or {}
         if "selected_option" in element:
             return (element["selected_option"] or {}).get("value")
         return element.get("value")
@@ -118,8 +122,10 @@ def _view_value(view: dict[str, Any]) -> Callable[[str], Any]:
     return value
 
 
-def register(app: App, services: Services) -> None:
-    def rebuild(body: dict[str, Any], change: Callable[[list[str], list[PackageInput]], None]):
+def register(app: App, services: Services) -> None:  # noqa: C901 - closures, not yet routed
+    def rebuild(
+        body: dict[str, Any], change: Callable[[list[str], list[PackageInput]], None]
+    ) -> None:
         user = body["user"]["id"]
         view = body.get("view") or {}
         if not services.roster.is_member(user):
@@ -133,7 +139,7 @@ def register(app: App, services: Services) -> None:
         drafts = drafts_from(_view_value(view), slot_ids)
         change(slot_ids, drafts)
         generation = 1 + max((int(s.split("x")[0]) for s in slot_ids), default=0)
-        modal = views.advisory_modal(incident, drafts, generation)
+        modal = lifecycle_blocks.advisory_modal(incident, drafts, generation)
         # Keep what was typed in the other fields: they become the rebuilt form's values.
         typed = _view_value(view)
         for block in modal["blocks"]:
@@ -150,7 +156,7 @@ def register(app: App, services: Services) -> None:
         except SlackError as error:
             log.warning("could not rebuild the advisory form: %s", error.error)
 
-    @app.action(views.PACKAGE_ADD_ACTION)
+    @app.action(lifecycle_blocks.PACKAGE_ADD_ACTION)
     def add(ack: Ack, body: dict[str, Any]) -> None:
         ack()
 
@@ -160,7 +166,7 @@ def register(app: App, services: Services) -> None:
 
         rebuild(body, change)
 
-    @app.action(views.PACKAGE_REMOVE_ACTION)
+    @app.action(lifecycle_blocks.PACKAGE_REMOVE_ACTION)
     def remove(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         slot = body["actions"][0].get("value", "").partition("|")[2]

@@ -7,14 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
 from bot.slack.blocks.text import escape
+from bot.slack.middleware import NOT_ON_ROSTER
 
-NOT_ON_ROSTER = (
-    "Only the security team can manage incidents. To report a vulnerability, "
-    "run `/disclose` with no text and fill in the form."
+__all__ = ["NOT_IN_INCIDENT", "NOT_ON_ROSTER", "CommandContext", "Reply", "subcommand"]
+
+OUTSIDER_HELP = (
+    "*`/disclose`* with no text opens the form to report a vulnerability privately to the "
+    "security team; you get a receipt with the incident ID. *`/cvss <vector>`* scores a CVSS "
+    "vector. Managing incidents is for the security team."
 )
 NOT_IN_INCIDENT = "Run this in an incident's channel. `/disclose help` lists what you can do."
 
@@ -61,15 +64,16 @@ def subcommand(
     return register
 
 
-def dispatch(services: Services, command: dict[str, Any]) -> Reply | None:
-    """Run a subcommand for a roster member and return the ephemeral answer."""
+def dispatch(
+    services: Services, command: dict[str, Any], incident: Incident | None
+) -> Reply | None:
+    """Run a subcommand for a roster member (the listener's middleware checked that) in the
+    channel of `incident`, if any, and return the ephemeral answer."""
     # The command is registered with should_escape, so mentions arrive as <@U…|name> and
     # the user's own &, < and > arrive as entities: decode those, keep mention markup.
     text = html.unescape((command.get("text") or "").strip())
     name, _, args = text.partition(" ")
     user_id = command["user_id"]
-    if not services.roster.is_member(user_id):
-        return Reply(NOT_ON_ROSTER)
     found = SUBCOMMANDS.get(name.lower())
     if found is None:
         return Reply(f"I don't know `/disclose {escape(name)}`. " + help_text())
@@ -79,12 +83,10 @@ def dispatch(services: Services, command: dict[str, Any]) -> Reply | None:
         channel_id=command.get("channel_id", ""),
         args=args.strip(),
         trigger_id=command.get("trigger_id", ""),
+        incident=incident,
     )
-    if found.needs_incident:
-        with services.db.transaction() as session:
-            context.incident = incidents.get_by_channel(session, context.channel_id)
-        if context.incident is None:
-            return Reply(NOT_IN_INCIDENT)
+    if found.needs_incident and incident is None:
+        return Reply(NOT_IN_INCIDENT)
     return found.handler(context)
 
 

@@ -182,9 +182,7 @@ def _find(services: Services, human_id: str) -> Incident | None:
         return incidents.get_by_human_id(session, human_id)
 
 
-def _tell(
-    services: Services, body: dict[str, Any], user: str, text: str, respond: Respond
-) -> None:
+def _tell(services: Services, body: dict[str, Any], user: str, text: str, respond: Respond) -> None:
     """A modal's button has no response URL: the answer goes to the incident channel,
     to that person alone."""
     if body.get("response_url"):
@@ -202,4 +200,3 @@ def _tell(
 def _announce(services: Services, incident_id: int, text: str) -> None:
     refresh(services, incident_id)
     post_update(services, incident_id, text)
-

@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
-from bot.incident import service as incidents
+from bot.incident import scores as incident_scores
 from bot.incident.models import Incident
-from bot.scoring import service as scoring
 from bot.scoring.compare import diff_vectors
 from bot.scoring.engine import VectorError, score
 from bot.services import Services
 from bot.slack import scores
 from bot.slack.blocks import cvss_records as records
 from bot.slack.blocks.cvss import (
-    ACTION_COMPARE,
-    ACTION_PICK,
-    ACTION_RECORD,
-    ACTION_USE_VECTOR,
     calculator_blocks,
     calculator_error_blocks,
     compare_blocks,
@@ -34,130 +28,87 @@ from bot.slack.blocks.cvss import (
 )
 from bot.slack.blocks.text import mrkdwn
 from bot.slack.follow_up import after_ack
-from bot.slack.listeners import cvss_modal
 from bot.slack.listeners.cvss_modal import open_modal, opening_state
+from bot.slack.middleware import NOT_ON_ROSTER, asker_of, incident_of, services_of
 
 log = logging.getLogger(__name__)
 Blocks = list[dict[str, Any]]
 PICK_SEPARATOR = "|"  # pick buttons carry "<incident human id>|<vector>"
-GONE = "That incident no longer exists."
 
 
-def register(app: App, services: Services) -> None:
-    cvss_modal.register(app, services)
-
-    def incident_by_channel(channel: str) -> Incident | None:
-        if not channel:
-            return None
-        with services.db.transaction() as session:
-            return incidents.get_by_channel(session, channel)
-
-    @app.command("/cvss")
-    def cvss(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        ack()
-        text = html.unescape((command.get("text") or "").strip())
-        user, channel = command["user_id"], command.get("channel_id", "")
-        word = text.lower()
-        incident = incident_by_channel(channel)
-        if word == "help" or (incident is None and word in ("", "compare", "history")):
-            respond(text=records.USAGE, response_type="ephemeral")
-            return
-        is_member = services.roster.is_member(user)
-        if incident is None or (not is_member and word not in ("", "compare", "history")):
-            _calculate(respond, text, record_button=False)
-            return
-        if not is_member:
-            respond(text=records.NOT_ON_ROSTER, response_type="ephemeral")
-            return
-        if word == "":
-            state = opening_state(services, incident.id, channel, None)
-            problem = open_modal(services, command["trigger_id"], state)
-            if problem:
-                respond(text=problem, response_type="ephemeral")
-        elif word == "history":
-            with services.db.transaction() as session:
-                rows = scoring.history(session, incident.id)
-            respond(
-                text=records.history_text(incident.human_id, len(rows)),
-                blocks=records.history_blocks(incident.human_id, rows),
-                response_type="ephemeral",
-            )
-        elif word == "compare":
-            reply, blocks = comparison(services, incident)
-            respond(text=reply, blocks=blocks, response_type="ephemeral")
-        else:
-            _calculate(respond, text, record_button=True)
-
-    def member_only(body: dict[str, Any], respond: Respond) -> str | None:
-        user = body["user"]["id"]
-        if services.roster.is_member(user):
-            return user
-        respond(text=records.NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
-        return None
-
-    @app.action(ACTION_RECORD)
-    @after_ack(services)
-    def record_button(body: dict[str, Any], respond: Respond) -> None:
-        user = member_only(body, respond)
-        if user is None:
-            return
-        incident = incident_by_channel(_channel_of(body))
-        if incident is None:
-            respond(text=GONE, replace_original=False)
-            return
-        vector = body["actions"][0].get("value") or ""
-        _record(services, respond, incident, vector, user, scoring.VIA_COMMAND)
-
-    @app.action(re.compile(f"^{re.escape(ACTION_PICK)}"))
-    @after_ack(services)
-    def pick(body: dict[str, Any], respond: Respond) -> None:
-        user = member_only(body, respond)
-        if user is None:
-            return
-        human_id, _, vector = (body["actions"][0].get("value") or "").partition(PICK_SEPARATOR)
-        with services.db.transaction() as session:
-            incident = incidents.get_by_human_id(session, human_id)
-        if incident is None:
-            respond(text=GONE, replace_original=False)
-            return
-        _record(services, respond, incident, vector, user, scoring.VIA_PICK)
-
-    @app.action(ACTION_COMPARE)
-    @after_ack(services)
-    def compare(body: dict[str, Any], respond: Respond) -> None:
-        if member_only(body, respond) is None:
-            return
-        value = body["actions"][0].get("value") or ""
-        with services.db.transaction() as session:
-            incident = incidents.get_by_human_id(session, value)
-        incident = incident or _incident_of_message(services, body)
-        if incident is None:
-            respond(text=GONE, replace_original=False)
-            return
-        reply, blocks = comparison(services, incident)
-        respond(text=reply, blocks=blocks, response_type="ephemeral", replace_original=False)
-
-    @app.action(ACTION_USE_VECTOR)
-    def use_vector(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        if member_only(body, respond) is None:
-            return
-        incident = _incident_of_message(services, body)
-        if incident is None:
-            respond(text=GONE, replace_original=False)
-            return
-        vector = body["actions"][0].get("value") or ""
-        channel = incident.channel_id or ""
-        state = opening_state(services, incident.id, channel, vector)
-        problem = open_modal(services, body["trigger_id"], state)
+def cvss_command(ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """`/cvss [vector | history | compare | help]`; the incident is the channel's, if any."""
+    ack()
+    services = services_of(context)
+    text = html.unescape((command.get("text") or "").strip())
+    channel = command.get("channel_id", "")
+    word = text.lower()
+    incident: Incident | None = context["incident"]
+    on_roster: bool = context["on_roster"]
+    if word == "help" or (incident is None and word in ("", "compare", "history")):
+        respond(text=records.USAGE, response_type="ephemeral")
+        return
+    if incident is None or (not on_roster and word not in ("", "compare", "history")):
+        _calculate(respond, text, record_button=False)
+        return
+    if not on_roster:
+        respond(text=NOT_ON_ROSTER, response_type="ephemeral")
+        return
+    if word == "":
+        state = opening_state(services, incident.id, channel, None)
+        problem = open_modal(services, command["trigger_id"], state)
         if problem:
-            respond(text=problem, response_type="ephemeral", replace_original=False)
+            respond(text=problem, response_type="ephemeral")
+    elif word == "history":
+        with services.db.transaction() as session:
+            rows = incident_scores.history(session, incident.id)
+        respond(
+            text=records.history_text(incident.human_id, len(rows)),
+            blocks=records.history_blocks(incident.human_id, rows),
+            response_type="ephemeral",
+        )
+    elif word == "compare":
+        reply, blocks = comparison(services, incident)
+        respond(text=reply, blocks=blocks, response_type="ephemeral")
+    else:
+        _calculate(respond, text, record_button=True)
+
+
+@after_ack
+def record_vector(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """The Record button under a calculator answer in an incident channel."""
+    vector = body["actions"][0].get("value") or ""
+    _record(respond, context, vector, incident_scores.VIA_COMMAND)
+
+
+@after_ack
+def pick_vector(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """A pick button of the team comparison: its value is "<incident ID>|<vector>"."""
+    vector = (body["actions"][0].get("value") or "").partition(PICK_SEPARATOR)[2]
+    _record(respond, context, vector, incident_scores.VIA_PICK)
+
+
+@after_ack
+def compare(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    reply, blocks = comparison(services_of(context), incident_of(context))
+    respond(text=reply, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+def use_vector(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Open the scoring form on a vector from a score post, in the request (the trigger)."""
+    ack()
+    services, incident = services_of(context), incident_of(context)
+    vector = body["actions"][0].get("value") or ""
+    state = opening_state(services, incident.id, incident.channel_id or "", vector)
+    problem = open_modal(services, body["trigger_id"], state)
+    if problem:
+        respond(text=problem, response_type="ephemeral", replace_original=False)
 
 
 def comparison(services: Services, incident: Incident) -> tuple[str, Blocks | None]:
     """The team's vectors side by side, with pick buttons that name the incident."""
     with services.db.transaction() as session:
-        vectors = scoring.member_vectors(session, incident.id)
+        vectors = incident_scores.member_vectors(session, incident.id)
     if not vectors:
         return records.NOTHING_TO_COMPARE, None
     found = diff_vectors(vectors)
@@ -189,35 +140,17 @@ def _calculate(respond: Respond, text: str, *, record_button: bool) -> None:
     )
 
 
-def _record(
-    services: Services, respond: Respond, incident: Incident, vector: str, user: str, via: str
-) -> None:
+def _record(respond: Respond, context: BoltContext, vector: str, via: str) -> None:
+    services, incident, user = services_of(context), incident_of(context), asker_of(context)
     try:
         result = score(vector)
         recorded = scores.record(services, incident.id, result, user, via)
     except VectorError as error:
         respond(text=error.message, response_type="ephemeral", replace_original=False)
         return
-    except scoring.ScoringRefused as refusal:
+    except incident_scores.ScoringRefused as refusal:
         respond(text=str(refusal), response_type="ephemeral", replace_original=False)
         return
     answer = records.recorded_answer(result, incident.human_id, recorded.is_final)
     respond(text=answer, response_type="ephemeral", replace_original=True)
     scores.show(services, recorded)
-
-
-def _channel_of(body: dict[str, Any]) -> str:
-    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id", ""
-    )
-
-
-def _incident_of_message(services: Services, body: dict[str, Any]) -> Incident | None:
-    """The incident whose channel, or whose triage thread, holds the clicked message."""
-    channel = _channel_of(body)
-    thread = (body.get("message") or {}).get("thread_ts")
-    with services.db.transaction() as session:
-        incident = incidents.get_by_channel(session, channel) if channel else None
-        if incident is None and thread and channel == services.triage.private_id():
-            incident = incidents.by_triage_thread(session, thread)
-        return incident

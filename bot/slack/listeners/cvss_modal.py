@@ -11,24 +11,21 @@ Slack's own edit) is retried once without the hash, with the latest choices.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
+from bot.incident import scores as incident_scores
 from bot.incident import service as incidents
-from bot.scoring import service as scoring
 from bot.scoring.engine import ScoreResult
 from bot.services import Services
 from bot.slack import scores
 from bot.slack.blocks.cvss import (
-    ACTION_ADVANCED,
-    ACTION_METRIC,
     ACTION_VECTOR,
     ACTION_VERSION,
     CALLBACK_ADVANCED,
@@ -42,8 +39,9 @@ from bot.slack.blocks.cvss import (
     submit_errors,
     vector_block_id,
 )
-from bot.slack.blocks.cvss_records import NOT_ON_ROSTER
 from bot.slack.gateway import SlackError
+from bot.slack.middleware import asker_of, services_of
+from bot.slack.modals import open_form
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +75,7 @@ def opening_state(
 
 def open_modal(services: Services, trigger_id: str, state: CvssState) -> str | None:
     """Open the modal; the problem in words when Slack would not."""
-    try:
-        services.gateway.open_view(trigger_id, modal_view(state))
-    except SlackError as exc:
-        return f"The scoring form could not open ({exc.plain}). Please try again."
-    return None
+    return open_form(services, trigger_id, modal_view(state), "try again")
 
 
 class ViewUpdates:
@@ -135,82 +129,79 @@ class ViewUpdates:
                 log.warning("could not update the CVSS modal after a conflict: %s", again.error)
 
 
-def register(app: App, services: Services) -> None:
-    updates = ViewUpdates(services)
+def _updates(context: BoltContext) -> ViewUpdates:
+    return cast(ViewUpdates, context["view_updates"])
 
-    @app.action(re.compile(f"^{re.escape(ACTION_METRIC)}"))
-    def metric_changed(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        action = body["actions"][0]
-        key = metric_key(action["action_id"])
-        option = action.get("selected_option") or {}
-        updates.apply(body, lambda state: state.with_metric(key or "", option.get("value")))
 
-    @app.action(ACTION_VERSION)
-    def version_changed(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        version = (body["actions"][0].get("selected_option") or {}).get("value") or ""
-        updates.apply(body, lambda state: state.with_version(version))
+def metric_changed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    action = body["actions"][0]
+    key = metric_key(action["action_id"])
+    option = action.get("selected_option") or {}
+    _updates(context).apply(body, lambda state: state.with_metric(key or "", option.get("value")))
 
-    @app.action(ACTION_VECTOR)
-    def vector_pasted(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        text = body["actions"][0].get("value") or ""
-        updates.apply(body, lambda state: state.with_vector(text))
 
-    @app.action(ACTION_ADVANCED)
-    def advanced(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        view = body["view"]
-        state = current_state(view)
-        root = view.get("root_view_id") or view["id"]
-        state = replace(state, context=MappingProxyType({**state.context, "root": root}))
-        try:
-            services.gateway.push_view(body["trigger_id"], advanced_view(state))
-        except SlackError as exc:
-            log.warning("could not push the advanced CVSS metrics: %s", exc.error)
+def version_changed(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    version = (body["actions"][0].get("selected_option") or {}).get("value") or ""
+    _updates(context).apply(body, lambda state: state.with_version(version))
 
-    @app.view(CALLBACK_ADVANCED)
-    def advanced_done(ack: Ack, view: dict[str, Any]) -> None:
-        ack()  # back to the main view, which shows the new scores once updated
-        state = current_state(view)
-        root = state.context.get("root")
-        if not root:
+
+def vector_pasted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    text = body["actions"][0].get("value") or ""
+    _updates(context).apply(body, lambda state: state.with_vector(text))
+
+
+def open_advanced(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    view = body["view"]
+    state = current_state(view)
+    root = view.get("root_view_id") or view["id"]
+    state = replace(state, context=MappingProxyType({**state.context, "root": root}))
+    try:
+        services_of(context).gateway.push_view(body["trigger_id"], advanced_view(state))
+    except SlackError as exc:
+        log.warning("could not push the advanced CVSS metrics: %s", exc.error)
+
+
+def advanced_done(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    ack()  # back to the main view, which shows the new scores once updated
+    state = current_state(view)
+    root = state.context.get("root")
+    if not root:
+        return
+    try:
+        services_of(context).gateway.update_view(root, modal_view(state))
+    except SlackError as exc:
+        log.warning("could not return the advanced metrics to the modal: %s", exc.error)
+
+
+def submit_score(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    services, user = services_of(context), asker_of(context)
+    state = current_state(view)
+    first_block = f"{ACTION_VERSION}:{state.revision}"
+    typed = _typed_vector(view, state)
+    if typed:
+        pasted = state.with_vector(typed)
+        if pasted.error:
+            ack(response_action="errors", errors={vector_block_id(state): pasted.error})
             return
-        try:
-            services.gateway.update_view(root, modal_view(state))
-        except SlackError as exc:
-            log.warning("could not return the advanced metrics to the modal: %s", exc.error)
-
-    @app.view(CALLBACK_MODAL)
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        state = current_state(view)
-        first_block = f"{ACTION_VERSION}:{state.revision}"
-        typed = _typed_vector(view, state)
-        if typed:
-            pasted = state.with_vector(typed)
-            if pasted.error:
-                ack(response_action="errors", errors={vector_block_id(state): pasted.error})
-                return
-            state = pasted
-        if not services.roster.is_member(user):
-            ack(response_action="errors", errors={first_block: NOT_ON_ROSTER})
-            return
-        errors = submit_errors(state)
-        outcome = state.outcome()
-        if errors or not isinstance(outcome, ScoreResult):
-            ack(response_action="errors", errors=errors)
-            return
-        incident_id = int(state.context.get("incident") or 0)
-        try:
-            recorded = scores.record(services, incident_id, outcome, user, scoring.VIA_MODAL)
-        except scoring.ScoringRefused as refusal:
-            ack(response_action="errors", errors={first_block: str(refusal)})
-            return
-        # A database outage propagates: the app's error handler keeps the form open with it.
-        ack()
-        scores.show(services, recorded)
+        state = pasted
+    errors = submit_errors(state)
+    outcome = state.outcome()
+    if errors or not isinstance(outcome, ScoreResult):
+        ack(response_action="errors", errors=errors)
+        return
+    incident_id = int(state.context.get("incident") or 0)
+    try:
+        recorded = scores.record(services, incident_id, outcome, user, incident_scores.VIA_MODAL)
+    except incident_scores.ScoringRefused as refusal:
+        ack(response_action="errors", errors={first_block: str(refusal)})
+        return
+    # A database outage propagates: the app's error handler keeps the form open with it.
+    ack()
+    scores.show(services, recorded)
 
 
 def _typed_vector(view: dict[str, Any], state: CvssState) -> str:

@@ -27,15 +27,15 @@ from bot.mail.outbox import enqueue_mail
 from bot.services import Services
 from bot.slack import distributor_flow as flow
 from bot.slack import distributor_hooks
-from bot.slack.blocks import distributors as views
+from bot.slack.blocks import distributors as distributor_blocks
 from bot.slack.gateway import SlackError
 from bot.slack.listeners.commands import (
     NOT_IN_INCIDENT,
-    NOT_ON_ROSTER,
     CommandContext,
     Reply,
     subcommand,
 )
+from bot.slack.middleware import NOT_ON_ROSTER
 
 log = logging.getLogger(__name__)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -71,7 +71,9 @@ def distributors_command(context: CommandContext) -> Reply | None:
     if verb == "add" and rest.strip():
         return add_from_text(services, context.user_id, rest)
     if verb in ("add", "form"):
-        return open_view(services, context.trigger_id, views.add_modal(services.clock.now()))
+        return open_view(
+            services, context.trigger_id, distributor_blocks.add_modal(services.clock.now())
+        )
     if verb == "remove":
         return remove_from_text(services, context.user_id, rest)
     if verb == "removal":
@@ -103,7 +105,7 @@ def list_reply(services: Services) -> Reply:
     with services.db.transaction() as session:
         rows = roster.distributors(session, include_removed=True)
         leaks = roster.leak_counts(session)
-        text, blocks = views.distributor_list(rows, leaks)
+        text, blocks = distributor_blocks.distributor_list(rows, leaks)
     return Reply(text, blocks)
 
 
@@ -181,13 +183,13 @@ def open_removal(services: Services, trigger_id: str, text: str) -> Reply | None
         leaks,
         services.settings.announce_signature,
     )
-    return open_view(services, trigger_id, views.removal_modal(found, subject, body))
+    return open_view(services, trigger_id, distributor_blocks.removal_modal(found, subject, body))
 
 
 def status_reply(services: Services, incident: Incident) -> Reply:
     with services.db.transaction() as session:
         statuses = notice_store.notice_status(session, incident.id)
-    text, blocks = views.status_message(incident.human_id, statuses)
+    text, blocks = distributor_blocks.status_message(incident.human_id, statuses)
     return Reply(text, blocks)
 
 
@@ -255,7 +257,7 @@ def submit_removal(services: Services, user: str, view: dict[str, Any]) -> dict[
     return {}
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services) -> None:  # noqa: C901 - closures, not yet routed
     hooks = services.hooks
     if distributor_hooks.on_mail_settled not in hooks.mail_settled:
         hooks.mail_settled.append(distributor_hooks.on_mail_settled)
@@ -289,16 +291,18 @@ def register(app: App, services: Services) -> None:
 
         return handle
 
-    app.action(views.NOTIFY_ACTION)(notice_button(NoticeKind.NOTICE))
-    app.action(views.FINAL_ACTION)(notice_button(NoticeKind.FINAL))
-    app.action(views.UPDATE_ACTION)(notice_button(NoticeKind.UPDATE))
-    app.action(views.RESEND_ACTION)(notice_button(NoticeKind.RESEND))
+    app.action(distributor_blocks.NOTIFY_ACTION)(notice_button(NoticeKind.NOTICE))
+    app.action(distributor_blocks.FINAL_ACTION)(notice_button(NoticeKind.FINAL))
+    app.action(distributor_blocks.UPDATE_ACTION)(notice_button(NoticeKind.UPDATE))
+    app.action(distributor_blocks.RESEND_ACTION)(notice_button(NoticeKind.RESEND))
 
-    @app.action(views.ADD_ACTION)
+    @app.action(distributor_blocks.ADD_ACTION)
     def add_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         if roster_only(body, respond):
-            reply = open_view(services, body["trigger_id"], views.add_modal(services.clock.now()))
+            reply = open_view(
+                services, body["trigger_id"], distributor_blocks.add_modal(services.clock.now())
+            )
             if reply is not None:
                 respond(text=reply.text, response_type="ephemeral", replace_original=False)
 
@@ -318,13 +322,13 @@ def register(app: App, services: Services) -> None:
                 ack(response_action="errors", errors=errors)
                 return
             ack()
-            if callback == views.REMOVAL_CALLBACK:
+            if callback == distributor_blocks.REMOVAL_CALLBACK:
                 flow.kick_mail(services)
 
-    form(views.ADD_CALLBACK, submit_add, "organisation")
-    form(views.REMOVAL_CALLBACK, submit_removal, "subject")
+    form(distributor_blocks.ADD_CALLBACK, submit_add, "organisation")
+    form(distributor_blocks.REMOVAL_CALLBACK, submit_removal, "subject")
 
-    @app.view(views.NOTICE_CALLBACK)
+    @app.view(distributor_blocks.NOTICE_CALLBACK)
     def notice_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         if not services.roster.is_member(user):

@@ -33,12 +33,13 @@ from bot.incident.models import Incident, Phase
 from bot.mail import mail_domain
 from bot.services import Services
 from bot.slack import distributor_flow as flow
-from bot.slack.blocks import distributors as views
+from bot.slack.blocks import distributors as distributor_blocks
 from bot.slack.blocks.lifecycle import phase_changed
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
 from bot.slack.lifecycle import Lifecycle
-from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+from bot.slack.listeners.commands import CommandContext, Reply, subcommand
+from bot.slack.middleware import NOT_ON_ROSTER
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 def leak_form(services: Services, incident: Incident) -> dict[str, Any]:
     with services.db.transaction() as session:
         everyone = roster.distributors(session, include_removed=True)
-    return views.leak_modal(incident, everyone, services.clock.now())
+    return distributor_blocks.leak_modal(incident, everyone, services.clock.now())
 
 
 @subcommand("leak", "leak", "records an embargo break: what leaked, to whom, when, through whom.")
@@ -96,7 +97,7 @@ def submit_leak(services: Services, user: str, view: dict[str, Any]) -> tuple[di
         return {block: text}, None
 
     def after() -> None:
-        text, blocks = views.leak_recorded(human_id, what, name, public)
+        text, blocks = distributor_blocks.leak_recorded(human_id, what, name, public)
         post_update(services, incident_id, text, blocks)
         if public:
             try:
@@ -134,7 +135,7 @@ def announce_form(
         return None, problem
     settings = services.settings
     oss = any(is_oss_security(a) for a in settings.announce_to)
-    view = views.announce_modal(
+    view = distributor_blocks.announce_modal(
         incident,
         subject=advisory_subject(incident),
         body=announcement_body(_context(services, incident)),
@@ -257,7 +258,7 @@ def post_announcement(services: Services, announcement_id: int) -> None:
         if row is None or row.channel_posted_ts:
             return
         subject, body = row.subject, row.body
-    text, blocks = views.announcement_post(subject, body)
+    text, blocks = distributor_blocks.announcement_post(subject, body)
     try:
         ts = services.gateway.post(channel, text, blocks)
     except SlackError as exc:
@@ -290,7 +291,7 @@ def _open(services: Services, trigger_id: str, view: dict[str, Any]) -> Reply | 
     return None
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services) -> None:  # noqa: C901 - closures, not yet routed
     def incident_of(body: dict[str, Any], respond: Respond) -> Incident | None:
         if not services.roster.is_member(body["user"]["id"]):
             respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
@@ -306,14 +307,14 @@ def register(app: App, services: Services) -> None:
         if reply is not None:
             respond(text=reply.text, response_type="ephemeral", replace_original=False)
 
-    @app.action(views.LEAK_ACTION)
+    @app.action(distributor_blocks.LEAK_ACTION)
     def leak_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         incident = incident_of(body, respond)
         if incident is not None:
             tell(respond, _open(services, body["trigger_id"], leak_form(services, incident)))
 
-    @app.action(views.ANNOUNCE_ACTION)
+    @app.action(distributor_blocks.ANNOUNCE_ACTION)
     def announce_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         incident = incident_of(body, respond)
@@ -337,7 +338,7 @@ def register(app: App, services: Services) -> None:
             if after is not None:
                 services.background.defer(after)
 
-    @app.action(views.PUBLIC_ACTION)
+    @app.action(distributor_blocks.PUBLIC_ACTION)
     def public_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         incident = incident_of(body, respond)
@@ -350,5 +351,5 @@ def register(app: App, services: Services) -> None:
         text = " ".join(outcome.problems) if outcome.problems else outcome.message
         respond(text=text, response_type="ephemeral", replace_original=False)
 
-    form(views.LEAK_CALLBACK, submit_leak, "what")
-    form(views.ANNOUNCE_CALLBACK, submit_announcement, "subject")
+    form(distributor_blocks.LEAK_CALLBACK, submit_leak, "what")
+    form(distributor_blocks.ANNOUNCE_CALLBACK, submit_announcement, "subject")

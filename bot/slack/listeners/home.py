@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import BoltContext
 from sqlalchemy.orm import Session
 
 from bot.incident import service as incidents
@@ -25,6 +25,7 @@ from bot.incident.models import Incident
 from bot.services import Services
 from bot.slack.blocks.home import DueItem, HomeRow, home_view, outsider_view
 from bot.slack.gateway import SlackError
+from bot.slack.middleware import asker_of, services_of
 
 log = logging.getLogger(__name__)
 WEEK = timedelta(days=7)
@@ -63,32 +64,28 @@ def own_milestones(incident: Incident, start: datetime, end: datetime) -> list[D
     ]
 
 
-def _safely(what: str, call: Callable[[], Any], fallback: Any) -> Any:
+def _safely(what: str, provider: Callable[..., Any] | None, fallback: Any, *args: Any) -> Any:
+    """What the provider answers for `args`; `fallback` when there is none or it fails."""
+    if provider is None:
+        return fallback
     try:
-        return call()
+        return provider(*args)
     except Exception:
         log.exception("the App Home %s provider failed", what)
         return fallback
 
 
 def build_home(services: Services, user_id: str, notice: str | None = None) -> dict[str, Any]:
-    """The tab for this user; `notice` is a line at the top (e.g. why a change was refused)."""
-    if not services.roster.is_member(user_id):
-        return outsider_view()
+    """The tab of a team member; `notice` is a line at the top (e.g. why a change was
+    refused)."""
     now = services.clock.now()
     mine: list[HomeRow] = []
     others: list[HomeRow] = []
     due: list[DueItem] = []
     with services.db.transaction() as session:
         for incident in incidents.open_incidents(session):
-            deadline = (
-                _safely(
-                    "next deadline",
-                    lambda i=incident: services.hooks.next_deadline(session, i),
-                    None,
-                )
-                if services.hooks.next_deadline
-                else None
+            deadline = _safely(
+                "next deadline", services.hooks.next_deadline, None, session, incident
             )
             row = HomeRow(incident, deadline)
             if _involves(session, incident, user_id):
@@ -96,28 +93,20 @@ def build_home(services: Services, user_id: str, notice: str | None = None) -> d
                 due += own_milestones(incident, now, now + WEEK)
             else:
                 others.append(row)
-    if providers.deadlines_due:
-        due += _safely(
-            "deadlines", lambda: providers.deadlines_due(services, user_id, now, now + WEEK), []
-        )
-    on_call = (
-        _safely("on-call", lambda: providers.on_call(services), None) if providers.on_call else None
-    )
-    away = (
-        _safely("away", lambda: providers.away(services, user_id), None) if providers.away else None
-    )
-    figures = providers.insights
-    insights = _safely("insights", lambda: figures(services, user_id), []) if figures else []
+    due += _safely("deadlines", providers.deadlines_due, [], services, user_id, now, now + WEEK)
+    on_call = _safely("on-call", providers.on_call, None, services)
+    away = _safely("away", providers.away, None, services, user_id)
+    insights = _safely("insights", providers.insights, [], services, user_id)
     return home_view(user_id, mine, others, due, on_call, away, now, notice, insights)
 
 
-def register(app: App, services: Services) -> None:
-    @app.event("app_home_opened")
-    def opened(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        user = event.get("user", "")
-        try:
-            services.gateway.publish_home(user, build_home(services, user))
-        except SlackError as exc:
-            log.warning("could not publish the App Home of %s: %s", user, exc.error)
+def home_opened(event: dict[str, Any], context: BoltContext) -> None:
+    """The Home tab: the team's incidents for a member, a short note for anyone else."""
+    if event.get("tab", "home") != "home":
+        return
+    services, user = services_of(context), asker_of(context)
+    view = build_home(services, user) if context["on_roster"] else outsider_view()
+    try:
+        services.gateway.publish_home(user, view)
+    except SlackError as exc:
+        log.warning("could not publish the App Home of %s: %s", user, exc.error)

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
-from bot.audit.service import record
 from bot.incident import service as incidents
 from bot.lead import rotation
 from bot.lead import service as leads
 from bot.oncall import service as oncall
 from bot.services import Services
 from bot.slack import lead_offers
-from bot.slack.blocks import home as home_views
-from bot.slack.blocks import leads as views
+from bot.slack.blocks import leads as lead_blocks
 from bot.slack.blocks.text import slack_date
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.listeners import home
-from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+from bot.slack.listeners.commands import CommandContext, Reply, subcommand
+from bot.slack.middleware import asker_of, services_of
+from bot.slack.modals import open_form
 
 log = logging.getLogger(__name__)
 
@@ -48,141 +48,122 @@ def away_status(services: Services, user_id: str) -> str | None:
     return f"Away until {back:%d %B %Y}" if back else None
 
 
-def register(app: App, services: Services) -> None:
+def connect(services: Services) -> None:
+    """Plug the lead offers and the on-call into the incident hooks and the App Home."""
     if lead_offers.on_incident_opened not in services.hooks.incident_opened:
         services.hooks.incident_opened.append(lead_offers.on_incident_opened)
     home.providers.on_call = on_call_now
     home.providers.away = away_status
 
-    def _refuse(respond: Respond) -> None:
-        respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
 
-    def _offer_id(body: dict[str, Any]) -> int:
-        try:
-            return int(body["actions"][0].get("value", ""))
-        except (KeyError, IndexError, ValueError):
-            return -1
+def _offer_id(body: dict[str, Any]) -> int:
+    try:
+        return int(body["actions"][0].get("value", ""))
+    except (KeyError, IndexError, ValueError):
+        return -1
 
-    def _answer(respond: Respond, result: leads.Result) -> None:
-        respond(
-            text=views.answer_for_clicker(result),
-            response_type="ephemeral",
-            replace_original=False,
+
+def _answer(respond: Respond, result: leads.Result) -> None:
+    respond(
+        text=lead_blocks.answer_for_clicker(result),
+        response_type="ephemeral",
+        replace_original=False,
+    )
+
+
+def _republish_home(services: Services, user_id: str, notice: str | None = None) -> None:
+    try:
+        services.gateway.publish_home(user_id, home.build_home(services, user_id, notice))
+    except SlackError as exc:
+        log.warning("could not publish the App Home of %s: %s", user_id, exc.error)
+
+
+# -- listeners -----------------------------------------------------------------------------
+@after_ack
+def away_from_home(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    services, user = services_of(context), asker_of(context)
+    picked = body["actions"][0].get("selected_date") or ""
+    try:
+        day = date.fromisoformat(picked)
+    except ValueError:
+        _republish_home(services, user, "That is not a date: pick your last day away.")
+        return
+    if set_away(services, user, day) is None:
+        _republish_home(services, user, f"{day:%d %B %Y} is already over: pick your last day away.")
+    else:
+        _republish_home(services, user)
+
+
+@after_ack
+def back_from_home(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    services, user = services_of(context), asker_of(context)
+    set_back(services, user)
+    _republish_home(services, user)
+
+
+@after_ack
+def accept_offer(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    services = services_of(context)
+    with services.db.transaction() as session:
+        result = leads.accept(session, _offer_id(body), asker_of(context), services.clock.now())
+    lead_offers.deliver(services, result)
+    _answer(respond, result)
+
+
+@after_ack
+def volunteer(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    services = services_of(context)
+    with services.db.transaction() as session:
+        result = leads.volunteer(session, _offer_id(body), asker_of(context), services.clock.now())
+    lead_offers.deliver(services, result)
+    _answer(respond, result)
+
+
+def open_pass_form(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Pass opens a form for the reason, in the request: the trigger lapses in 3 seconds."""
+    ack()
+    services, user = services_of(context), asker_of(context)
+    with services.db.transaction() as session:
+        offer = leads.get_offer(session, _offer_id(body))
+        incident = incidents.get(session, offer.incident_id) if offer else None
+    if offer is None or incident is None:
+        _answer(respond, leads.Result(leads.Outcome.NOT_FOUND))
+    elif not offer.is_pending:
+        _answer(respond, leads.refusal(incident, offer, leads.Outcome.NOT_OPEN))
+    elif offer.candidate_id != user:
+        _answer(respond, leads.refusal(incident, offer, leads.Outcome.NOT_YOURS))
+    else:
+        form = lead_blocks.pass_modal(offer.id, incident.human_id)
+        problem = open_form(services, body["trigger_id"], form, "press Pass again")
+        if problem:
+            respond(text=problem, response_type="ephemeral", replace_original=False)
+
+
+def submit_pass(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    values = view["state"]["values"].get(lead_blocks.REASON_BLOCK, {})
+    reason = (values.get(lead_blocks.REASON_ACTION) or {}).get("value") or ""
+    try:
+        offer_id = int(view.get("private_metadata") or "")
+    except ValueError:
+        offer_id = -1
+    with services.db.transaction() as session:
+        result = leads.pass_offer(
+            session,
+            offer_id,
+            asker_of(context),
+            reason,
+            lead_offers.team(services),
+            services.clock.now(),
         )
-
-    def _republish_home(user_id: str, notice: str | None = None) -> None:
-        try:
-            services.gateway.publish_home(user_id, home.build_home(services, user_id, notice))
-        except SlackError as exc:
-            log.warning("could not publish the App Home of %s: %s", user_id, exc.error)
-
-    @app.action(home_views.AWAY_UNTIL)
-    @after_ack(services)
-    def away_from_home(body: dict[str, Any], respond: Respond) -> None:
-        user = body["user"]["id"]
-        if not services.roster.is_member(user):
-            return  # the Home tab of someone off the team has no such picker
-        picked = body["actions"][0].get("selected_date") or ""
-        try:
-            day = date.fromisoformat(picked)
-        except ValueError:
-            _republish_home(user, "That is not a date: pick your last day away.")
-            return
-        if set_away(services, user, day) is None:
-            _republish_home(user, f"{day:%d %B %Y} is already over: pick your last day away.")
-        else:
-            _republish_home(user)
-
-    @app.action(home_views.BACK)
-    @after_ack(services)
-    def back_from_home(body: dict[str, Any], respond: Respond) -> None:
-        user = body["user"]["id"]
-        if not services.roster.is_member(user):
-            return
-        set_back(services, user)
-        _republish_home(user)
-
-    @app.action(views.ACCEPT)
-    @after_ack(services)
-    def accept(body: dict[str, Any], respond: Respond) -> None:
-        user = body["user"]["id"]
-        if not services.roster.is_member(user):
-            _refuse(respond)
-            return
-        with services.db.transaction() as session:
-            result = leads.accept(session, _offer_id(body), user, services.clock.now())
-        lead_offers.deliver(services, result)
-        _answer(respond, result)
-
-    @app.action(views.VOLUNTEER)
-    @after_ack(services)
-    def volunteer(body: dict[str, Any], respond: Respond) -> None:
-        user = body["user"]["id"]
-        if not services.roster.is_member(user):
-            _refuse(respond)
-            return
-        with services.db.transaction() as session:
-            result = leads.volunteer(session, _offer_id(body), user, services.clock.now())
-        lead_offers.deliver(services, result)
-        _answer(respond, result)
-
-    @app.action(views.PASS)
-    def pass_clicked(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user = body["user"]["id"]
-        if not services.roster.is_member(user):
-            _refuse(respond)
-            return
-        offer_id = _offer_id(body)
-        with services.db.transaction() as session:
-            offer = leads.get_offer(session, offer_id)
-            incident = incidents.get(session, offer.incident_id) if offer else None
-        if offer is None or incident is None:
-            _answer(respond, leads.Result(leads.Outcome.NOT_FOUND))
-            return
-        base = dict(
-            incident_id=incident.id, lead_id=incident.lead_id, candidate_id=offer.candidate_id
+    if result.outcome != leads.Outcome.PASSED:
+        ack(
+            response_action="errors",
+            errors={lead_blocks.REASON_BLOCK: lead_blocks.answer_for_clicker(result)},
         )
-        if not offer.is_pending:
-            _answer(respond, leads.Result(leads.Outcome.NOT_OPEN, **base))
-        elif offer.candidate_id != user:
-            _answer(respond, leads.Result(leads.Outcome.NOT_YOURS, **base))
-        else:
-            try:
-                services.gateway.open_view(
-                    body["trigger_id"], views.pass_modal(offer.id, incident.human_id)
-                )
-            except SlackError as exc:
-                respond(
-                    text=f"The form could not open ({exc.plain}). Please press Pass again.",
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
-
-    @app.view(views.PASS_CALLBACK)
-    def pass_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        if not services.roster.is_member(user):
-            ack(response_action="errors", errors={views.REASON_BLOCK: NOT_ON_ROSTER})
-            return
-        values = view["state"]["values"].get(views.REASON_BLOCK, {})
-        reason = (values.get(views.REASON_ACTION) or {}).get("value") or ""
-        try:
-            offer_id = int(view.get("private_metadata") or "")
-        except ValueError:
-            offer_id = -1
-        with services.db.transaction() as session:
-            result = leads.pass_offer(
-                session, offer_id, user, reason, lead_offers.team(services), services.clock.now()
-            )
-        if result.outcome != leads.Outcome.PASSED:
-            ack(
-                response_action="errors",
-                errors={views.REASON_BLOCK: views.answer_for_clicker(result)},
-            )
-            return
-        ack()
-        lead_offers.deliver(services, result)
+        return
+    ack()
+    lead_offers.deliver(services, result)
 
 
 # -- parsing -------------------------------------------------------------------------------
@@ -230,7 +211,7 @@ def _lead(context: CommandContext) -> Reply:
     if not context.args:
         with services.db.transaction() as session:
             pending = leads.pending_for(session, incident.id)
-        return Reply(views.lead_status(incident, pending))
+        return Reply(lead_blocks.lead_status(incident, pending))
     target = resolve_user(services, context.args.split()[0])
     if target is None or target not in services.roster.eligible:
         return Reply(
@@ -257,7 +238,7 @@ def _lead(context: CommandContext) -> Reply:
             "ask again once they are back."
         )
     if result.outcome != leads.Outcome.OFFERED:
-        return Reply(views.answer_for_clicker(result))
+        return Reply(lead_blocks.answer_for_clicker(result))
     lead_offers.deliver(services, result)
     stays = f" <@{incident.lead_id}> stays lead until then." if incident.lead_id else ""
     return Reply(f"Offered the fix-lead role to <@{target}>; it is theirs once they accept.{stays}")
@@ -274,7 +255,7 @@ def _leads(context: CommandContext) -> Reply:
     now = services.clock.now()
     with services.db.transaction() as session:
         rows = leads.stats(session, services.roster.eligible, now)
-    text, blocks = views.stats_table(rows, now)
+    text, blocks = lead_blocks.stats_table(rows, now)
     return Reply(text, blocks)
 
 
@@ -308,22 +289,14 @@ def _back(context: CommandContext) -> Reply:
 
 def set_away(services: Services, user_id: str, last_day: date) -> datetime | None:
     """Away until the end of `last_day` in the team's time zone; None if that is past."""
-    now = services.clock.now()
-    until = datetime.combine(
-        last_day + timedelta(days=1), time(0), ZoneInfo(services.settings.team_timezone)
-    )
-    if until <= now:
-        return None
+    zone = ZoneInfo(services.settings.team_timezone)
     with services.db.transaction() as session:
-        rotation.set_away(session, user_id, until)
-        record(session, now, user_id, "roster.away", None, until=until.isoformat())
-    return until
+        return rotation.go_away(session, user_id, last_day, zone, services.clock.now())
 
 
 def set_back(services: Services, user_id: str) -> None:
     with services.db.transaction() as session:
-        rotation.set_away(session, user_id, None)
-        record(session, services.clock.now(), user_id, "roster.back", None)
+        rotation.come_back(session, user_id, services.clock.now())
 
 
 @subcommand(
@@ -360,5 +333,5 @@ def _oncall(context: CommandContext) -> Reply:
     with services.db.transaction() as session:
         weeks = oncall.schedule(session, rule, members, now, weeks=5)
         away = rotation.away_until(session, members, now)
-    text, blocks = views.oncall_table(weeks, away)
+    text, blocks = lead_blocks.oncall_table(weeks, away)
     return Reply(text, blocks)

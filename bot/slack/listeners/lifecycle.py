@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.exports import fields as advisory_fields
 from bot.incident import service as incidents
@@ -21,13 +21,14 @@ from bot.incident.phases import (
     parse_resolution,
     phase_list,
 )
-from bot.services import Services
-from bot.slack.blocks import lifecycle as views
+from bot.slack.blocks import lifecycle as lifecycle_blocks
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.lifecycle import Lifecycle, Outcome
 from bot.slack.listeners import advisory_packages
-from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+from bot.slack.listeners.commands import CommandContext, Reply, subcommand
+from bot.slack.middleware import asker_of, incident_of, services_of
+from bot.slack.modals import open_form
 
 log = logging.getLogger(__name__)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|\b([UW][A-Z0-9]{6,})\b")
@@ -36,10 +37,11 @@ HUMAN_ID = re.compile(r"[A-Za-z][A-Za-z0-9]*-\d{4}-\d+")
 CLOSE_USAGE = f"Closing needs a resolution: `/disclose close <resolution>` ({USAGE_RESOLUTIONS})."
 # Public disclosures go out at 4pm UTC unless a time is given (the Kubernetes default).
 DISCLOSURE_TIME = time(16, 0)
+BLOCK_ORDER = "__block_order__"  # asks `value` for the view's block IDs, in order
 
 
 def answer(outcome: Outcome) -> str:
-    return views.refused(outcome.problems) if outcome.problems else outcome.message
+    return lifecycle_blocks.refused(outcome.problems) if outcome.problems else outcome.message
 
 
 def mentioned_users(text: str) -> list[str]:
@@ -67,16 +69,13 @@ def _from_epoch(value: Any) -> datetime | None:
     return datetime.fromtimestamp(int(value), tz=UTC) if value not in (None, "") else None
 
 
-BLOCK_ORDER = "__block_order__"  # asks `value` for the view's block IDs, in order
-
-
 def _state(view: dict[str, Any]) -> Callable[[str], Any]:
     values = view["state"]["values"]
 
     def value(block_id: str) -> Any:
         if block_id == BLOCK_ORDER:
             return [block.get("block_id", "") for block in view.get("blocks", [])]
-        element = (values.get(block_id) or {}).get(views.VALUE) or {}
+        element = (values.get(block_id) or {}).get(lifecycle_blocks.VALUE) or {}
         for key in ("value", "selected_date_time", "selected_users"):
             if key in element:
                 return element[key]
@@ -195,13 +194,9 @@ def _export(context: CommandContext) -> Reply:
 )
 def _advisory(context: CommandContext) -> Reply | None:
     assert context.incident is not None
-    try:
-        context.services.gateway.open_view(
-            context.trigger_id, advisory_packages.advisory_form(context.services, context.incident)
-        )
-    except SlackError as exc:
-        return Reply(f"The form could not open ({exc.plain}). Please run the command again.")
-    return None
+    form = advisory_packages.advisory_form(context.services, context.incident)
+    problem = open_form(context.services, context.trigger_id, form, "run the command again")
+    return Reply(problem) if problem else None
 
 
 @subcommand(
@@ -218,15 +213,136 @@ def _fixteam(context: CommandContext) -> Reply:
             "Use `/disclose fixteam add @user [role]` or `/disclose fixteam release @user`."
         )
     if verb == "add":
+        # Only the first mention is the person added: "ask @mallory if stuck" in the role
+        # must not invite and brief mallory too.
+        first, others = users[0], users[1:]
         role = without_mentions(rest)
-        return Reply(answer(steps.add_fix_team(incident.id, users, context.user_id, role)))
+        reply = answer(steps.add_fix_team(incident.id, [first], context.user_id, role))
+        if others:
+            named = ", ".join(f"<@{user}>" for user in others)
+            reply += (
+                f"\nOnly the first person named is added; {named} "
+                "need their own `/disclose fixteam add @user`."
+            )
+        return Reply(reply)
     replies = [answer(steps.release_fix_team(incident.id, user, context.user_id)) for user in users]
     return Reply("\n".join(replies))
 
 
 # -- buttons ----------------------------------------------------------------------------------
+# Each button's incident comes from its value (listener middleware); the person is on the
+# roster (middleware too). A button that opens a form does so in the request, while its
+# trigger is fresh; the others do their work after the ack.
 
-ButtonRun = Callable[[Incident, str, dict[str, Any]], str | None]
+
+def _step(context: BoltContext) -> tuple[Lifecycle, Incident, str]:
+    return Lifecycle(services_of(context)), incident_of(context), asker_of(context)
+
+
+def _tell(respond: Respond, text: str | None) -> None:
+    if text:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _quietly(respond: Respond, outcome: Outcome) -> None:
+    """Success shows in the thread and headline; only a refusal needs its own answer."""
+    outcome.finish()
+    _tell(respond, answer(outcome) if outcome.problems else None)
+
+
+def _open(
+    ack: Ack,
+    body: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    form: Callable[[Incident], dict[str, Any]],
+) -> None:
+    ack()
+    problem = open_form(
+        services_of(context),
+        body["trigger_id"],
+        form(incident_of(context)),
+        "press the button again",
+    )
+    _tell(respond, problem)
+
+
+def open_update_form(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    _open(ack, body, respond, context, lifecycle_blocks.update_modal)
+
+
+def open_embargo_form(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    _open(ack, body, respond, context, lifecycle_blocks.embargo_modal)
+
+
+def open_released_form(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    _open(ack, body, respond, context, lifecycle_blocks.released_modal)
+
+
+def open_close_form(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    _open(ack, body, respond, context, lifecycle_blocks.close_modal)
+
+
+def open_advisory_form(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    services = services_of(context)
+    _open(ack, body, respond, context, lambda i: advisory_packages.advisory_form(services, i))
+
+
+def open_fixteam_form(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    _open(ack, body, respond, context, lifecycle_blocks.fixteam_modal)
+
+
+@after_ack
+def start_fixing(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    steps, incident, user = _step(context)
+    _quietly(
+        respond, steps.change_phase(incident.id, Phase.FIXING, user, "accepted as a vulnerability")
+    )
+
+
+@after_ack
+def fix_ready(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    steps, incident, user = _step(context)
+    _quietly(respond, steps.fix_ready(incident.id, user))
+
+
+@after_ack
+def disclosed(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    steps, incident, user = _step(context)
+    _quietly(respond, steps.change_phase(incident.id, Phase.DISCLOSED, user, "advisory published"))
+
+
+@after_ack
+def reopen(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    steps, incident, user = _step(context)
+    _quietly(respond, steps.reopen(incident.id, user))
+
+
+@after_ack
+def export(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    steps, incident, user = _step(context)
+    _tell(respond, answer(steps.export(incident.id, user)))
+
+
+@after_ack
+def release_member(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """The Release button on a fix-team note: its value is "<incident ID>|<user ID>"."""
+    steps, incident, user = _step(context)
+    member = body["actions"][0]["value"].partition("|")[2]
+    _tell(respond, answer(steps.release_fix_team(incident.id, member, user)))
+
+
+# -- modal submissions ------------------------------------------------------------------------
 
 
 @dataclass
@@ -237,222 +353,132 @@ class Submitted:
     after: Callable[[], Any] | None = None
 
 
-SubmitRun = Callable[[Incident, str, Callable[[str], Any]], Submitted]
+Value = Callable[[str], Any]
+SubmitRun = Callable[[Lifecycle, Incident, str, Value], Submitted]
+SubmitListener = Callable[[Ack, dict[str, Any], BoltContext], None]
 
 
-def register(app: App, services: Services) -> None:
-    steps = Lifecycle(services)
+def submission(run: SubmitRun) -> SubmitListener:
+    """A form's submit listener: `run(steps, incident, user, value)` decides, then the ack
+    (with field errors, if any), then `after`. The incident comes from the form's
+    private_metadata, checked by listener middleware like the roster."""
 
-    def find(human_id: str) -> Incident | None:
-        with services.db.transaction() as session:
-            return incidents.get_by_human_id(session, human_id)
+    def listener(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        steps, incident, user = _step(context)
+        result = run(steps, incident, user, _state(view))
+        if result.errors:
+            ack(response_action="errors", errors=result.errors)
+            return
+        ack()
+        if result.after is not None:
+            result.after()
 
-    def button(action_id: str, opens_view: bool = False) -> Callable[[ButtonRun], ButtonRun]:
-        """A headline button: ack, roster check, the incident, then `run(incident, user, body)`
-        whose text (if any) goes back to the person alone. The work follows the ack in the
-        background, except for a button that opens a modal while its trigger is fresh."""
-
-        def wrap(run: ButtonRun) -> ButtonRun:
-            def handle(body: dict[str, Any], respond: Respond) -> None:
-                user = body["user"]["id"]
-                if not services.roster.is_member(user):
-                    respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
-                    return
-                value = body["actions"][0].get("value", "")
-                incident = find(value.split("|")[0])
-                if incident is None:
-                    respond(text="That incident no longer exists.", replace_original=False)
-                    return
-                text = run(incident, user, body)
-                if text:
-                    respond(text=text, response_type="ephemeral", replace_original=False)
-
-            if opens_view:
-
-                @app.action(action_id)
-                def in_request(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-                    ack()
-                    handle(body, respond)
-
-            else:
-                app.action(action_id)(after_ack(services)(handle))
-            return run
-
-        return wrap
-
-    def modal(builder: Callable[[Incident], dict[str, Any]]) -> ButtonRun:
-        def run(incident: Incident, user: str, body: dict[str, Any]) -> str | None:
-            try:
-                services.gateway.open_view(body["trigger_id"], builder(incident))
-            except SlackError as exc:
-                return f"The form could not open ({exc.plain}). Please press the button again."
-            return None
-
-        return run
-
-    def quiet(outcome: Outcome) -> str | None:
-        """Success shows in the thread and headline; only a refusal needs its own answer."""
-        outcome.finish()
-        return answer(outcome) if outcome.problems else None
-
-    button("lifecycle_update", opens_view=True)(modal(views.update_modal))
-    button("lifecycle_embargo", opens_view=True)(modal(views.embargo_modal))
-    button("lifecycle_released", opens_view=True)(modal(views.released_modal))
-    button("lifecycle_close", opens_view=True)(modal(views.close_modal))
-    button("lifecycle_advisory", opens_view=True)(
-        modal(lambda incident: advisory_packages.advisory_form(services, incident))
-    )
-    button("lifecycle_fixteam", opens_view=True)(modal(views.fixteam_modal))
-    button("lifecycle_start_fixing")(
-        lambda incident, user, body: quiet(
-            steps.change_phase(incident.id, Phase.FIXING, user, "accepted as a vulnerability")
-        )
-    )
-    button("lifecycle_fix_ready")(
-        lambda incident, user, body: quiet(steps.fix_ready(incident.id, user))
-    )
-    button("lifecycle_disclosed")(
-        lambda incident, user, body: quiet(
-            steps.change_phase(incident.id, Phase.DISCLOSED, user, "advisory published")
-        )
-    )
-    button("lifecycle_reopen")(lambda incident, user, body: quiet(steps.reopen(incident.id, user)))
-    button("lifecycle_export")(lambda incident, user, body: answer(steps.export(incident.id, user)))
-    button(views.RELEASE_MEMBER_ACTION)(
-        lambda incident, user, body: answer(
-            steps.release_fix_team(incident.id, body["actions"][0]["value"].partition("|")[2], user)
-        )
-    )
-    register_submissions(app, services, steps, find)
-    advisory_packages.register(app, services)
+    listener.__name__, listener.__qualname__ = run.__name__, run.__qualname__
+    listener.__doc__ = run.__doc__
+    return listener
 
 
-# -- modal submissions ------------------------------------------------------------------------
+def _step_result(outcome: Outcome, block: str) -> Submitted:
+    if outcome.problems:
+        return Submitted({block: " ".join(outcome.problems)})
+    return Submitted(after=outcome.finish)
 
 
-def register_submissions(
-    app: App, services: Services, steps: Lifecycle, find: Callable[[str], Incident | None]
-) -> None:
-    def submission(callback_id: str, first_block: str) -> Callable[[SubmitRun], SubmitRun]:
-        """A modal's submit: roster check, the incident, `run`, the ack, then `after`."""
-
-        def wrap(run: SubmitRun) -> SubmitRun:
-            @app.view(callback_id)
-            def handle(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-                user = body["user"]["id"]
-                if not services.roster.is_member(user):
-                    ack(response_action="errors", errors={first_block: NOT_ON_ROSTER})
-                    return
-                incident = find(view.get("private_metadata", ""))
-                if incident is None:
-                    ack(response_action="errors", errors={first_block: "That incident is gone."})
-                    return
-                result = run(incident, user, _state(view))
-                if result.errors:
-                    ack(response_action="errors", errors=result.errors)
-                    return
-                ack()
-                if result.after is not None:
-                    result.after()
-
-            return run
-
-        return wrap
-
-    def step(outcome: Outcome, block: str) -> Submitted:
-        if outcome.problems:
-            return Submitted({block: " ".join(outcome.problems)})
-        return Submitted(after=outcome.finish)
-
-    @submission(views.UPDATE_CALLBACK, "text")
-    def update(incident: Incident, user: str, value: Callable[[str], Any]) -> Submitted:
-        now = services.clock.now()
-        target = parse_phase(value("phase") or "")
-        next_update = _from_epoch(value("next_update"))
-        if next_update is not None and next_update <= now:
-            return Submitted({"next_update": "Pick a time in the future."})
-        if target is not None:
-            problems = check_transition(incident, target, now)
-            if problems:
-                return Submitted({"phase": " ".join(problems)})
-        outcome = steps.update(incident.id, value("text") or "", user, next_update)
-        if outcome.problems:
-            return Submitted({"text": " ".join(outcome.problems)})
-
-        def after() -> None:
-            outcome.finish()
-            if target is not None:
-                moved = steps.change_phase(incident.id, target, user).finish()
-                if moved.problems:
-                    services.gateway.dm(user, answer(moved))
-
-        return Submitted(after=after)
-
-    @submission(views.EMBARGO_CALLBACK, "planned")
-    def embargo(incident: Incident, user: str, value: Callable[[str], Any]) -> Submitted:
-        planned = _from_epoch(value("planned"))
-        if planned is None:
-            return Submitted({"planned": "Pick the date and time of the public disclosure."})
-        why = value("why") or ""
-        outcome = steps.change_phase(
-            incident.id, Phase.EMBARGO, user, why, disclosure_planned_at=planned
-        )
-        if outcome.problems or outcome.blocks is None:
-            return step(outcome, "planned")
-
-        def after() -> None:
-            outcome.finish()
-            # The modal is closed by now, so the date warning and its offer go by DM.
-            try:
-                services.gateway.dm(user, outcome.message, outcome.blocks)
-            except SlackError as exc:
-                log.warning("could not send the disclosure date warning to %s: %s", user, exc.error)
-
-        return Submitted(after=after)
-
-    @submission(views.RELEASED_CALLBACK, "fixed_versions")
-    def released(incident: Incident, user: str, value: Callable[[str], Any]) -> Submitted:
-        versions = value("fixed_versions") or ""
-        why = value("why") or ""
-        outcome = steps.change_phase(
-            incident.id, Phase.RELEASED, user, why, fixed_versions=versions
-        )
-        return step(outcome, "fixed_versions")
-
-    @submission(views.CLOSE_CALLBACK, "resolution")
-    def close(incident: Incident, user: str, value: Callable[[str], Any]) -> Submitted:
-        duplicate = (value("duplicate_of") or "").strip()
-        why = value("why") or ""
-        outcome = steps.close(incident.id, value("resolution") or "", user, why, duplicate)
-        text = " ".join(outcome.problems).lower()
-        block = "duplicate_of" if "duplicate" in text or "no incident" in text else "resolution"
-        return step(outcome, block)
-
-    @submission(views.ADVISORY_CALLBACK, "cve_id")
-    def advisory(incident: Incident, user: str, value: Callable[[str], Any]) -> Submitted:
-        # The packages have blocks of their own; their older text fields follow them.
-        names = [n for n in incidents.ADVISORY_FIELDS if n not in incidents.PACKAGE_TEXT_FIELDS]
-        given = advisory_fields.normalise({name: value(name) or "" for name in names})
-        problems = advisory_fields.validate(given)
-        slot_ids = advisory_packages.slots(value(BLOCK_ORDER) or [])
-        packages, package_problems = advisory_packages.read_drafts(
-            advisory_packages.drafts_from(value, slot_ids), slot_ids
-        )
-        problems.update(package_problems)
+@submission
+def submit_update(steps: Lifecycle, incident: Incident, user: str, value: Value) -> Submitted:
+    services = steps.services
+    now = services.clock.now()
+    target = parse_phase(value("phase") or "")
+    next_update = _from_epoch(value("next_update"))
+    if next_update is not None and next_update <= now:
+        return Submitted({"next_update": "Pick a time in the future."})
+    if target is not None:
+        problems = check_transition(incident, target, now)
         if problems:
-            return Submitted(problems)
-        return step(steps.edit_advisory(incident.id, given, user, packages), "cve_id")
+            return Submitted({"phase": " ".join(problems)})
+    outcome = steps.update(incident.id, value("text") or "", user, next_update)
+    if outcome.problems:
+        return Submitted({"text": " ".join(outcome.problems)})
 
-    @submission(views.FIXTEAM_CALLBACK, "users")
-    def fixteam(incident: Incident, user: str, value: Callable[[str], Any]) -> Submitted:
-        users = list(value("users") or [])
-        if not users:
-            return Submitted({"users": "Choose at least one person."})
-        role = value("role") or ""
+    def after() -> None:
+        outcome.finish()
+        if target is not None:
+            moved = steps.change_phase(incident.id, target, user).finish()
+            if moved.problems:
+                services.gateway.dm(user, answer(moved))
 
-        def after() -> None:
-            outcome = steps.add_fix_team(incident.id, users, user, role)
-            if outcome.problems and incident.channel_id:
-                services.gateway.ephemeral(incident.channel_id, user, answer(outcome))
+    return Submitted(after=after)
 
-        return Submitted(after=after)
+
+@submission
+def submit_embargo(steps: Lifecycle, incident: Incident, user: str, value: Value) -> Submitted:
+    planned = _from_epoch(value("planned"))
+    if planned is None:
+        return Submitted({"planned": "Pick the date and time of the public disclosure."})
+    why = value("why") or ""
+    outcome = steps.change_phase(
+        incident.id, Phase.EMBARGO, user, why, disclosure_planned_at=planned
+    )
+    if outcome.problems or outcome.blocks is None:
+        return _step_result(outcome, "planned")
+    gateway = steps.services.gateway
+
+    def after() -> None:
+        outcome.finish()
+        # The modal is closed by now, so the date warning and its offer go by DM.
+        try:
+            gateway.dm(user, outcome.message, outcome.blocks)
+        except SlackError as exc:
+            log.warning("could not send the disclosure date warning to %s: %s", user, exc.error)
+
+    return Submitted(after=after)
+
+
+@submission
+def submit_released(steps: Lifecycle, incident: Incident, user: str, value: Value) -> Submitted:
+    versions = value("fixed_versions") or ""
+    why = value("why") or ""
+    outcome = steps.change_phase(incident.id, Phase.RELEASED, user, why, fixed_versions=versions)
+    return _step_result(outcome, "fixed_versions")
+
+
+@submission
+def submit_close(steps: Lifecycle, incident: Incident, user: str, value: Value) -> Submitted:
+    duplicate = (value("duplicate_of") or "").strip()
+    why = value("why") or ""
+    outcome = steps.close(incident.id, value("resolution") or "", user, why, duplicate)
+    text = " ".join(outcome.problems).lower()
+    block = "duplicate_of" if "duplicate" in text or "no incident" in text else "resolution"
+    return _step_result(outcome, block)
+
+
+@submission
+def submit_advisory(steps: Lifecycle, incident: Incident, user: str, value: Value) -> Submitted:
+    # The packages have blocks of their own; their older text fields follow them.
+    names = [n for n in incidents.ADVISORY_FIELDS if n not in incidents.PACKAGE_TEXT_FIELDS]
+    given = advisory_fields.normalise({name: value(name) or "" for name in names})
+    problems = advisory_fields.validate(given)
+    slot_ids = advisory_packages.slots(value(BLOCK_ORDER) or [])
+    packages, package_problems = advisory_packages.read_drafts(
+        advisory_packages.drafts_from(value, slot_ids), slot_ids
+    )
+    problems.update(package_problems)
+    if problems:
+        return Submitted(problems)
+    return _step_result(steps.edit_advisory(incident.id, given, user, packages), "cve_id")
+
+
+@submission
+def submit_fixteam(steps: Lifecycle, incident: Incident, user: str, value: Value) -> Submitted:
+    users = list(value("users") or [])
+    if not users:
+        return Submitted({"users": "Choose at least one person."})
+    role = value("role") or ""
+    gateway = steps.services.gateway
+
+    def after() -> None:
+        outcome = steps.add_fix_team(incident.id, users, user, role)
+        if outcome.problems and incident.channel_id:
+            gateway.ephemeral(incident.channel_id, user, answer(outcome))
+
+    return Submitted(after=after)

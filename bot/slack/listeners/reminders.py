@@ -8,23 +8,25 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.deadline import DeadlineKind
 from bot.incident import service as incidents
 from bot.outbox.service import emit
-from bot.reminder import service as deadlines
+from bot.reminder import service as reminder_service
 from bot.reminder.models import DeadlineRow
 from bot.services import Services
 from bot.slack import changes, reminder_hooks
-from bot.slack.blocks import reminders as views
+from bot.slack.blocks import reminders as reminder_blocks
 from bot.slack.blocks.home import DueItem
 from bot.slack.disclosure_review import disclosure_date_warning
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.listeners import home
-from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+from bot.slack.listeners.commands import CommandContext, Reply, subcommand
 from bot.slack.listeners.lifecycle import parse_planned
+from bot.slack.middleware import GONE, asker_of, incident_of, services_of
+from bot.slack.modals import open_form
 
 log = logging.getLogger(__name__)
 Kind = DeadlineKind
@@ -64,8 +66,8 @@ def parse_kind(text: str) -> Kind | None:
 
 
 def run_change(
-    services: Services, work: Callable[[Any], deadlines.Changed], reason: str
-) -> tuple[deadlines.Changed | None, str]:
+    services: Services, work: Callable[[Any], reminder_service.Changed], reason: str
+) -> tuple[reminder_service.Changed | None, str]:
     """The change and its outbox row in one transaction, then its delivery."""
     try:
         with services.db.transaction() as session:
@@ -78,7 +80,7 @@ def run_change(
                 text=changed.text,
                 reason=reason,
             )
-    except deadlines.Refused as refusal:
+    except reminder_service.Refused as refusal:
         return None, str(refusal)
     services.doorbell.ring(changed.incident_id)
     return changed, ""
@@ -91,7 +93,7 @@ def set_deadline(
     now = services.clock.now()
     changed, problem = run_change(
         services,
-        lambda session: deadlines.reschedule(
+        lambda session: reminder_service.reschedule(
             session, incident_id, kind, due_at, user, now, services.policy, services.calendar
         ),
         "deadline",
@@ -115,12 +117,14 @@ def _deadlines(context: CommandContext) -> Reply:
     assert context.incident is not None
     services = context.services
     with services.db.transaction() as session:
-        rows = deadlines.deadline_rows(session, context.incident.id)
+        rows = reminder_service.deadline_rows(session, context.incident.id)
         listed = []
         for row in rows:
-            upcoming = deadlines.pending_reminders(session, row.id)
+            upcoming = reminder_service.pending_reminders(session, row.id)
             listed.append((row, upcoming[0].due_at if upcoming else None))
-    text, blocks = views.deadlines_list(context.incident.human_id, listed, services.clock.now())
+    text, blocks = reminder_blocks.deadlines_list(
+        context.incident.human_id, listed, services.clock.now()
+    )
     return Reply(text, blocks or None)
 
 
@@ -150,7 +154,7 @@ def deadlines_due(
 ) -> list[DueItem]:
     items = []
     with services.db.transaction() as session:
-        for row, incident in deadlines.open_between(session, start, end):
+        for row, incident in reminder_service.open_between(session, start, end):
             owner = {"fix_lead": incident.lead_id, "commander": incident.commander_id}
             if row.kind == Kind.PUBLIC_DISCLOSURE.value:
                 continue  # the incident's own milestones show it already
@@ -170,7 +174,8 @@ def _ids(body: dict[str, Any]) -> int | None:
         return None
 
 
-def register(app: App, services: Services) -> None:
+def connect(services: Services) -> None:
+    """Plug the deadlines into the incident hooks, the headline and the App Home."""
     hooks = services.hooks
     if reminder_hooks.on_incident_changed not in hooks.incident_changed:
         hooks.incident_changed.append(reminder_hooks.on_incident_changed)
@@ -179,129 +184,120 @@ def register(app: App, services: Services) -> None:
     hooks.next_deadline = reminder_hooks.next_deadline_text
     home.providers.deadlines_due = deadlines_due
 
-    def tell(respond: Respond, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-    def button(
-        action_id: str, opens_view: bool = False
-    ) -> Callable[[Callable[[int, str, dict[str, Any]], str]], None]:
-        """The work follows the ack in the background, except for a button that opens a
-        modal while its trigger is fresh."""
+def _tell(respond: Respond, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
-        def wrap(run: Callable[[int, str, dict[str, Any]], str]) -> None:
-            def handle(body: dict[str, Any], respond: Respond) -> None:
-                user = body["user"]["id"]
-                if not services.roster.is_member(user):
-                    tell(respond, NOT_ON_ROSTER)
-                    return
-                deadline_id = _ids(body)
-                if deadline_id is None:
-                    tell(respond, "That reminder is not one I know.")
-                    return
-                answer = run(deadline_id, user, body)
-                if answer:
-                    tell(respond, answer)
 
-            if opens_view:
+def _deadline_change(
+    body: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    change: Callable[[Services, Any, int, str, datetime], reminder_service.Changed],
+) -> None:
+    """A reminder button's change to the deadline in its value, answered to the clicker."""
+    services, user = services_of(context), asker_of(context)
+    deadline_id = _ids(body)
+    if deadline_id is None:
+        _tell(respond, "That reminder is not one I know.")
+        return
+    now = services.clock.now()
+    changed, problem = run_change(
+        services, lambda session: change(services, session, deadline_id, user, now), "deadline"
+    )
+    _tell(respond, changed.text if changed else problem)
 
-                @app.action(action_id)
-                def in_request(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-                    ack()
-                    handle(body, respond)
 
-            else:
-                app.action(action_id)(after_ack(services)(handle))
-
-        return wrap
-
-    @button(views.DONE_ACTION)
-    def done(deadline_id: int, user: str, body: dict[str, Any]) -> str:
-        now = services.clock.now()
-        changed, problem = run_change(
-            services,
-            lambda session: deadlines.mark_done(
-                session, deadline_id, user, now, services.policy, services.calendar
-            ),
-            "deadline",
+@after_ack
+def mark_done(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    def done(
+        services: Services, session: Any, deadline_id: int, user: str, now: datetime
+    ) -> reminder_service.Changed:
+        return reminder_service.mark_done(
+            session, deadline_id, user, now, services.policy, services.calendar
         )
-        return changed.text if changed else problem
 
-    for action_id, seconds in views.SNOOZE_ACTIONS.items():
+    _deadline_change(body, respond, context, done)
 
-        def snooze(deadline_id: int, user: str, body: dict[str, Any], seconds=seconds) -> str:
-            now = services.clock.now()
-            changed, problem = run_change(
-                services,
-                lambda session: deadlines.snooze(
-                    session,
-                    deadline_id,
-                    user,
-                    now,
-                    timedelta(seconds=seconds),
-                    services.policy,
-                    services.calendar,
-                ),
-                "deadline",
-            )
-            return changed.text if changed else problem
 
-        button(action_id)(snooze)
+@after_ack
+def snooze(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """The Snooze buttons: each action ID names how long (reminder_blocks.SNOOZE_ACTIONS)."""
+    seconds = reminder_blocks.SNOOZE_ACTIONS[body["actions"][0]["action_id"]]
 
-    @button(views.RESCHEDULE_ACTION, opens_view=True)
-    def reschedule(deadline_id: int, user: str, body: dict[str, Any]) -> str:
-        with services.db.transaction() as session:
-            row = session.get(DeadlineRow, deadline_id)
-            incident = incidents.get(session, row.incident_id) if row else None
-        if row is None or incident is None or not incident.is_open:
-            return "That deadline is over."
-        try:
-            services.gateway.open_view(
-                body["trigger_id"], views.reschedule_modal(row, incident.human_id)
-            )
-        except SlackError as exc:
-            return f"The form could not open ({exc.plain}). Please press the button again."
-        return ""
+    def snoozed(
+        services: Services, session: Any, deadline_id: int, user: str, now: datetime
+    ) -> reminder_service.Changed:
+        return reminder_service.snooze(
+            session,
+            deadline_id,
+            user,
+            now,
+            timedelta(seconds=seconds),
+            services.policy,
+            services.calendar,
+        )
 
-    @app.action(views.USE_TIME_ACTION)
-    def use_time(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user = body["user"]["id"]
-        if not services.roster.is_member(user):
-            tell(respond, NOT_ON_ROSTER)
-            return
-        human_id, _, stamp = (body["actions"][0].get("value") or "").partition("|")
-        with services.db.transaction() as session:
-            incident = incidents.get_by_human_id(session, human_id)
-        if incident is None or not stamp.isdigit():
-            tell(respond, "That incident no longer exists.")
-            return
-        when = datetime.fromtimestamp(int(stamp), tz=UTC)
-        text, blocks = set_deadline(services, incident.id, Kind.PUBLIC_DISCLOSURE, when, user)
-        tell(respond, text, blocks)
+    _deadline_change(body, respond, context, snoozed)
 
-    @app.view(views.RESCHEDULE_CALLBACK)
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        if not services.roster.is_member(user):
-            ack(response_action="errors", errors={"due": NOT_ON_ROSTER})
-            return
-        element = view["state"]["values"].get("due", {}).get(views.VALUE, {})
-        stamp = element.get("selected_date_time")
-        if stamp is None:
-            ack(response_action="errors", errors={"due": "Pick a date and a time."})
-            return
-        due_at = datetime.fromtimestamp(int(stamp), tz=UTC)
-        if due_at <= services.clock.now():
-            ack(response_action="errors", errors={"due": "Pick a time in the future."})
-            return
-        with services.db.transaction() as session:
-            row = session.get(DeadlineRow, int(view.get("private_metadata") or 0))
-        if row is None:
-            ack(response_action="errors", errors={"due": "That deadline no longer exists."})
-            return
-        ack()
-        text, blocks = set_deadline(services, row.incident_id, Kind(row.kind), due_at, user)
-        try:
-            services.gateway.dm(user, text, blocks)
-        except SlackError as exc:
-            log.warning("could not confirm a reschedule to %s: %s", user, exc.error)
+
+def open_reschedule_form(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    """Reschedule opens a form, in the request: the trigger lapses in 3 seconds."""
+    ack()
+    services = services_of(context)
+    deadline_id = _ids(body)
+    if deadline_id is None:
+        _tell(respond, "That reminder is not one I know.")
+        return
+    with services.db.transaction() as session:
+        row = session.get(DeadlineRow, deadline_id)
+        incident = incidents.get(session, row.incident_id) if row else None
+    if row is None or incident is None or not incident.is_open:
+        _tell(respond, "That deadline is over.")
+        return
+    form = reminder_blocks.reschedule_modal(row, incident.human_id)
+    problem = open_form(services, body["trigger_id"], form, "press the button again")
+    if problem:
+        _tell(respond, problem)
+
+
+def use_suggested_time(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    """The disclosure date warning's offer: its value is "<incident ID>|<epoch seconds>"."""
+    ack()
+    services, incident = services_of(context), incident_of(context)
+    stamp = (body["actions"][0].get("value") or "").partition("|")[2]
+    if not stamp.isdigit():
+        _tell(respond, GONE)
+        return
+    when = datetime.fromtimestamp(int(stamp), tz=UTC)
+    user = asker_of(context)
+    text, blocks = set_deadline(services, incident.id, Kind.PUBLIC_DISCLOSURE, when, user)
+    _tell(respond, text, blocks)
+
+
+def submit_reschedule(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    services, user = services_of(context), asker_of(context)
+    element = view["state"]["values"].get("due", {}).get(reminder_blocks.VALUE, {})
+    stamp = element.get("selected_date_time")
+    if stamp is None:
+        ack(response_action="errors", errors={"due": "Pick a date and a time."})
+        return
+    due_at = datetime.fromtimestamp(int(stamp), tz=UTC)
+    if due_at <= services.clock.now():
+        ack(response_action="errors", errors={"due": "Pick a time in the future."})
+        return
+    with services.db.transaction() as session:
+        row = session.get(DeadlineRow, int(view.get("private_metadata") or 0))
+    if row is None:
+        ack(response_action="errors", errors={"due": "That deadline no longer exists."})
+        return
+    ack()
+    text, blocks = set_deadline(services, row.incident_id, Kind(row.kind), due_at, user)
+    try:
+        services.gateway.dm(user, text, blocks)
+    except SlackError as exc:
+        log.warning("could not confirm a reschedule to %s: %s", user, exc.error)

@@ -10,14 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
-
 from bot.insights import Insights, PeriodError, compute, parse_period
 from bot.insights import charts as insight_charts
 from bot.insights.period import Period
 from bot.insights.table import to_csv
 from bot.services import Services
-from bot.slack.blocks import insights as views
+from bot.slack.blocks import insights as insight_blocks
 from bot.slack.gateway import SlackError
 from bot.slack.listeners import home
 from bot.slack.listeners.commands import CommandContext, Reply, subcommand
@@ -78,7 +76,7 @@ def stats(context: CommandContext) -> Reply:
         return Reply(str(exc))
     insights = insights_for(services, period)
     services.background.defer(send_files, services, context.user_id, insights)
-    text, blocks = views.stats_reply(insights)
+    text, blocks = insight_blocks.stats_reply(insights)
     return Reply(text, blocks)
 
 
@@ -86,8 +84,9 @@ def home_section(services: Services, user_id: str) -> list[dict[str, Any]]:
     """The App Home's headline figures over the default period (members only: the tab
     shows outsiders nothing before it gets here)."""
     period = parse_period("", services.clock.now(), services.calendar.tz)
-    return views.home_section(insights_for(services, period))
+    return insight_blocks.home_section(insights_for(services, period))
 
 
-def register(app: App, services: Services) -> None:
+def connect(services: Services) -> None:
+    """The insights section of the App Home (the subcommands register themselves)."""
     home.providers.insights = home_section

@@ -83,7 +83,7 @@ def invite(ws: Workspace, p: Params) -> dict[str, Any]:
             accepted.append(user_id)
     # Without `force` one bad user fails the whole call and nobody is invited.
     if errors and (not p.flag("force") or not accepted):
-        raise SlackError(errors[0]["error"], errors=errors)
+        raise SlackError(str(errors[0]["error"]), errors=errors)
     channel.members.extend(accepted)
     result: dict[str, Any] = {"channel": _api(ws, channel)}
     if errors:

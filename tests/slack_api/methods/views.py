@@ -125,7 +125,7 @@ def update(ws: Workspace, p: Params) -> dict[str, Any]:
     return {"view": _store(ws, given, ws.view_owner[current["id"]], view_id=current["id"])}
 
 
-def replace_view(ws: Workspace, view_id: str, given: dict[str, Any]) -> dict[str, Any]:
+def replace_view(ws: Workspace, view_id: str, given: Any) -> dict[str, Any]:
     return _store(ws, checked_view(given, "modal"), ws.view_owner[view_id], view_id=view_id)
 
 

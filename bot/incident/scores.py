@@ -62,6 +62,11 @@ def record_score(
     incident = incidents.lock(session, incident_id)
     if incident is None:
         raise ScoringRefused("That incident no longer exists.")
+    if not incident.is_open:
+        raise ScoringRefused(
+            f"{incident.human_id} is closed, so its score is final; reopen it first "
+            "(`/disclose reopen`) to score it again."
+        )
     repeated = _repeats_latest(session, incident, actor, result, via)
     if repeated is not None:
         return repeated

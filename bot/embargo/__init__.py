@@ -1,0 +1,1 @@
+"""What keeps the embargo as things change after set-up: channels and people."""
