@@ -26,6 +26,7 @@ from bot.server import BackgroundServer
 from bot.services import Services
 from bot.slack.app import build_app, drain
 from bot.web import build_wsgi
+from tests.intake_signing import intake_settings
 from tests.slack_api import FakeSlack, SlackDriver
 
 BOT_TOKEN = "xoxb-test-0000-bot-token"
@@ -212,4 +213,17 @@ def bot(db: Database, slack: FakeSlack, workspace: Workspace) -> Iterator[Runnin
     identify(services)
     running = RunningBot(services, slack, workspace)
     yield running
+    running.stop()
+
+
+@pytest.fixture
+def intake_bot(db: Database, slack: FakeSlack, workspace: Workspace) -> Iterator[RunningBot]:
+    """The bot with its signed intake endpoints served."""
+    settings = intake_settings(test_settings(slack, workspace, db.url))
+    services = build_services(settings, clock=ManualClock(START), db=db)
+    identify(services)
+    running = RunningBot(services, slack, workspace)
+    yield running
+    # Set-ups run after the answer; let them end before the next test empties the tables.
+    assert running.services.background.wait()
     running.stop()

@@ -12,8 +12,11 @@ import http.client
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from tests.harness import RunningBot
 
 INTAKE_SECRET = "intake-test-secret-7c1e9a4d"
 GITHUB_SECRET = "github-test-secret-0b5f"
@@ -97,3 +100,18 @@ def intake_settings(settings: Any) -> Any:
             "github_webhook_secret": SecretStr(GITHUB_SECRET),
         }
     )
+
+
+# -- a signed report to the running bot ------------------------------------------------------
+def now(bot: RunningBot) -> int:
+    """The bot's clock in Unix seconds, as a sender's timestamp header carries it."""
+    return int(bot.clock.now().timestamp())
+
+
+def send_report(bot: RunningBot, body: bytes, headers: dict[str, str]) -> Reply:
+    return post(f"{bot.server.url}/intake/report", body, headers)
+
+
+def post_report(bot: RunningBot, document: object, **options: Any) -> Reply:
+    body = json.dumps(document).encode()
+    return send_report(bot, body, intake_headers(body, now(bot), **options))

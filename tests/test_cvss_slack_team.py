@@ -8,7 +8,7 @@ from bot.incident.models import Incident
 from bot.slack.middleware import NOT_ON_ROSTER
 from tests.cvss_session import answer_to, open_cvss, paste, records, slash_cvss, submit
 from tests.harness import RunningBot, wait_until
-from tests.vocabulary import open_incident, set_lead, texts
+from tests.vocabulary import click_note, open_incident, set_lead, texts
 
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"  # 8.8 High
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"  # 9.8 Critical
@@ -19,11 +19,6 @@ def score_with_modal(bot: RunningBot, user: str, incident: Incident, vector: str
     modal = open_cvss(bot, user, incident)
     paste(bot, user, modal["id"], vector)
     assert not submit(bot, user, modal["id"])
-
-
-def click_note(bot: RunningBot, user: str, note: Any, action_id: str, **where: Any) -> None:
-    response = bot.driver.block_action(user, action_id, message=note, **where)
-    assert response.status == 200 and not response.problems, response.problems
 
 
 def newest_ephemeral(bot: RunningBot, user: str, before: int) -> Any:

@@ -11,8 +11,7 @@ from datetime import timedelta
 
 from bot.slack.channel_guard import TRUST_SECONDS
 from tests.harness import RunningBot, wait_until
-from tests.test_embargo_people import dm_texts
-from tests.test_lifecycle import command, open_incident, report, set_lead
+from tests.vocabulary import command, dm_texts, open_incident, report, set_lead
 
 
 def bot_posts(bot: RunningBot, channel: str) -> list[str]:

@@ -5,33 +5,22 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import build_services, identify
-from bot.clock import ManualClock
-from bot.database import Database
 from bot.intake.raw import NEEDS_LOOK, OPENED, REFUSED, RawDelivery
-from tests import harness
-from tests.harness import START, RunningBot, Workspace, wait_until
-from tests.intake_signing import github_headers, intake_headers, intake_settings, post
-from tests.slack_api import FakeSlack
-from tests.test_intake import REPORT, now, report, send
-
-
-@pytest.fixture
-def intake_bot(db: Database, slack: FakeSlack, workspace: Workspace) -> Iterator[RunningBot]:
-    settings = intake_settings(harness.test_settings(slack, workspace, db.url))
-    services = build_services(settings, clock=ManualClock(START), db=db)
-    identify(services)
-    running = RunningBot(services, slack, workspace)
-    yield running
-    assert running.services.background.wait()
-    running.stop()
-
+from tests.harness import RunningBot, wait_until
+from tests.intake_checks import REPORT
+from tests.intake_signing import (
+    github_headers,
+    intake_headers,
+    now,
+    post,
+    post_report,
+    send_report,
+)
 
 SECRETS_OF_THE_REPORT = (REPORT["title"], REPORT["description"], REPORT["reporter_contact"])
 
@@ -46,7 +35,7 @@ def logged(caplog: pytest.LogCaptureFixture) -> str:
 
 
 def signed(bot: RunningBot, body: bytes, **options: object) -> int:
-    return send(bot, body, intake_headers(body, now(bot), **options)).status  # type: ignore[arg-type]
+    return send_report(bot, body, intake_headers(body, now(bot), **options)).status  # type: ignore[arg-type]
 
 
 def test_a_reference_longer_than_its_column_is_named_and_nothing_is_logged(
@@ -55,13 +44,13 @@ def test_a_reference_longer_than_its_column_is_named_and_nothing_is_logged(
     bot = intake_bot
     caplog.set_level(logging.DEBUG)
     long_ref = "https://example.org/" + "r" * 490
-    reply = report(bot, dict(REPORT, reference=long_ref))
+    reply = post_report(bot, dict(REPORT, reference=long_ref))
     assert reply.status == 422, reply.body
     problem = reply.json()
     assert [e["field"] for e in problem["errors"]] == ["reference"]
     assert "at most 500" in problem["errors"][0]["detail"]
     assert bot.incidents() == []
-    reply = report(bot, dict(REPORT, cvss_vector="CVSS:3.1/" + "AV:N/" * 80))
+    reply = post_report(bot, dict(REPORT, cvss_vector="CVSS:3.1/" + "AV:N/" * 80))
     assert reply.status == 422 and [e["field"] for e in reply.json()["errors"]] == ["cvss_vector"]
     for secret in SECRETS_OF_THE_REPORT:
         assert secret not in logged(caplog)
@@ -87,7 +76,7 @@ def test_hostile_bodies_get_a_clear_refusal(
     intake_bot: RunningBot, case: str, body: bytes, status: int, field: str | None
 ) -> None:
     bot = intake_bot
-    reply = send(bot, body, intake_headers(body, now(bot)))
+    reply = send_report(bot, body, intake_headers(body, now(bot)))
     assert reply.status == status, f"{case}: {reply.status} {reply.body[:300]!r}"
     problem = reply.json()
     assert problem["detail"]
@@ -117,7 +106,7 @@ def test_a_report_that_fails_on_our_side_is_kept_and_the_team_told(
 
     monkeypatch.setattr("bot.intake.wsgi.read_report", broken_reader)
     body = json.dumps(REPORT).encode()
-    reply = send(bot, body, intake_headers(body, now(bot)))
+    reply = send_report(bot, body, intake_headers(body, now(bot)))
 
     assert reply.status == 202, reply.body
     answer = reply.json()
@@ -136,7 +125,7 @@ def test_a_report_that_fails_on_our_side_is_kept_and_the_team_told(
 
 def test_a_report_that_opens_is_marked_opened(intake_bot: RunningBot) -> None:
     bot = intake_bot
-    reply = report(bot)
+    reply = post_report(bot, REPORT)
     assert reply.status == 201
     (row,) = raw_rows(bot)
     assert row.state == OPENED and row.incident_id == bot.incident().id
@@ -147,14 +136,15 @@ def test_the_same_signed_report_with_a_new_key_opens_nothing_new(intake_bot: Run
     bot = intake_bot
     body = json.dumps(REPORT).encode()
     headers = intake_headers(body, now(bot))
-    first = send(bot, body, headers)
-    replayed = send(bot, body, {**headers, "Idempotency-Key": "a-fresh-key-from-the-replayer"})
+    first = send_report(bot, body, headers)
+    fresh_key = {**headers, "Idempotency-Key": "a-fresh-key-from-the-replayer"}
+    replayed = send_report(bot, body, fresh_key)
     assert first.status == 201 and replayed.status == 201
     assert replayed.json()["incident_id"] == first.json()["incident_id"]
     assert len(bot.incidents()) == 1
     # Outside the window the same text is a new report (signed anew, so not a replay).
     bot.clock.advance(timedelta(minutes=6))
-    again = send(bot, body, intake_headers(body, now(bot)))
+    again = send_report(bot, body, intake_headers(body, now(bot)))
     assert again.status == 201 and again.json()["incident_id"] != first.json()["incident_id"]
 
 
@@ -205,7 +195,7 @@ def test_concurrent_replays_with_fresh_keys_open_one_incident(intake_bot: Runnin
     headers = intake_headers(body, now(bot))
     copies = [{**headers, "Idempotency-Key": f"replayed-{n}"} for n in range(8)]
     with ThreadPoolExecutor(8) as pool:
-        replies = list(pool.map(lambda h: send(bot, body, h), copies))
+        replies = list(pool.map(lambda h: send_report(bot, body, h), copies))
     assert {r.status for r in replies} == {201}
     assert len({r.json()["incident_id"] for r in replies}) == 1
     assert len(bot.incidents()) == 1

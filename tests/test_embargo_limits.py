@@ -15,11 +15,9 @@ from bot.slack.blocks.outage import WENT_WRONG
 from bot.slack.listeners.commands import OUTSIDER_HELP
 from tests.cvss_session import answer_to
 from tests.harness import RunningBot, wait_until
-from tests.intake_signing import intake_headers, post
-from tests.test_cvss_slack_team import click
-from tests.test_embargo_intake import intake_bot  # noqa: F401 - the fixture
-from tests.test_intake import REPORT, now
-from tests.test_lifecycle import command, open_incident, set_lead
+from tests.intake_checks import REPORT
+from tests.intake_signing import intake_headers, now, post
+from tests.vocabulary import click_note, command, open_incident, set_lead
 
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
@@ -55,7 +53,7 @@ def test_a_score_on_a_closed_incident_is_refused_with_the_reason(bot: RunningBot
     command(bot, ws.alice, incident.channel_id, "close not a vulnerability misread docs")
     note = answer_to(bot, ws.bob, incident.channel_id, CRITICAL)
     before = len(bot.slack.ephemerals_for(ws.bob))
-    click(bot, ws.bob, note, "cvss_record")
+    click_note(bot, ws.bob, note, "cvss_record")
     refusal = wait_until(
         lambda: [e for e in bot.slack.ephemerals_for(ws.bob)[before:] if "is closed" in e.text],
         what="the refusal",
@@ -73,7 +71,7 @@ def test_help_for_people_off_the_team_agrees_with_the_readme(bot: RunningBot) ->
     assert "`/disclose help` lists the subcommands. Anyone may report" in readme
 
 
-def test_a_full_background_pool_runs_the_work_in_the_caller(intake_bot: RunningBot) -> None:  # noqa: F811
+def test_a_full_background_pool_runs_the_work_in_the_caller(intake_bot: RunningBot) -> None:
     bot = intake_bot
     background = bot.services.background
     release = threading.Event()

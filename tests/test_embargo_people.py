@@ -19,7 +19,7 @@ from tests import harness
 from tests.harness import START, RunningBot, Workspace, wait_until
 from tests.slack_api import FakeSlack
 from tests.slack_api.model import Message
-from tests.test_lifecycle import command, open_incident, set_lead
+from tests.vocabulary import command, dm_texts, open_incident, set_lead
 
 
 @pytest.fixture
@@ -101,11 +101,6 @@ def joined(bot: RunningBot, incident: Incident, user: str, inviter: str) -> None
         "inviter": inviter,
     }
     assert bot.driver.event(event).status == 200
-
-
-def dm_texts(bot: RunningBot, user: str) -> list[Message]:
-    channel = bot.slack.dm_channel(user)
-    return bot.slack.messages(channel) if channel else []
 
 
 def lead_dm_about(bot: RunningBot, lead: str, user: str) -> Message:

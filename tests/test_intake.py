@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.bootstrap import build_services, identify, reconcile
-from bot.clock import ManualClock
+from bot.bootstrap import reconcile
 from bot.database import Database
 from bot.incident.models import Incident
 from bot.intake.models import IntakeDelivery
 from bot.timeline.models import TimelineEvent
-from tests import harness
-from tests.harness import START, RunningBot, Workspace, wait_until
+from tests.harness import START, RunningBot, wait_until
 from tests.intake_checks import (
     REPORT,
     assert_only_the_team_was_told,
@@ -25,33 +22,14 @@ from tests.intake_checks import (
     wait_for_planned_deadlines,
     wait_for_the_first_lead_offer,
 )
-from tests.intake_signing import INTAKE_SECRET, Reply, intake_headers, intake_settings, post
-from tests.slack_api import FakeSlack
-
-
-@pytest.fixture
-def intake_bot(db: Database, slack: FakeSlack, workspace: Workspace) -> Iterator[RunningBot]:
-    settings = intake_settings(harness.test_settings(slack, workspace, db.url))
-    services = build_services(settings, clock=ManualClock(START), db=db)
-    identify(services)
-    running = RunningBot(services, slack, workspace)
-    yield running
-    # Set-ups run after the answer; let them end before the next test empties the tables.
-    assert running.services.background.wait()
-    running.stop()
-
-
-def now(bot: RunningBot) -> int:
-    return int(bot.clock.now().timestamp())
-
-
-def send(bot: RunningBot, body: bytes, headers: dict[str, str]) -> Reply:
-    return post(f"{bot.server.url}/intake/report", body, headers)
-
-
-def post_report(bot: RunningBot, document: object = REPORT, **options: object) -> Reply:
-    body = json.dumps(document).encode()
-    return send(bot, body, intake_headers(body, now(bot), **options))  # type: ignore[arg-type]
+from tests.intake_signing import (
+    INTAKE_SECRET,
+    intake_headers,
+    now,
+    post,
+    post_report,
+    send_report,
+)
 
 
 def deliveries(bot: RunningBot) -> int:
@@ -68,7 +46,7 @@ def assert_nothing_created(bot: RunningBot) -> None:
 def test_a_signed_report_opens_a_private_incident(intake_bot: RunningBot) -> None:
     bot, ws, slack = intake_bot, intake_bot.workspace, intake_bot.slack
     arrival = bot.clock.now()
-    reply = post_report(bot)
+    reply = post_report(bot, REPORT)
 
     assert reply.status == 201 and reply.content_type == "application/json"
     assert reply.json() == {"incident_id": "SEC-2026-0001", "received_at": "2026-03-02T09:00:00Z"}
@@ -162,7 +140,7 @@ def test_a_bad_request_gets_its_status_and_creates_nothing(
         body = b"[1, 2]"
         headers = intake_headers(body, now(bot))
 
-    reply = send(bot, body, headers)
+    reply = send_report(bot, body, headers)
 
     assert reply.status == status, reply.body
     assert reply.content_type == "application/problem+json"
@@ -216,22 +194,22 @@ def test_a_replayed_request_gets_the_first_answer_and_creates_nothing(
     bot, slack = intake_bot, intake_bot.slack
     body = json.dumps(REPORT).encode()
     headers = intake_headers(body, now(bot), key="report-42")
-    first = send(bot, body, headers)
+    first = send_report(bot, body, headers)
     assert first.status == 201
     bot.wait_for_setup()
 
     bot.clock.advance(60)
-    replayed = send(bot, body, headers)
-    resent = send(bot, body, intake_headers(body, now(bot), key="report-42"))
+    replayed = send_report(bot, body, headers)
+    resent = send_report(bot, body, intake_headers(body, now(bot), key="report-42"))
     for reply in (replayed, resent):
         assert (reply.status, reply.body) == (first.status, first.body)
 
     other = json.dumps(dict(REPORT, title="Something else")).encode()
-    reused = send(bot, other, intake_headers(other, now(bot), key="report-42"))
+    reused = send_report(bot, other, intake_headers(other, now(bot), key="report-42"))
     assert reused.status == 422 and reused.json()["type"].endswith(":idempotency-key-reused")
 
     bot.clock.advance(5 * 60)  # the captured request is now outside the window
-    assert send(bot, body, headers).status == 401
+    assert send_report(bot, body, headers).status == 401
 
     assert len(bot.incidents()) == 1 and deliveries(bot) == 1
     assert len(slack.calls_to("conversations.create")) == 1
@@ -243,7 +221,7 @@ def test_concurrent_copies_of_a_report_open_one_incident(intake_bot: RunningBot)
     body = json.dumps(REPORT).encode()
     headers = intake_headers(body, now(bot), key="burst")
     with ThreadPoolExecutor(max_workers=6) as pool:
-        replies = list(pool.map(lambda _: send(bot, body, headers), range(6)))
+        replies = list(pool.map(lambda _: send_report(bot, body, headers), range(6)))
     assert {reply.status for reply in replies} == {201}
     assert len({reply.body for reply in replies}) == 1
     bot.wait_for_setup()
@@ -254,7 +232,7 @@ def test_concurrent_copies_of_a_report_open_one_incident(intake_bot: RunningBot)
 def test_the_answer_does_not_wait_for_slack(intake_bot: RunningBot) -> None:
     bot = intake_bot
     bot.slack.delay("conversations.create", 1.0)
-    reply = post_report(bot)
+    reply = post_report(bot, REPORT)
     assert reply.status == 201
     # Had the answer waited for the set-up, the channel would exist by now.
     assert bot.incident().channel_id is None
@@ -270,7 +248,7 @@ def test_slack_down_when_a_report_arrives(intake_bot: RunningBot, outage: str) -
     else:
         slack.fail("conversations.create", status=503, times=None)
 
-    reply = post_report(bot)
+    reply = post_report(bot, REPORT)
     assert reply.status == 201 and reply.json()["incident_id"] == "SEC-2026-0001"
 
     def stopped() -> Incident | None:
@@ -306,7 +284,7 @@ def test_the_acknowledge_deadline_counts_from_the_arrival(
     arrival = bot.clock.now()
     if slack_down:
         slack.fail("conversations.create", status=503, times=None)
-    assert post_report(bot).status == 201
+    assert post_report(bot, REPORT).status == 201
     if slack_down:
         wait_until(
             lambda: bot.incident().setup_error and bot.incident().setup_lease_until is None,
@@ -327,7 +305,7 @@ def test_the_acknowledge_deadline_counts_from_the_arrival(
 def test_the_endpoints_are_off_without_their_secrets(bot: RunningBot) -> None:
     body = json.dumps(REPORT).encode()
     headers = intake_headers(body, now(bot))
-    assert send(bot, body, headers).status == 404
+    assert send_report(bot, body, headers).status == 404
     assert post(f"{bot.server.url}/intake/github", body, headers).status == 404
     assert bot.incidents() == []
 

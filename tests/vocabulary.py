@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from sqlalchemy import select
@@ -192,6 +193,17 @@ def lead_events(bot: RunningBot, incident_id: int) -> list[TimelineEvent]:
             TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "lead_accepted"
         )
         return list(session.scalars(query))
+
+
+def dm_texts(bot: RunningBot, user: str) -> list[Message]:
+    channel = bot.slack.dm_channel(user)
+    return bot.slack.messages(channel) if channel else []
+
+
+def click_note(bot: RunningBot, user: str, note: Any, action_id: str, **where: Any) -> None:
+    response = bot.driver.block_action(user, action_id, message=note, **where)
+    assert response.status == 200 and not response.problems, response.problems
+
 
 
 def click_message(bot: RunningBot, user: str, action_id: str, message: Message | dict):
