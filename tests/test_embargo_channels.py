@@ -108,7 +108,7 @@ def test_a_shared_triage_channel_gets_no_incident(bot: RunningBot) -> None:
     report(bot, ws.alice, title="Key confusion in the token signer")
     wait_until(lambda: bot.incidents() and bot.incident().setup_error, what="the set-up to stop")
     bot.services.background.wait()
-    assert "no longer private" in (bot.incident().setup_error or "")
+    assert "shared with another organisation" in (bot.incident().setup_error or "")
     assert not [m for m in slack.messages(ws.triage) if "Key confusion" in m.text]
     assert not [
         c for c in slack.calls_to("chat.postMessage") if c.params.get("channel") == ws.triage
