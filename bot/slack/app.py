@@ -18,9 +18,7 @@ from bot.slack.listeners import (
     cve,
     distributors,
     embargo,
-    mail,
     reporter,
-    retrospective,
 )
 
 log = logging.getLogger(__name__)
@@ -46,8 +44,6 @@ def build_app(services: Services) -> App:
     # Listener modules that still register their own closures (not yet in the routes table).
     channel_watch.register(app, services)
     cve.register(app, services)
-    mail.register(app, services)
-    retrospective.register(app, services)
     reporter.register(app, services)
     distributors.register(app, services)
     embargo.register(app, services)

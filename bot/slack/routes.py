@@ -27,7 +27,9 @@ from bot.slack.listeners import (
     home,
     leads,
     lifecycle,
+    mail,
     reminders,
+    retrospective,
     stats,
     timeline_capture,
 )
@@ -169,6 +171,8 @@ def register(app: App, services: Services) -> None:
     leads.connect(services)
     reminders.connect(services)
     stats.connect(services)
+    mail.connect(services)
+    retrospective.connect(services)
     for route in ROUTES:
         listener, before = route.listener, list(route.middleware)
         if isinstance(listener, AfterAck):
