@@ -18,7 +18,6 @@ from bot.slack.listeners import (
     cve,
     distributors,
     embargo,
-    reporter,
 )
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,6 @@ def build_app(services: Services) -> App:
     # Listener modules that still register their own closures (not yet in the routes table).
     channel_watch.register(app, services)
     cve.register(app, services)
-    reporter.register(app, services)
     distributors.register(app, services)
     embargo.register(app, services)
     advisory_packages.register(app, services)

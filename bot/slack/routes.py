@@ -29,6 +29,7 @@ from bot.slack.listeners import (
     lifecycle,
     mail,
     reminders,
+    reporter,
     retrospective,
     stats,
     timeline_capture,
@@ -136,6 +137,10 @@ ROUTES: list[Route] = [
     action("home_away_until", leads.away_from_home, TEAM),
     action("home_back", leads.back_from_home, TEAM),
     event("app_home_opened", home.home_opened),
+    # Writing to the reporter: the button, a canned reply picked, the form sent.
+    action("reporter_message", reporter.open_message_form, TEAM_BUTTON),
+    action("reporter_template", reporter.template_chosen, TEAM_FORM),
+    view("reporter_message_submit", reporter.submit_message, TEAM_FORM),
     # Reminders and deadlines.
     action("reminder_done", reminders.mark_done, TEAM),
     action("reminder_snooze_1h", reminders.snooze, TEAM),
