@@ -21,6 +21,7 @@ from slack_bolt import App
 from bot.services import Services
 from bot.slack.follow_up import AfterAck
 from bot.slack.listeners import (
+    channel_watch,
     cvss,
     cvss_modal,
     disclose,
@@ -141,6 +142,16 @@ ROUTES: list[Route] = [
     action("reporter_message", reporter.open_message_form, TEAM_BUTTON),
     action("reporter_template", reporter.template_chosen, TEAM_FORM),
     view("reporter_message_submit", reporter.submit_message, TEAM_FORM),
+    # Who can read an incident channel: Slack's channel events, a stranger joining.
+    event("channel_shared", channel_watch.channel_changed),
+    event("channel_unshared", channel_watch.channel_changed),
+    event("channel_unarchive", channel_watch.channel_changed),
+    event("group_unarchive", channel_watch.channel_changed),
+    event("channel_id_changed", channel_watch.channel_id_changed),
+    event("member_joined_channel", channel_watch.member_joined),
+    event("subteam_members_changed", channel_watch.team_group_changed),
+    action("embargo_join_add_fixteam", channel_watch.join_add_to_fix_team, TEAM_BUTTON),
+    action("embargo_join_remove", channel_watch.join_remove, TEAM_BUTTON),
     # Reminders and deadlines.
     action("reminder_done", reminders.mark_done, TEAM),
     action("reminder_snooze_1h", reminders.snooze, TEAM),
