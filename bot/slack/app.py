@@ -14,7 +14,6 @@ from bot.services import Services
 from bot.slack import outage, routes
 from bot.slack.listeners import (
     advisory_packages,
-    cve,
     distributors,
     embargo,
 )
@@ -40,7 +39,6 @@ def build_app(services: Services) -> App:
     app.use(_without_nul_characters)
     routes.register(app, services)
     # Listener modules that still register their own closures (not yet in the routes table).
-    cve.register(app, services)
     distributors.register(app, services)
     embargo.register(app, services)
     advisory_packages.register(app, services)

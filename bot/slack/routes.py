@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.slack.follow_up import AfterAck
 from bot.slack.listeners import (
     channel_watch,
+    cve,
     cvss,
     cvss_modal,
     disclose,
@@ -138,6 +139,10 @@ ROUTES: list[Route] = [
     action("home_away_until", leads.away_from_home, TEAM),
     action("home_back", leads.back_from_home, TEAM),
     event("app_home_opened", home.home_opened),
+    # CVE IDs and records: publish or reject from a preview, reserve from the advisory form.
+    action("cve_publish", cve.publish_clicked, TEAM_BUTTON),
+    action("cve_reject", cve.reject_clicked, TEAM),
+    action("cve_reserve", cve.reserve_clicked, TEAM_BUTTON),
     # Writing to the reporter: the button, a canned reply picked, the form sent.
     action("reporter_message", reporter.open_message_form, TEAM_BUTTON),
     action("reporter_template", reporter.template_chosen, TEAM_FORM),
