@@ -13,7 +13,6 @@ from slack_bolt.authorization import AuthorizeResult
 from bot.services import Services
 from bot.slack import outage, routes
 from bot.slack.listeners import (
-    advisory_packages,
     distributors,
     embargo,
 )
@@ -41,7 +40,6 @@ def build_app(services: Services) -> App:
     # Listener modules that still register their own closures (not yet in the routes table).
     distributors.register(app, services)
     embargo.register(app, services)
-    advisory_packages.register(app, services)
 
     app.error(outage.error_handler(services))
 

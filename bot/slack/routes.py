@@ -21,6 +21,7 @@ from slack_bolt import App
 from bot.services import Services
 from bot.slack.follow_up import AfterAck
 from bot.slack.listeners import (
+    advisory_packages,
     channel_watch,
     cve,
     cvss,
@@ -125,6 +126,8 @@ ROUTES: list[Route] = [
     action("lifecycle_reopen", lifecycle.reopen, TEAM_BUTTON),
     action("lifecycle_export", lifecycle.export, TEAM_BUTTON),
     action("lifecycle_fixteam_release", lifecycle.release_member, TEAM_BUTTON),
+    action("advisory_package_add", advisory_packages.add_package, TEAM_FORM),
+    action("advisory_package_remove", advisory_packages.remove_package, TEAM_FORM),
     view("lifecycle_update_submit", lifecycle.submit_update, TEAM_FORM),
     view("lifecycle_embargo_submit", lifecycle.submit_embargo, TEAM_FORM),
     view("lifecycle_released_submit", lifecycle.submit_released, TEAM_FORM),
