@@ -27,6 +27,7 @@ from bot.slack.listeners import (
     cvss,
     cvss_modal,
     disclose,
+    distributors,
     home,
     leads,
     lifecycle,
@@ -146,6 +147,15 @@ ROUTES: list[Route] = [
     action("cve_publish", cve.publish_clicked, TEAM_BUTTON),
     action("cve_reject", cve.reject_clicked, TEAM),
     action("cve_reserve", cve.reserve_clicked, TEAM_BUTTON),
+    # Distributors: the notice buttons and forms, adding one, the removal notice.
+    action("distributors_notify", distributors.notice_button, TEAM_BUTTON),
+    action("distributors_final", distributors.notice_button, TEAM_BUTTON),
+    action("distributors_update", distributors.notice_button, TEAM_BUTTON),
+    action("distributors_resend", distributors.notice_button, TEAM_BUTTON),
+    view("distributors_notice_submit", distributors.notice_submitted, TEAM),
+    action("distributors_add", distributors.add_button, TEAM),
+    view("distributors_add_submit", distributors.add_submitted, TEAM),
+    view("distributors_removal_submit", distributors.removal_submitted, TEAM),
     # Writing to the reporter: the button, a canned reply picked, the form sent.
     action("reporter_message", reporter.open_message_form, TEAM_BUTTON),
     action("reporter_template", reporter.template_chosen, TEAM_FORM),
@@ -197,6 +207,7 @@ def register(app: App, services: Services) -> None:
     stats.connect(services)
     mail.connect(services)
     retrospective.connect(services)
+    distributors.connect(services)
     for route in ROUTES:
         listener, before = route.listener, list(route.middleware)
         if isinstance(listener, AfterAck):
