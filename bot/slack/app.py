@@ -12,9 +12,6 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.services import Services
 from bot.slack import outage, routes
-from bot.slack.listeners import (
-    embargo,
-)
 
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32
@@ -36,8 +33,6 @@ def build_app(services: Services) -> App:
     )
     app.use(_without_nul_characters)
     routes.register(app, services)
-    # Listener modules that still register their own closures (not yet in the routes table).
-    embargo.register(app, services)
 
     app.error(outage.error_handler(services))
 

@@ -28,6 +28,7 @@ from bot.slack.listeners import (
     cvss_modal,
     disclose,
     distributors,
+    embargo,
     home,
     leads,
     lifecycle,
@@ -156,6 +157,12 @@ ROUTES: list[Route] = [
     action("distributors_add", distributors.add_button, TEAM),
     view("distributors_add_submit", distributors.add_submitted, TEAM),
     view("distributors_removal_submit", distributors.removal_submitted, TEAM),
+    # Embargo breaks and the public announcement.
+    action("embargo_leak", embargo.leak_button, TEAM_BUTTON),
+    view("embargo_leak_submit", embargo.leak_submitted, TEAM),
+    action("embargo_leak_public", embargo.public_button, TEAM_BUTTON),
+    action("announce_open", embargo.announce_button, TEAM_BUTTON),
+    view("announce_submit", embargo.announcement_submitted, TEAM),
     # Writing to the reporter: the button, a canned reply picked, the form sent.
     action("reporter_message", reporter.open_message_form, TEAM_BUTTON),
     action("reporter_template", reporter.template_chosen, TEAM_FORM),
