@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.cve.gateway import CveServices
-from bot.database import Database
+from bot.database import UNAVAILABLE, Database, outage_reason
 from bot.database.migrate import upgrade
 from bot.incident import service as incidents
 from bot.mail import build_gateway
@@ -32,7 +32,13 @@ def build_services(
     if db is None:
         db = Database(settings.database_url)
     if db.dialect == "sqlite":
-        upgrade(settings.database_url)  # the embedded default looks after itself
+        try:
+            upgrade(settings.database_url)  # the embedded default looks after itself
+        except UNAVAILABLE as error:
+            # A file that cannot be opened is a setting to fix, not an outage to wait out.
+            raise ConfigError(
+                f"DATABASE_URL: SQLite cannot use {settings.database_url}: {outage_reason(error)}"
+            ) from None
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     client = KeepAliveWebClient(
         token=token, base_url=settings.slack_api_url or SLACK_API, timeout=15
@@ -114,11 +120,17 @@ def load_policy_and_calendar(settings: Settings) -> tuple[Policy, BusinessCalend
 def identify(services: Services) -> None:
     """Learn who the bot is in Slack (needed to recognise its own channels) and who the
     team is (a user group's members may use the bot from the start)."""
+    from bot.slack.triage import triage_problems
+
     auth = services.gateway.auth_test()
     services.bot_user_id = auth.get("user_id")
     services.roster.refresh(services.gateway, services.clock.now())
-    if services.settings.triage_channel:
-        services.triage.private_id()  # refuse to run with a public triage channel
+    channel = services.triage.channel_id
+    if channel:
+        # Refuse to run with a triage channel the bot cannot use or that is not private.
+        problems = triage_problems(services.gateway, channel, str(auth.get("user") or "bot"))
+        if problems:
+            raise ConfigError("The triage channel cannot be used:\n  " + "\n  ".join(problems))
 
 
 def reconcile(services: Services) -> int:

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 DEFAULT_DATABASE_URL = "sqlite:///disclosure-bot.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -54,6 +55,11 @@ class Settings(BaseSettings):
     # How long a set-up run holds an incident without finishing a step; after a crash the
     # next run waits this long at most before resuming.
     setup_lease_seconds: float = Field(default=30.0, gt=0, le=600)
+    # DEBUG adds the scheduler's line for every job run; WARNING keeps only what needs a look.
+    log_level: str = "INFO"
+    # How long a stop (SIGTERM, SIGINT) waits for work in progress; keep it below the
+    # platform's grace period (Kubernetes: 30 s, Heroku: 30 s).
+    stop_within_seconds: float = Field(default=10.0, gt=0, le=300)
     # CVE Services (the CVE Program's API for CNAs): the CNA's short name, user and API key.
     cve_api_url: str = "https://cveawg.mitre.org/api"
     cve_api_org: str | None = None
@@ -85,6 +91,23 @@ class Settings(BaseSettings):
     announce_timezone: str | None = None  # default: TEAM_TIMEZONE
     announce_project: str = "project"  # the [project] in oss-security subjects
     announce_signature: str = "the security team"
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "intake_secret",
+        "github_webhook_secret",
+    )
+    @classmethod
+    def _not_a_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        # .env.example marks every secret to fill in with "..." (xoxb-..., xapp-...).
+        if value is not None and value.get_secret_value().endswith("..."):
+            raise ValueError(
+                "still the placeholder from .env.example; paste the real value from the "
+                "Slack app's settings (or remove the line)"
+            )
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -233,6 +256,13 @@ class Settings(BaseSettings):
             raise ValueError(f"expected 3.1 or 4.0, not {value!r}")
         return value.strip()
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}, not {value!r}")
+        return value.strip().upper()
+
     @field_validator("cve_api_url")
     @classmethod
     def _cve_url_shape(cls, value: str) -> str:
@@ -278,7 +308,8 @@ class Settings(BaseSettings):
             name
             for name, value in (
                 ("SLACK_BOT_TOKEN", self.slack_bot_token),
-                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+                # Socket Mode requests come over Slack's websocket, never signed HTTP.
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret or self.socket_mode or None),
                 ("TRIAGE_CHANNEL", self.triage_channel),
             )
             if value is None

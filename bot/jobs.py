@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.bootstrap import reconcile
 from bot.database import UNAVAILABLE, outage_reason
+from bot.database.outage import OutageLog
 from bot.mail.worker import run_outbox
 from bot.services import Services
 from bot.slack.delivery import Delivery
@@ -27,20 +27,61 @@ OUTBOX_EVERY = 30  # seconds; a safety net under the delivery loop, which wakes 
 DISTRIBUTOR_SWEEP_EVERY = 300  # seconds between checks for silent distributors
 
 
-def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
-    def run() -> None:
-        try:
-            job()
-        except UNAVAILABLE as error:
-            # Each job resumes from what the database holds at its next run; one line per
-            # run, not a traceback every few seconds while the outage lasts.
-            log.warning(
-                "job %s skipped, the database is unavailable: %s", name, outage_reason(error)
-            )
-        except Exception:
-            log.exception("job %s failed; it runs again at its next interval", name)
+class GuardedJob:
+    """One periodic job, run so that a failure is told once, not at every interval: the
+    first failed run logs the job's name and the reason, later runs that fail the same way
+    stay quiet, and the first run that works again says so."""
 
-    return run
+    def __init__(self, name: str, job: Callable[[], object], outage: OutageLog) -> None:
+        self.name = name
+        self.job = job
+        self.outage = outage
+        self.failing: str | None = None  # the reason of the failure being told about
+
+    def __call__(self) -> None:
+        try:
+            self.job()
+        except UNAVAILABLE as error:
+            # Each job resumes from what the database holds at its next run; the outage
+            # is told once for every job.
+            self.outage.unavailable(
+                outage_reason(error), f"job {self.name!r} and the others wait for it"
+            )
+        except Exception as error:
+            self._failed(f"{type(error).__name__}: {error}", error)
+        else:
+            self.outage.available()
+            if self.failing is not None:
+                log.info("job %r works again", self.name)
+                self.failing = None
+
+    def _failed(self, reason: str, error: Exception | None = None) -> None:
+        if reason == self.failing:
+            log.debug("job %r failed again: %s", self.name, reason)
+            return
+        self.failing = reason
+        log.warning("job %r failed, it runs again at its next interval: %s", self.name, reason)
+        if error is not None:
+            log.debug("job %r failure", self.name, exc_info=error)
+
+
+def _add(
+    scheduler: BaseScheduler,
+    outage: OutageLog,
+    job_id: str,
+    name: str,
+    job: Callable[[], object],
+    every: float,
+) -> None:
+    scheduler.add_job(
+        GuardedJob(name, job, outage),
+        "interval",
+        seconds=every,
+        id=job_id,
+        name=name,
+        max_instances=1,
+        coalesce=True,
+    )
 
 
 def _outbox_delivery(services: Services) -> Delivery:
@@ -52,70 +93,73 @@ def _outbox_delivery(services: Services) -> Delivery:
     return delivery
 
 
-def add_jobs(scheduler: BaseScheduler, services: Services) -> BaseScheduler:
-    scheduler.add_job(
-        _guarded("reconcile", lambda: reconcile(services)),
-        "interval",
-        seconds=RECONCILE_EVERY,
-        id="reconcile",
-        max_instances=1,
-        coalesce=True,
+def add_jobs(
+    scheduler: BaseScheduler, services: Services, outage: OutageLog | None = None
+) -> BaseScheduler:
+    outage = outage or OutageLog()
+    _add(
+        scheduler,
+        outage,
+        "reconcile",
+        "finish incident set-ups left unfinished",
+        lambda: reconcile(services),
+        RECONCILE_EVERY,
     )
-    scheduler.add_job(
-        _guarded("lead offers", lambda: expire_offers(services)),
-        "interval",
-        seconds=LEAD_OFFERS_EVERY,
-        id="lead_offers",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "lead_offers",
+        "move lapsed fix-lead offers on",
+        lambda: expire_offers(services),
+        LEAD_OFFERS_EVERY,
     )
-    scheduler.add_job(
-        _guarded("roster", lambda: services.roster.refresh(services.gateway, services.clock.now())),
-        "interval",
-        seconds=ROSTER_EVERY,
-        id="roster",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "roster",
+        "re-read the security team",
+        lambda: services.roster.refresh(services.gateway, services.clock.now()),
+        ROSTER_EVERY,
     )
-    scheduler.add_job(
-        _guarded("reminders", lambda: run_tick(services)),
-        "interval",
-        seconds=services.settings.reminder_tick_seconds,
-        id="reminders",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "reminders",
+        "send due reminders",
+        lambda: run_tick(services),
+        services.settings.reminder_tick_seconds,
     )
-    scheduler.add_job(
-        _guarded("outbox", lambda: _outbox_delivery(services).drain()),
-        "interval",
-        seconds=OUTBOX_EVERY,
-        id="outbox",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "outbox",
+        "deliver committed changes to Slack",
+        lambda: _outbox_delivery(services).drain(),
+        OUTBOX_EVERY,
     )
-    scheduler.add_job(
-        _guarded("deadline sweep", lambda: sweep(services)),
-        "interval",
-        seconds=DEADLINE_SWEEP_EVERY,
-        id="deadline_sweep",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "deadline_sweep",
+        "re-plan deadlines a change missed",
+        lambda: sweep(services),
+        DEADLINE_SWEEP_EVERY,
     )
-    scheduler.add_job(
-        _guarded("mail", lambda: run_outbox(services)),
-        "interval",
-        seconds=services.settings.mail_tick_seconds,
-        id="mail",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "mail",
+        "send queued email",
+        lambda: run_outbox(services),
+        services.settings.mail_tick_seconds,
     )
-    scheduler.add_job(
-        _guarded("distributors", lambda: distributor_sweep(services)),
-        "interval",
-        seconds=DISTRIBUTOR_SWEEP_EVERY,
-        id="distributors",
-        max_instances=1,
-        coalesce=True,
+    _add(
+        scheduler,
+        outage,
+        "distributors",
+        "remind of silent distributors, post unposted announcements",
+        lambda: distributor_sweep(services),
+        DISTRIBUTOR_SWEEP_EVERY,
     )
     return scheduler
 
@@ -130,11 +174,7 @@ def distributor_sweep(services: Services) -> None:
         post_announcement(services, announcement_id)
 
 
-def start_background(services: Services) -> BaseScheduler:
-    scheduler = add_jobs(BackgroundScheduler(timezone="UTC"), services)
+def start_background(services: Services, outage: OutageLog | None = None) -> BaseScheduler:
+    scheduler = add_jobs(BackgroundScheduler(timezone="UTC"), services, outage)
     scheduler.start()
     return scheduler
-
-
-def run_blocking(services: Services) -> None:
-    add_jobs(BlockingScheduler(timezone="UTC"), services).start()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from typing import Any
 
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 THREADS = 16
@@ -71,6 +75,30 @@ class BackgroundServer:
     def start(self) -> BackgroundServer:
         self._thread.start()
         return self
+
+    def stop_gracefully(self, timeout: float) -> bool:
+        """Stop accepting connections, give requests already received up to `timeout`
+        seconds to be answered, then close everything; False if some were cut short."""
+        server: Any = self._server
+        with contextlib.suppress(OSError):
+            # The listening socket only: the server's own close() also closes the wake-up
+            # pipe that answered requests still need.
+            server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        deadline = time.monotonic() + timeout
+        answered = self._answered()
+        while not answered and time.monotonic() < deadline:
+            time.sleep(0.02)
+            answered = self._answered()
+        self.stop()
+        return answered
+
+    def _answered(self) -> bool:
+        server: Any = self._server
+        dispatcher = server.task_dispatcher
+        with dispatcher.lock:
+            working = dispatcher.active_count > 0 or bool(dispatcher.queue)
+        channels = [c for c in list(server._map.values()) if isinstance(c, HTTPChannel)]
+        return not working and all(not c.requests and not c.total_outbufs_len for c in channels)
 
     def stop(self) -> None:
         """Close every channel, keep-alive clients included, from inside the loop thread

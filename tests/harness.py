@@ -6,8 +6,10 @@ tests/vocabulary.py."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -86,12 +88,67 @@ def wait_until(condition: Callable[[], Any], timeout: float = 5.0, what: str = "
         time.sleep(0.01)
 
 
+class ListenerWork:
+    """Counts the Bolt listeners still running after their ack: the app's listener executor
+    reports each one it takes and each one that ends, so a test can wait for the bot to be
+    done instead of guessing how long that takes."""
+
+    def __init__(self, executor: Any) -> None:
+        self._pending: set[Any] = set()
+        self._lock = threading.Lock()
+        submit = executor.submit
+
+        def tracked(*args: Any, **kwargs: Any) -> Any:
+            future = submit(*args, **kwargs)
+            with self._lock:
+                self._pending.add(future)
+            future.add_done_callback(self._done)
+            return future
+
+        executor.submit = tracked
+
+    def _done(self, future: Any) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def wait(self, timeout: float) -> bool:
+        with self._lock:
+            pending = set(self._pending)
+        _, not_done = futures_wait(pending, timeout=timeout)
+        return not not_done
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._pending)
+
+
+def wait_idle(
+    services: Services, listeners: ListenerWork | None = None, timeout: float = 60.0
+) -> None:
+    """Wait until the bot has no work in progress: no listener running after its ack and
+    nothing deferred to its background pool (work that defers more work is waited for too).
+    The timeout only bounds a hang; it is not the expected time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"the bot was still busy after {timeout:.0f} s")
+        if listeners is not None and not listeners.wait(left):
+            continue
+        if not services.background.wait(max(0.0, deadline - time.monotonic())):
+            continue
+        if listeners is None or not listeners.busy:
+            return
+
+
 class RunningBot:
     def __init__(self, services: Services, slack: FakeSlack, workspace: Workspace) -> None:
         self.services = services
         self.slack = slack
         self.workspace = workspace
         self.app = build_app(services)
+        self.listeners = ListenerWork(self.app.listener_runner.listener_executor)
         self.server = BackgroundServer(build_wsgi(services, self.app)).start()
         self.driver = SlackDriver(
             bot_url=f"{self.server.url}/slack/events",
@@ -115,13 +172,19 @@ class RunningBot:
         assert found, "no incident stored"
         return found[-1]
 
+    def wait_idle(self, timeout: float = 60.0) -> None:
+        """Wait until every request sent so far has been fully handled (see `wait_idle`)."""
+        # A subclass that builds its own app (Socket Mode) has no listener count.
+        wait_idle(self.services, getattr(self, "listeners", None), timeout)
+
     def wait_for_setup(self, count: int = 1) -> list[Incident]:
         def done() -> list[Incident] | None:
             found = self.incidents()
             ready = [i for i in found if i.setup_complete and i.opener_told]
             return found if len(ready) >= count else None
 
-        return wait_until(done, what=f"{count} incident set-up(s)")
+        # The bound only catches a hang: on a loaded machine a set-up takes seconds.
+        return wait_until(done, timeout=30.0, what=f"{count} incident set-up(s)")
 
     def stop(self) -> None:
         self.server.stop()

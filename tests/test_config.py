@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -99,6 +100,7 @@ def test_serving_without_credentials_names_every_missing_variable() -> None:
 def test_start_up_stops_with_one_message_and_no_secret(tmp_path) -> None:
     env = {
         "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),  # this checkout's bot
         "SLACK_BOT_TOKEN": "xoxp-not-a-bot-token-value",
         "SLACK_SIGNING_SECRET": "s3cr3t-signing-value",
     }
@@ -115,3 +117,39 @@ def test_start_up_stops_with_one_message_and_no_secret(tmp_path) -> None:
     assert "xoxp-not-a-bot-token-value" not in result.stderr + result.stdout
     assert "s3cr3t-signing-value" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "placeholder"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxb-..."),
+        ("SLACK_SIGNING_SECRET", "..."),
+        ("SLACK_APP_TOKEN", "xapp-..."),
+        ("INTAKE_SECRET", "..."),
+    ],
+)
+def test_the_placeholders_of_env_example_are_refused_as_placeholders(
+    monkeypatch: pytest.MonkeyPatch, variable: str, placeholder: str
+) -> None:
+    monkeypatch.setenv(variable, placeholder)
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert f"{variable}: still the placeholder from .env.example" in str(error.value)
+
+
+def test_the_placeholders_are_the_ones_env_example_ships() -> None:
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    assert "SLACK_BOT_TOKEN=xoxb-...\n" in example
+    assert "SLACK_SIGNING_SECRET=...\n" in example
+
+
+def test_socket_mode_needs_no_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking-token")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-real-looking-token")
+    monkeypatch.setenv("SECURITY_TEAM", "U012ABCDEF")
+    monkeypatch.setenv("TRIAGE_CHANNEL", "C056MNOPQR")
+    load_settings().require_slack()  # no ConfigError
+    monkeypatch.delenv("SLACK_APP_TOKEN")
+    with pytest.raises(ConfigError) as error:
+        load_settings().require_slack()
+    assert "SLACK_SIGNING_SECRET" in str(error.value)

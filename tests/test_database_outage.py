@@ -149,29 +149,55 @@ def test_a_database_outage_is_answered_and_recovered_from(
     outage_bot.outage.start()
     timings: dict[str, float] = {}
 
-    submitted, timings["form"] = timed(
-        bot.driver.submit_view, form, ws.carol, values=disclose_values(title="Lost in the outage")
-    )
+    # Carol submits the form, Alice clicks, Bob types and a report comes over HTTP, all at
+    # once, as people do: each is answered within Slack's wait, none behind another's.
+    bot.clock.advance(timedelta(seconds=5))
+
+    def answered(user: str, act) -> tuple[object, str, float]:
+        started, seen = time.monotonic(), len(bot.slack.ephemerals_for(user))
+        response = act()
+        text, seconds = ephemeral_after(bot, user, seen, started)
+        return response, text, seconds
+
+    with ThreadPoolExecutor(4) as pool:
+        form_sent = pool.submit(
+            timed,
+            bot.driver.submit_view,
+            form,
+            ws.carol,
+            values=disclose_values(title="Lost in the outage"),
+        )
+        click = pool.submit(
+            answered,
+            ws.alice,
+            lambda: bot.driver.block_action(ws.alice, "lifecycle_start_fixing", message=headline),
+        )
+        command = pool.submit(
+            answered,
+            ws.bob,
+            lambda: bot.driver.slash(
+                "/disclose",
+                "update Patch in review",
+                user_id=ws.bob,
+                channel_id=incident.channel_id,
+            ),
+        )
+        report_sent = pool.submit(timed, intake, bot, "outage-report-1")
+
+    submitted, timings["form"] = form_sent.result()
     assert submitted.status == 200 and not submitted.problems
     assert submitted.view_errors == {"title": DATABASE_DOWN_FORM}
     assert bot.slack.open_view_for(ws.carol)["id"] == form  # still open, as typed
 
-    bot.clock.advance(timedelta(seconds=5))
-    started, seen = time.monotonic(), len(bot.slack.ephemerals_for(ws.alice))
-    clicked = bot.driver.block_action(ws.alice, "lifecycle_start_fixing", message=headline)
+    clicked, text, timings["button"] = click.result()
     assert clicked.status == 200 and not clicked.problems
-    text, timings["button"] = ephemeral_after(bot, ws.alice, seen, started)
     assert text == DATABASE_DOWN
 
-    started, seen = time.monotonic(), len(bot.slack.ephemerals_for(ws.bob))
-    typed = bot.driver.slash(
-        "/disclose", "update Patch in review", user_id=ws.bob, channel_id=incident.channel_id
-    )
+    typed, text, timings["command"] = command.result()
     assert typed.status == 200 and not typed.problems
-    text, timings["command"] = ephemeral_after(bot, ws.bob, seen, started)
     assert text == DATABASE_DOWN
 
-    refused, timings["intake"] = timed(intake, bot, "outage-report-1")
+    refused, timings["intake"] = report_sent.result()
     assert refused.status == 503 and refused.headers.get("retry-after") == "30"
     assert refused.content_type == "application/problem+json"
     assert "nothing was created" in refused.json()["detail"]
@@ -182,9 +208,10 @@ def test_a_database_outage_is_answered_and_recovered_from(
     timings["intake burst (slowest)"] = max(seconds for _, seconds in burst)
 
     bot.clock.set(DUE + timedelta(seconds=5))  # the reminders are due now
-    with caplog.at_level(logging.WARNING, logger="bot.jobs"):
+    with caplog.at_level(logging.WARNING, logger="bot.database"):
         _, timings["tick"] = timed(reminder_job)  # must not raise
-    assert "job reminders skipped, the database is unavailable" in caplog.text
+    assert "the database does not answer" in caplog.text
+    assert "job 'send due reminders' and the others wait for it" in caplog.text
     assert post_count(bot) == posts_before  # no reminder, no update, no headline edit
     bot.services.background.wait()
     for name, seconds in timings.items():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.audit.models import AuditEntry
 from bot.timeline.models import TimelineEvent
 from tests.forms import disclose_values
-from tests.harness import RunningBot, wait_until
+from tests.harness import RunningBot
 from tests.vocabulary import open_form, report, texts
 
 
@@ -166,18 +166,10 @@ def test_slack_failure_keeps_the_incident_and_retry_finishes_once(bot: RunningBo
     ws, slack = bot.workspace, bot.slack
     slack.fail("pins.add", status=500, times=100)
     report(bot, ws.alice)
-    dm = wait_until(
-        lambda: (
-            [
-                m
-                for m in slack.messages(slack.dm_channel(ws.alice) or "")
-                if "Retry" in texts(m.blocks)
-            ]
-            if slack.dm_channel(ws.alice)
-            else None
-        ),
-        what="the retry offer",
-    )
+    bot.wait_idle()  # the set-up ran until the pin failed and Alice was told
+    assert slack.dm_channel(ws.alice)
+    dm = [m for m in slack.messages(slack.dm_channel(ws.alice) or "") if "Retry" in texts(m.blocks)]
+    assert dm, "no retry offer"
     incident = bot.incident()
     assert incident.channel_id and incident.headline_ts and not incident.headline_pinned
     assert "pin" in (incident.setup_error or "")
@@ -190,7 +182,9 @@ def test_slack_failure_keeps_the_incident_and_retry_finishes_once(bot: RunningBo
         message=dm[-1],
         channel_id=slack.dm_channel(ws.alice),
     )
-    (incident,) = bot.wait_for_setup()
+    bot.wait_idle()  # the retry's set-up finished
+    (incident,) = bot.incidents()
+    assert incident.setup_complete and incident.opener_told
     assert incident.setup_error is None
     assert len(slack.calls_to("conversations.create")) == 1
     assert len(slack.messages(incident.channel_id)) == 1  # one headline, now pinned
@@ -245,7 +239,9 @@ def test_someone_outside_the_team_can_report_but_sees_nothing_else(bot: RunningB
     assert receipt == f"Receipt sent to <@{ws.dave}>"
 
     bot.driver.slash("/disclose", "status", user_id=ws.dave, channel_id=incident.channel_id)
-    refusal = wait_until(lambda: [e for e in slack.ephemerals if e.user == ws.dave], what="refusal")
+    bot.wait_idle()
+    refusal = [e for e in slack.ephemerals if e.user == ws.dave]
+    assert refusal, "no answer to Dave"
     assert "Only the security team" in refusal[-1].text
     assert "Secret" not in json.dumps(refusal[-1].__dict__, default=str)
 
@@ -255,16 +251,13 @@ def test_status_answers_only_the_asker(bot: RunningBot) -> None:
     report(bot, ws.alice)
     (incident,) = bot.wait_for_setup()
     bot.driver.slash("/disclose", "status", user_id=ws.bob, channel_id=incident.channel_id)
-    answer = wait_until(lambda: [e for e in slack.ephemerals if e.user == ws.bob], what="status")
-    assert "SEC-2026-0001" in answer[-1].text
+    bot.wait_idle()
+    answer = [e for e in slack.ephemerals if e.user == ws.bob]
+    assert answer and "SEC-2026-0001" in answer[-1].text
     bot.driver.slash("/disclose", "status", user_id=ws.bob, channel_id=ws.general)
-    answer = wait_until(
-        lambda: [
-            e for e in slack.ephemerals if e.user == ws.bob and "incident's channel" in e.text
-        ],
-        what="not-in-incident answer",
-    )
-    assert "SEC-2026-0001" not in answer[-1].text
+    bot.wait_idle()
+    answer = [e for e in slack.ephemerals if e.user == ws.bob and "incident's channel" in e.text]
+    assert answer and "SEC-2026-0001" not in answer[-1].text
 
 
 def test_forged_and_stale_requests_are_refused(bot: RunningBot) -> None:
@@ -295,18 +288,18 @@ def test_health_check_follows_the_database(bot: RunningBot) -> None:
 
 def test_a_public_triage_channel_is_never_posted_to(bot: RunningBot) -> None:
     from bot.bootstrap import identify
-    from bot.slack.gateway import SlackError
+    from bot.config import ConfigError
 
     slack, ws = bot.slack, bot.workspace
     public = slack.add_channel("public-triage", is_private=False, members=[slack.bot_user_id])
     bot.services.triage.channel_id = public
     bot.services.triage._checked_at = None
     report(bot, ws.alice)
-    wait_until(lambda: bot.incidents() and bot.incident().setup_error, what="the refusal")
+    bot.wait_idle()  # the set-up ran and stopped at the triage notice
     assert "triage channel is public" in (bot.incident().setup_error or "")
     assert slack.messages(public) == []
     try:
         identify(bot.services)
         raise AssertionError("a public triage channel must stop start-up")
-    except SlackError as error:
-        assert error.error == "triage_not_private"
+    except ConfigError as error:
+        assert "is public, and incident details only ever go to private channels" in str(error)

@@ -266,6 +266,45 @@ def test_people_outside_the_roster_can_do_none_of_it(bot: RunningBot, text: str)
     assert bot.slack.files == [] and bot.slack.open_view_for(ws.dave) is None
 
 
+# Before the release there is no retrospective to export.
+EXPORTS_IN_TRIAGE = {"timeline.md", "advisory.md", "osv.json", "tracking-issue.md"}
+
+
+def exported_events(bot: RunningBot) -> list[str]:
+    with bot.services.db.transaction() as session:
+        kind = TimelineEvent.kind
+        return list(session.scalars(select(kind).where(kind == "exported")))
+
+
+def test_an_export_waits_out_a_short_rate_limit_on_the_upload(bot: RunningBot) -> None:
+    ws, slack = bot.workspace, bot.slack
+    incident = open_incident(bot)
+    # Slack's upload host refuses the bytes once with a 429: refused, so nothing is there yet.
+    slack.fail("files.upload", error="ratelimited", times=1, retry_after=1)
+    click(bot, ws.alice, incident, "lifecycle_export")
+    [answer] = wait_until(lambda: slack.ephemerals_for(ws.alice), what="the export's answer")
+    assert answer.text.startswith("Exported "), answer.text
+    assert sorted(f.filename for f in slack.files) == sorted(EXPORTS_IN_TRIAGE)
+    assert {f.channel for f in slack.files} == {incident.channel_id}
+    # The refused upload started over with a fresh URL; each file was shared once.
+    assert len(slack.calls_to("files.getUploadURLExternal")) == len(EXPORTS_IN_TRIAGE) + 1
+    assert len(slack.calls_to("files.completeUploadExternal")) == len(EXPORTS_IN_TRIAGE)
+    assert exported_events(bot) == ["exported"]
+
+
+def test_an_export_rate_limited_for_long_says_so_and_records_nothing(bot: RunningBot) -> None:
+    ws, slack = bot.workspace, bot.slack
+    incident = open_incident(bot)
+    slack.fail("files.upload", error="ratelimited", times=1, retry_after=120)
+    click(bot, ws.alice, incident, "lifecycle_export")
+    [answer] = wait_until(lambda: slack.ephemerals_for(ws.alice), what="the export's answer")
+    assert answer.text == (
+        ":no_entry: The upload failed: Slack asked us to slow down (rate limited). "
+        "Please try again."
+    )
+    assert slack.files == [] and exported_events(bot) == []
+
+
 def test_buttons_and_forms_refuse_people_outside_the_roster(bot: RunningBot) -> None:
     ws = bot.workspace
     incident = open_incident(bot)

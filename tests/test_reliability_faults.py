@@ -35,8 +35,8 @@ from tests.vocabulary import fresh_bot
 
 SHARE = 0.15  # of each method's calls
 SEED = 20260302
-CLIENT_TIMEOUT = 1.5  # the bot's read timeout for this test (15 s in production)
-SLOW = 2.0  # a slow answer: later than the bot waits
+CLIENT_TIMEOUT = 0.75  # the bot's read timeout for this test (15 s in production)
+SLOW = 1.0  # a slow answer: later than the bot waits
 PATIENCE = 30.0  # seconds the demo waits for each step: the storm slows every one down
 # Writes that a retry would repeat if the lost call had done the work.
 NOT_IDEMPOTENT = (

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.bootstrap import build_services, identify
-from bot.cli import socket_mode_handler
+from bot.cli import close_socket_mode, socket_mode_handler
 from bot.clock import ManualClock
 from bot.database import Database
 from bot.slack.app import build_app, drain
@@ -46,7 +46,7 @@ class SocketModeBot(RunningBot):
         self.driver = SocketModeDriver(slack)
 
     def stop(self) -> None:
-        self.handler.close()
+        close_socket_mode(self.handler)
         drain(self.app)
         self.services.background.wait()
         self.services.db.dispose()

@@ -207,12 +207,17 @@ class Database:
         return max(1, int((deadline - time.monotonic()) * 1000))
 
     def ping(self) -> bool:
+        return self.unavailable_reason() is None
+
+    def unavailable_reason(self) -> str | None:
+        """None while the database answers; otherwise the driver's one-line reason
+        (connection refused, authentication failed, unknown host...)."""
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            return False
+            return None
+        except Exception as error:
+            return outage_reason(error)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -3,7 +3,9 @@
     python -m bot cvss VECTOR [VECTOR ...] [--json]
     python -m bot cvss --json - < vectors.txt
 
-One output line per vector, in input order. With --json each line is a JSON object with
+One output line per vector, in input order; from stdin, blank lines and `#` comments are
+skipped. In text mode a bad vector's message goes to standard error. With --json each
+line is a JSON object with
 `vector` (as given), `clean_vector`, `version`, `score` and `severity`, plus
 `base_score`, `temporal_score`, `environmental_score` and their severities for CVSS 3.x,
 or `nomenclature` for CVSS 4.0. A bad vector gives {"vector": ..., "error": ...} on its
@@ -26,18 +28,24 @@ _CHUNK_BYTES = 1 << 16  # stdin is read, and output written, this much at a time
 
 
 def main(
-    argv: list[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None
+    argv: list[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
 ) -> int:
     """Run the command; argv holds the arguments after `cvss` (default: sys.argv[1:]).
 
-    stdin and stdout default to the process's own. Returns the exit status.
+    stdin, stdout and stderr default to the process's own. Returns the exit status.
     """
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
+    stderr = sys.stderr if stderr is None else stderr
     parser = argparse.ArgumentParser(
         prog="python -m bot cvss",
         description="Score CVSS 3.0, 3.1 and 4.0 vectors. Use - to read one vector per line "
-        "from standard input.",
+        "from standard input (blank lines and lines starting with # are skipped). Errors go "
+        "to standard error (with --json, as error objects in line order); the exit status "
+        "is 1 if any vector was wrong. Reads no settings.",
     )
     parser.add_argument("vectors", nargs="+", metavar="VECTOR", help='a vector, or "-" for stdin')
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -48,13 +56,20 @@ def main(
 
     scored, failed = (json_scored, json_failed) if args.json else (text_scored, text_failed)
     all_ok = True
+    # Text errors go to standard error; a JSON batch keeps its error objects in line order.
+    errors = stdout if args.json else stderr
     for chunk in _chunks(args.vectors, stdin):
         out = []
         for raw in chunk:
             try:
                 vector = parse_vector(raw)
             except VectorError as error:
-                out.append(failed(raw, error))
+                if errors is stdout:
+                    out.append(failed(raw, error))
+                else:
+                    stdout.write("".join(out))
+                    out = []
+                    errors.write(failed(raw, error))
                 all_ok = False
                 continue
             out.append(scored(raw, vector, compute(vector)))
@@ -70,7 +85,8 @@ def _chunks(arguments: list[str], stdin: TextIO) -> Iterator[list[str]]:
             yield [argument]
             continue
         while lines := stdin.readlines(_CHUNK_BYTES):
-            yield [line.rstrip("\r\n") for line in lines]
+            vectors = [line.rstrip("\r\n") for line in lines]
+            yield [v for v in vectors if v.strip() and not v.lstrip().startswith("#")]
 
 
 def json_line(raw: str) -> tuple[str, bool]:
@@ -165,6 +181,7 @@ def describe(result: ScoreResult) -> str:
     headline = f"{result.score:.1f} {result.severity}"
     if result.nomenclature is not None:
         return f"{headline} ({result.nomenclature})"
+    groups = _metric_groups(result)
     others = [
         f"{kind} {value:.1f}"
         for kind, value in (
@@ -172,9 +189,30 @@ def describe(result: ScoreResult) -> str:
             ("temporal", result.temporal_score),
             ("environmental", result.environmental_score),
         )
-        if kind != result.score_kind and value is not None
+        if kind != result.score_kind and value is not None and kind in groups
     ]
-    return f"{headline} (CVSS {result.version} {result.score_kind}; {', '.join(others)})"
+    detail = f"; {', '.join(others)}" if others else ""
+    return f"{headline} (CVSS {result.version} {result.score_kind}{detail})"
+
+
+def _metric_groups(result: ScoreResult) -> set[str]:
+    """The metric groups the vector sets (Not Defined, X, counts as unset): a base-only
+    vector's temporal and environmental scores only repeat its base score."""
+    groups = {"base"}
+    for key, value in result.metrics.items():
+        if value == "X":
+            continue
+        if key in TEMPORAL_METRICS:
+            groups.add("temporal")
+        elif key in ENVIRONMENTAL_METRICS:
+            groups.add("environmental")
+    return groups
+
+
+TEMPORAL_METRICS = frozenset({"E", "RL", "RC"})
+ENVIRONMENTAL_METRICS = frozenset(
+    {"CR", "IR", "AR", "MAV", "MAC", "MPR", "MUI", "MS", "MC", "MI", "MA"}
+)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ LISTENER_WORKERS = 32
 
 def build_app(services: Services) -> App:
     settings = services.settings
-    assert settings.slack_signing_secret is not None
+    secret = settings.slack_signing_secret  # None in Socket Mode, where nothing is signed
     app = App(
         client=services.gateway.client,
         authorize=_known_identity(services),
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        signing_secret=secret.get_secret_value() if secret else "",
         token_verification_enabled=False,
         process_before_response=False,
         raise_error_for_unhandled_request=False,

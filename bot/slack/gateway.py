@@ -69,6 +69,10 @@ PLAIN_WORDS = {
     "triage_not_private": (
         "the triage channel is public, and incident details only ever go to private channels"
     ),
+    "triage_ext_shared": (
+        "the triage channel is shared with another organisation, and incident details only "
+        "ever go to channels of this workspace"
+    ),
     "channel_not_private": (
         "that channel is no longer private (made public or shared with another organisation), "
         "so the bot no longer posts there"
@@ -106,6 +110,12 @@ class SlackUnavailable(SlackError):
     def __init__(self, method: str, error: str, retry_after: float | None = None) -> None:
         super().__init__(method, error)
         self.retry_after = retry_after
+
+    @property
+    def plain(self) -> str:
+        if self.error.startswith("http_"):
+            return f"Slack did not answer (HTTP {self.error.removeprefix('http_')})"
+        return super().plain
 
 
 @dataclass
@@ -155,7 +165,8 @@ class SlackGateway:
                 status = exc.response.status_code
                 error = _error_code(exc)
                 if status == 429:  # refused, not done
-                    self._wait_out_rate_limit(method, exc, last=attempt == self.attempts)
+                    wait = _retry_after(exc.response.headers)
+                    self._wait_out_rate_limit(method, wait, last=attempt == self.attempts)
                     continue
                 if status in RETRYABLE_STATUS:
                     lost = method not in READ_METHODS
@@ -187,10 +198,9 @@ class SlackGateway:
             params["metadata"] = _with_post_key(params.get("metadata"))
         return params
 
-    def _wait_out_rate_limit(self, method: str, exc: SlackApiError, last: bool) -> None:
-        """Sleep for Slack's Retry-After; SlackUnavailable when it is too long or no retry
-        is left."""
-        wait = _retry_after(exc)
+    def _wait_out_rate_limit(self, method: str, wait: float, last: bool) -> None:
+        """Sleep for Slack's Retry-After (``wait`` seconds); SlackUnavailable when it is too
+        long or no retry is left."""
         if last or wait > self.max_wait:
             raise SlackUnavailable(method, "ratelimited", wait) from None
         log.info("rate limited on %s, waiting %.1fs", method, wait)
@@ -284,6 +294,9 @@ class SlackGateway:
         try:
             response = self.client.api_call("auth.test")
         except SlackApiError as exc:
+            status = exc.response.status_code
+            if status in RETRYABLE_STATUS or status == 429:
+                raise SlackUnavailable("auth.test", f"http_{status}") from None
             raise SlackError("auth.test", _error_code(exc), _data(exc)) from None
         except OSError as exc:
             raise SlackUnavailable("auth.test", "unavailable") from exc
@@ -484,6 +497,10 @@ class SlackGateway:
                     answer.read()
                 return str(target["file_id"])
             except urllib.error.HTTPError as exc:
+                if exc.code == 429:  # refused, so the bytes are not there: wait and start over
+                    wait = _retry_after(exc.headers)
+                    self._wait_out_rate_limit("files.upload", wait, last=attempt == self.attempts)
+                    continue
                 if exc.code not in RETRYABLE_STATUS or attempt == self.attempts:
                     raise SlackError("files.upload", f"http_{exc.code}") from None
             except OSError as exc:
@@ -498,8 +515,9 @@ def _data(exc: SlackApiError) -> dict[str, Any]:
     return dict(data) if isinstance(data, dict) else {}
 
 
-def _retry_after(exc: SlackApiError) -> float:
-    value = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+def _retry_after(headers: Any) -> float:
+    """Seconds to wait from a 429's Retry-After header (1 when it is missing or unreadable)."""
+    value = headers.get("Retry-After") or headers.get("retry-after")
     if isinstance(value, list):
         value = value[0] if value else None
     try:

@@ -16,9 +16,10 @@ from tests.harness import RunningBot
 
 def demo_for(bot: RunningBot) -> Demo:
     ws = bot.workspace
-    people = {"alice": ws.alice, "bob": ws.bob, "carol": ws.carol, "dave": ws.dave}
+    # Dave, outside the security team, plays the maintainer the fix team takes in.
+    people = {"alice": ws.alice, "bob": ws.bob, "carol": ws.carol, "frank": ws.dave}
     channels = {"triage": ws.triage, "general": ws.general}
-    return Demo(bot.slack, bot.driver, bot.services, people, channels)
+    return Demo(bot.slack, bot.driver, bot.services, people, channels, bot.server.url)
 
 
 def play_full_scenario(bot: RunningBot) -> str:
@@ -26,7 +27,7 @@ def play_full_scenario(bot: RunningBot) -> str:
     demo = demo_for(bot)
     narration = io.StringIO()
     with contextlib.redirect_stdout(narration):
-        for act in ACTS:
-            act(demo)
+        for act in ACTS.values():
+            act.play(demo)
     bot.services.background.wait()
     return narration.getvalue()

@@ -61,22 +61,36 @@ def test_stdin_batch_keeps_order_and_goes_on_after_errors() -> None:
     lines = [
         V31,
         "cvss:3.1/AV:N",
-        "",
         V40 + "/E:A",
         "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/",
     ]
-    status, out = run("--json", "-", stdin="\r\n".join(lines) + "\r\n")
+    status, out = run("--json", "-", "", stdin="\r\n".join(lines) + "\r\n")
     assert status == 1
     objects = [json.loads(line) for line in out.splitlines()]
-    assert [o["vector"] for o in objects] == lines
-    assert [o.get("score") for o in objects] == [9.8, None, None, 9.3, None]
+    assert [o["vector"] for o in objects] == [*lines, ""]
+    assert [o.get("score") for o in objects] == [9.8, None, 9.3, None, None]
     assert objects[1] == {
         "vector": "cvss:3.1/AV:N",
         "error": 'Write the prefix in capitals: "CVSS:3.1", not "cvss:3.1". Missing base '
         "metrics: Attack Complexity (AC), Privileges Required (PR), User Interaction (UI), "
         "Scope (S), Confidentiality (C), Integrity (I), Availability (A).",
     }
-    assert objects[2] == {"vector": "", "error": "The vector is empty."}
+    assert objects[4] == {"vector": "", "error": "The vector is empty."}
+
+
+def test_stdin_skips_blank_lines_and_comments() -> None:
+    stdin = f"# vectors from the triage sheet\n\n{V31}\n   \n  # {V40}\n{V40}\n"
+    status, out = run("-", stdin=stdin)
+    assert status == 0
+    assert [line.split(" => ")[0] for line in out.splitlines()] == [V31, V40]
+
+
+def test_text_errors_go_to_standard_error() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    status = main([V31, "nope", V40], stdout=out, stderr=err)
+    assert status == 1
+    assert [line.split(" => ")[0] for line in out.getvalue().splitlines()] == [V31, V40]
+    assert err.getvalue().startswith("nope => error: The vector must start with a version")
 
 
 def test_large_batch_in_chunks() -> None:
@@ -103,14 +117,14 @@ def test_json_lines_are_what_json_dumps_writes() -> None:
 
 
 def test_text_output() -> None:
-    status, out = run(V31, V40 + "/MAV:L", V31 + "/E:U/CR:L", "nope")
-    assert status == 1
+    status, out = run(V31, V40 + "/MAV:L", V31 + "/E:U/CR:L", V31 + "/E:U", V31 + "/E:X")
+    assert status == 0
     assert out.splitlines() == [
-        f"{V31} => 9.8 Critical (CVSS 3.1 base; temporal 9.8, environmental 9.8)",
+        f"{V31} => 9.8 Critical (CVSS 3.1 base)",  # no temporal or environmental metric set
         f"{V40}/MAV:L => 8.6 High (CVSS-BE)",
         f"{V31}/E:U/CR:L => 8.7 High (CVSS 3.1 environmental; base 9.8, temporal 9.0)",
-        'nope => error: The vector must start with a version prefix such as "CVSS:3.1/" or '
-        '"CVSS:4.0/".',
+        f"{V31}/E:U => 9.0 Critical (CVSS 3.1 temporal; base 9.8)",
+        f"{V31}/E:X => 9.8 Critical (CVSS 3.1 base)",
     ]
 
 

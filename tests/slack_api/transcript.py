@@ -147,3 +147,51 @@ def _homes(ws: Workspace, r: Renderer, user_id: str | None) -> list[str]:
             lines += ["", f"App Home of @{ws.name_of(owner)}"]
             lines += [INDENT + line for line in r.blocks(ws.views[view_id].get("blocks"))]
     return lines
+
+
+def render_shared(ws: Workspace, people: list[str]) -> str:
+    """The conversations every one of ``people`` is in (not DMs), without ephemerals: what
+    they all see alike."""
+    r = Renderer(ws, "UTC")
+    lines: list[str] = []
+    for channel in shared_channels(ws, people):
+        lines += _channel(ws, r, channel, user_id="")  # "" is nobody: no one's ephemerals
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def shared_channels(ws: Workspace, people: list[str]) -> list[Channel]:
+    return [
+        channel
+        for channel in ws.channels.values()
+        if not channel.is_im and all(person in channel.members for person in people)
+    ]
+
+
+def render_personal(ws: Workspace, user_id: str, people: list[str]) -> str:
+    """What only this person sees beside the shared conversations: their DMs and other
+    channels, their ephemerals in the shared ones, their open modals and App Home (UTC)."""
+    r = Renderer(ws, "UTC")
+    shared = {channel.id for channel in shared_channels(ws, people)}
+    lines: list[str] = []
+    for channel in ws.channels.values():
+        if user_id in channel.members and channel.id not in shared:
+            lines += _channel(ws, r, channel, user_id)
+    notes = [
+        note
+        for note in ws.ephemerals
+        if note.channel in shared and note.user == user_id and not note.deleted
+    ]
+    if notes:
+        lines += ["", "Only visible to them in the shared channels"]
+        where = None
+        for note in notes:
+            if note.channel != where:
+                where = note.channel
+                lines.append(f"  in #{ws.channels[where].name}:")
+            lines += ["  " + line for line in _ephemeral(ws, r, note)]
+    lines += _stray_ephemerals(ws, r, user_id)
+    lines += _modals(ws, r, user_id)
+    lines += _homes(ws, r, user_id)
+    if not lines:
+        return "(nothing beyond the shared conversations)\n"
+    return "\n".join(lines).lstrip("\n") + "\n"
