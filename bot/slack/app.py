@@ -12,16 +12,6 @@ from slack_bolt.authorization import AuthorizeResult
 
 from bot.services import Services
 from bot.slack import outage, routes
-from bot.slack.listeners import (
-    advisory_packages,
-    channel_watch,
-    cve,
-    distributors,
-    embargo,
-    mail,
-    reporter,
-    retrospective,
-)
 
 log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32
@@ -43,15 +33,6 @@ def build_app(services: Services) -> App:
     )
     app.use(_without_nul_characters)
     routes.register(app, services)
-    # Listener modules that still register their own closures (not yet in the routes table).
-    channel_watch.register(app, services)
-    cve.register(app, services)
-    mail.register(app, services)
-    retrospective.register(app, services)
-    reporter.register(app, services)
-    distributors.register(app, services)
-    embargo.register(app, services)
-    advisory_packages.register(app, services)
 
     app.error(outage.error_handler(services))
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, overload
+from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.database import UNAVAILABLE
 from bot.logs import error_summary
-from bot.services import Services
 from bot.slack import outage
 from bot.slack.middleware import services_of
 
@@ -77,25 +76,6 @@ def _passes(
     return bool(passed)
 
 
-OldWork = Callable[[dict[str, Any], Respond], None]
-
-
-@overload
-def after_ack(work: Work) -> AfterAck: ...
-@overload
-def after_ack(work: Services) -> Callable[[OldWork], AfterAck]: ...
-def after_ack(work: Work | Services) -> AfterAck | Callable[[OldWork], AfterAck]:
-    """`@after_ack` on `work(body, respond, context)`; the older `after_ack(services)(work)`
-    form, for `work(body, respond)`, still works for listener modules not yet in the table."""
-    if not isinstance(work, Services):
-        return AfterAck(work)
-
-    def wrap(old: OldWork) -> AfterAck:
-        def work_of(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-            old(body, respond)
-
-        work_of.__name__, work_of.__qualname__ = old.__name__, old.__qualname__
-        work_of.__module__, work_of.__doc__ = old.__module__, old.__doc__
-        return AfterAck(work_of)
-
-    return wrap
+def after_ack(work: Work) -> AfterAck:
+    """`@after_ack` on `work(body, respond, context)`: ack, then the work on the pool."""
+    return AfterAck(work)

@@ -21,13 +21,21 @@ from slack_bolt import App
 from bot.services import Services
 from bot.slack.follow_up import AfterAck
 from bot.slack.listeners import (
+    advisory_packages,
+    channel_watch,
+    cve,
     cvss,
     cvss_modal,
     disclose,
+    distributors,
+    embargo,
     home,
     leads,
     lifecycle,
+    mail,
     reminders,
+    reporter,
+    retrospective,
     stats,
     timeline_capture,
 )
@@ -120,6 +128,8 @@ ROUTES: list[Route] = [
     action("lifecycle_reopen", lifecycle.reopen, TEAM_BUTTON),
     action("lifecycle_export", lifecycle.export, TEAM_BUTTON),
     action("lifecycle_fixteam_release", lifecycle.release_member, TEAM_BUTTON),
+    action("advisory_package_add", advisory_packages.add_package, TEAM_FORM),
+    action("advisory_package_remove", advisory_packages.remove_package, TEAM_FORM),
     view("lifecycle_update_submit", lifecycle.submit_update, TEAM_FORM),
     view("lifecycle_embargo_submit", lifecycle.submit_embargo, TEAM_FORM),
     view("lifecycle_released_submit", lifecycle.submit_released, TEAM_FORM),
@@ -134,6 +144,39 @@ ROUTES: list[Route] = [
     action("home_away_until", leads.away_from_home, TEAM),
     action("home_back", leads.back_from_home, TEAM),
     event("app_home_opened", home.home_opened),
+    # CVE IDs and records: publish or reject from a preview, reserve from the advisory form.
+    action("cve_publish", cve.publish_clicked, TEAM_BUTTON),
+    action("cve_reject", cve.reject_clicked, TEAM),
+    action("cve_reserve", cve.reserve_clicked, TEAM_BUTTON),
+    # Distributors: the notice buttons and forms, adding one, the removal notice.
+    action("distributors_notify", distributors.notice_button, TEAM_BUTTON),
+    action("distributors_final", distributors.notice_button, TEAM_BUTTON),
+    action("distributors_update", distributors.notice_button, TEAM_BUTTON),
+    action("distributors_resend", distributors.notice_button, TEAM_BUTTON),
+    view("distributors_notice_submit", distributors.notice_submitted, TEAM),
+    action("distributors_add", distributors.add_button, TEAM),
+    view("distributors_add_submit", distributors.add_submitted, TEAM),
+    view("distributors_removal_submit", distributors.removal_submitted, TEAM),
+    # Embargo breaks and the public announcement.
+    action("embargo_leak", embargo.leak_button, TEAM_BUTTON),
+    view("embargo_leak_submit", embargo.leak_submitted, TEAM),
+    action("embargo_leak_public", embargo.public_button, TEAM_BUTTON),
+    action("announce_open", embargo.announce_button, TEAM_BUTTON),
+    view("announce_submit", embargo.announcement_submitted, TEAM),
+    # Writing to the reporter: the button, a canned reply picked, the form sent.
+    action("reporter_message", reporter.open_message_form, TEAM_BUTTON),
+    action("reporter_template", reporter.template_chosen, TEAM_FORM),
+    view("reporter_message_submit", reporter.submit_message, TEAM_FORM),
+    # Who can read an incident channel: Slack's channel events, a stranger joining.
+    event("channel_shared", channel_watch.channel_changed),
+    event("channel_unshared", channel_watch.channel_changed),
+    event("channel_unarchive", channel_watch.channel_changed),
+    event("group_unarchive", channel_watch.channel_changed),
+    event("channel_id_changed", channel_watch.channel_id_changed),
+    event("member_joined_channel", channel_watch.member_joined),
+    event("subteam_members_changed", channel_watch.team_group_changed),
+    action("embargo_join_add_fixteam", channel_watch.join_add_to_fix_team, TEAM_BUTTON),
+    action("embargo_join_remove", channel_watch.join_remove, TEAM_BUTTON),
     # Reminders and deadlines.
     action("reminder_done", reminders.mark_done, TEAM),
     action("reminder_snooze_1h", reminders.snooze, TEAM),
@@ -169,6 +212,9 @@ def register(app: App, services: Services) -> None:
     leads.connect(services)
     reminders.connect(services)
     stats.connect(services)
+    mail.connect(services)
+    retrospective.connect(services)
+    distributors.connect(services)
     for route in ROUTES:
         listener, before = route.listener, list(route.middleware)
         if isinstance(listener, AfterAck):

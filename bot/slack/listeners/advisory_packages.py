@@ -9,13 +9,12 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, BoltContext
 
 from bot.advisory import store
 from bot.advisory.editing import MAX_PACKAGES, PackageInput, describe, draft_of, read_package
 from bot.advisory.legacy import package_from_text
 from bot.advisory.model import AffectedPackage
-from bot.incident import service as incidents
 from bot.incident.models import Incident
 from bot.services import Services
 from bot.slack.blocks import lifecycle as lifecycle_blocks
@@ -23,7 +22,7 @@ from bot.slack.blocks.text import escape
 from bot.slack.gateway import SlackError
 from bot.slack.lifecycle import Lifecycle
 from bot.slack.listeners.commands import CommandContext, Reply, subcommand
-from bot.slack.middleware import NOT_ON_ROSTER
+from bot.slack.middleware import incident_of, services_of
 
 log = logging.getLogger(__name__)
 SLOT = re.compile(r"^pkg_(\d+)x(\d+)_name$")
@@ -122,60 +121,59 @@ def _view_value(view: dict[str, Any]) -> Callable[[str], Any]:
     return value
 
 
-def register(app: App, services: Services) -> None:  # noqa: C901 - closures, not yet routed
-    def rebuild(
-        body: dict[str, Any], change: Callable[[list[str], list[PackageInput]], None]
-    ) -> None:
-        user = body["user"]["id"]
-        view = body.get("view") or {}
-        if not services.roster.is_member(user):
-            return
-        with services.db.transaction() as session:
-            incident = incidents.get_by_human_id(session, view.get("private_metadata", ""))
-        if incident is None:
-            return
-        block_ids = [b.get("block_id", "") for b in view.get("blocks", [])]
-        slot_ids = slots(block_ids)
-        drafts = drafts_from(_view_value(view), slot_ids)
-        change(slot_ids, drafts)
-        generation = 1 + max((int(s.split("x")[0]) for s in slot_ids), default=0)
-        modal = lifecycle_blocks.advisory_modal(incident, drafts, generation)
-        # Keep what was typed in the other fields: they become the rebuilt form's values.
-        typed = _view_value(view)
-        for block in modal["blocks"]:
-            block_id = block.get("block_id", "")
-            if block.get("type") == "input" and not block_id.startswith("pkg_"):
-                current = typed(block_id)
-                element = block["element"]
-                if element.get("type") == "plain_text_input":
-                    element.pop("initial_value", None)
-                    if current:
-                        element["initial_value"] = str(current)
-        try:
-            services.gateway.update_view(view["id"], modal, view.get("hash"))
-        except SlackError as error:
-            log.warning("could not rebuild the advisory form: %s", error.error)
+def _rebuild(
+    body: dict[str, Any],
+    context: BoltContext,
+    change: Callable[[list[str], list[PackageInput]], None],
+) -> None:
+    """The advisory form again with its package blocks changed, keeping what was typed."""
+    services, incident = services_of(context), incident_of(context)
+    view = body.get("view") or {}
+    block_ids = [b.get("block_id", "") for b in view.get("blocks", [])]
+    slot_ids = slots(block_ids)
+    drafts = drafts_from(_view_value(view), slot_ids)
+    change(slot_ids, drafts)
+    generation = 1 + max((int(s.split("x")[0]) for s in slot_ids), default=0)
+    modal = lifecycle_blocks.advisory_modal(incident, drafts, generation)
+    # Keep what was typed in the other fields: they become the rebuilt form's values.
+    typed = _view_value(view)
+    for block in modal["blocks"]:
+        block_id = block.get("block_id", "")
+        if block.get("type") == "input" and not block_id.startswith("pkg_"):
+            current = typed(block_id)
+            element = block["element"]
+            if element.get("type") == "plain_text_input":
+                element.pop("initial_value", None)
+                if current:
+                    element["initial_value"] = str(current)
+    try:
+        services.gateway.update_view(view["id"], modal, view.get("hash"))
+    except SlackError as error:
+        log.warning("could not rebuild the advisory form: %s", error.error)
 
-    @app.action(lifecycle_blocks.PACKAGE_ADD_ACTION)
-    def add(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
 
-        def change(slot_ids: list[str], drafts: list[PackageInput]) -> None:
-            if len(drafts) < MAX_PACKAGES:
-                drafts.append(PackageInput())
+# -- listeners -----------------------------------------------------------------------------
+def add_package(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Add package: one more empty package block (up to the limit)."""
+    ack()
 
-        rebuild(body, change)
+    def change(slot_ids: list[str], drafts: list[PackageInput]) -> None:
+        if len(drafts) < MAX_PACKAGES:
+            drafts.append(PackageInput())
 
-    @app.action(lifecycle_blocks.PACKAGE_REMOVE_ACTION)
-    def remove(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        slot = body["actions"][0].get("value", "").partition("|")[2]
+    _rebuild(body, context, change)
 
-        def change(slot_ids: list[str], drafts: list[PackageInput]) -> None:
-            if slot in slot_ids:
-                del drafts[slot_ids.index(slot)]
 
-        rebuild(body, change)
+def remove_package(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """Remove on a package block: the button's value is "<incident ID>|<slot>"."""
+    ack()
+    slot = body["actions"][0].get("value", "").partition("|")[2]
+
+    def change(slot_ids: list[str], drafts: list[PackageInput]) -> None:
+        if slot in slot_ids:
+            del drafts[slot_ids.index(slot)]
+
+    _rebuild(body, context, change)
 
 
 # -- /disclose affected ------------------------------------------------------------------
@@ -223,8 +221,6 @@ def parse_affected(args: str) -> tuple[str, PackageInput | None, str]:
 def _affected(context: CommandContext) -> Reply:
     assert context.incident is not None
     services, incident = context.services, context.incident
-    if not services.roster.is_member(context.user_id):
-        return Reply(NOT_ON_ROSTER)
     verb, typed, problem = parse_affected(context.args)
     if problem:
         return Reply(problem)

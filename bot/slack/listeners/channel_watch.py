@@ -15,10 +15,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.incident import service as incidents
 from bot.incident.models import Incident
@@ -27,36 +26,9 @@ from bot.slack.blocks import embargo as texts
 from bot.slack.exposure import tell_exposed
 from bot.slack.gateway import SlackError
 from bot.slack.lifecycle import Lifecycle
-from bot.slack.listeners.commands import NOT_ON_ROSTER
+from bot.slack.middleware import asker_of, incident_of, services_of
 
 log = logging.getLogger(__name__)
-CHANNEL_EVENTS = (
-    "channel_shared",
-    "channel_unshared",
-    "channel_unarchive",
-    "group_unarchive",
-)
-
-
-def register(app: App, services: Services) -> None:
-    with_services = _with_services(services)
-    for name in CHANNEL_EVENTS:
-        app.event(name, middleware=[with_services])(channel_changed)
-    app.event("channel_id_changed", middleware=[with_services])(channel_id_changed)
-    app.event("member_joined_channel", middleware=[with_services])(member_joined)
-    app.event("subteam_members_changed", middleware=[with_services])(team_group_changed)
-    app.action(texts.JOIN_ADD_ACTION, middleware=[with_services])(join_add_to_fix_team)
-    app.action(texts.JOIN_REMOVE_ACTION, middleware=[with_services])(join_remove)
-
-
-def _with_services(services: Services) -> Callable[..., None]:
-    def middleware(context: BoltContext, next: Callable[[], None]) -> None:
-        context["services"] = services
-        next()
-
-    return middleware
-
-
 def _watched(services: Services, channel: str) -> Incident | bool | None:
     """The incident whose channel this is; True for the triage channel; None otherwise."""
     if channel == services.settings.triage_channel:
@@ -66,7 +38,7 @@ def _watched(services: Services, channel: str) -> Incident | bool | None:
 
 
 def channel_changed(event: dict[str, Any], context: BoltContext) -> None:
-    services: Services = context["services"]
+    services = services_of(context)
     channel = str(event.get("channel") or "")
     guard = services.gateway.guard
     if not channel or guard is None:
@@ -82,7 +54,7 @@ def channel_changed(event: dict[str, Any], context: BoltContext) -> None:
 
 def channel_id_changed(event: dict[str, Any], context: BoltContext) -> None:
     """Slack gives a private channel a new ID when it is shared with another organisation."""
-    services: Services = context["services"]
+    services = services_of(context)
     old = str(event.get("old_channel_id") or "")
     if not old or not _watched(services, old):
         return
@@ -94,13 +66,13 @@ def channel_id_changed(event: dict[str, Any], context: BoltContext) -> None:
 
 def team_group_changed(event: dict[str, Any], context: BoltContext) -> None:
     """The team's user group changed: read it again now (who left loses access at once)."""
-    services: Services = context["services"]
+    services = services_of(context)
     if services.roster.group and event.get("subteam_id") == services.roster.group:
         services.roster.refresh(services.gateway, services.clock.now())
 
 
 def member_joined(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-    services: Services = context["services"]
+    services = services_of(context)
     if _seen_before(str(body.get("event_id") or "")):
         return  # Slack's retry of an event this process already handled
     user, channel = str(event.get("user") or ""), str(event.get("channel") or "")
@@ -143,42 +115,33 @@ def _seen_before(event_id: str) -> bool:
     return False
 
 
-def _who(body: dict[str, Any], services: Services) -> tuple[Incident | None, str]:
+def _joiner(body: dict[str, Any]) -> str:
+    """The person the buttons are about: the value is "<incident ID>|<user ID>"."""
     value = str((body.get("actions") or [{}])[0].get("value") or "")
-    human_id, _, user = value.partition("|")
-    with services.db.transaction() as session:
-        return incidents.get_by_human_id(session, human_id), user
+    return value.partition("|")[2]
 
 
 def join_add_to_fix_team(
     ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
     ack()
-    services: Services = context["services"]
-    actor = (body.get("user") or {}).get("id")
-    if not services.roster.is_member(actor):
-        respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
-        return
-    incident, user = _who(body, services)
-    if incident is None or not user:
+    services, incident, actor = services_of(context), incident_of(context), asker_of(context)
+    user = _joiner(body)
+    if not user:
         respond(text="That incident is gone.", replace_original=False)
         return
-    outcome = Lifecycle(services).add_fix_team(incident.id, [user], str(actor), "")
+    outcome = Lifecycle(services).add_fix_team(incident.id, [user], actor, "")
     if outcome.problems:
         respond(text=" ".join(outcome.problems), replace_original=False)
         return
-    respond(text=texts.stranger_settled(incident, user, str(actor), True), replace_original=True)
+    respond(text=texts.stranger_settled(incident, user, actor, True), replace_original=True)
 
 
 def join_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    services: Services = context["services"]
-    actor = (body.get("user") or {}).get("id")
-    if not services.roster.is_member(actor):
-        respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
-        return
-    incident, user = _who(body, services)
-    if incident is None or not incident.channel_id or not user:
+    services, incident, actor = services_of(context), incident_of(context), asker_of(context)
+    user = _joiner(body)
+    if not incident.channel_id or not user:
         respond(text="That incident has no channel.", replace_original=False)
         return
     try:
@@ -187,4 +150,4 @@ def join_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltC
         if exc.error != "not_in_channel":
             respond(text=f"Slack would not remove them: {exc.plain}.", replace_original=False)
             return
-    respond(text=texts.stranger_settled(incident, user, str(actor), False), replace_original=True)
+    respond(text=texts.stranger_settled(incident, user, actor, False), replace_original=True)

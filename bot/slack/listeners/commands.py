@@ -10,9 +10,6 @@ from typing import Any
 from bot.incident.models import Incident
 from bot.services import Services
 from bot.slack.blocks.text import escape
-from bot.slack.middleware import NOT_ON_ROSTER
-
-__all__ = ["NOT_IN_INCIDENT", "NOT_ON_ROSTER", "CommandContext", "Reply", "subcommand"]
 
 OUTSIDER_HELP = (
     "*`/disclose`* with no text opens the form to report a vulnerability privately to the "

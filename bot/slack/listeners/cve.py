@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import App, Respond
+from slack_bolt import BoltContext, Respond
 
 from bot.cve.desk import CveDesk, NamesFor, Refused
 from bot.incident import service as incidents
@@ -18,7 +18,8 @@ from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
 from bot.slack.listeners import advisory_packages
-from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+from bot.slack.listeners.commands import CommandContext, Reply, subcommand
+from bot.slack.middleware import asker_of, incident_of, services_of
 from bot.slack.user_names import names_of
 
 log = logging.getLogger(__name__)
@@ -79,16 +80,11 @@ def unused(services: Services) -> Reply:
     return Reply(views.unused_text(found), views.unused_blocks(found))
 
 
-def publish_clicked(services: Services, body: dict[str, Any], respond: Respond) -> None:
-    user = body["user"]["id"]
-    if not services.roster.is_member(user):
-        respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
-        return
-    human_id, _, confirmed = body["actions"][0].get("value", "").partition("|")
-    incident = _find(services, human_id)
-    if incident is None:
-        respond(text="That incident no longer exists.", replace_original=False)
-        return
+# -- listeners -----------------------------------------------------------------------------
+@after_ack
+def publish_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    services, incident, user = services_of(context), incident_of(context), asker_of(context)
+    confirmed = body["actions"][0].get("value", "").partition("|")[2]
     try:
         message = CveDesk(services).publish(incident.id, user, confirmed, _names_for(services))
     except Refused as exc:
@@ -98,11 +94,9 @@ def publish_clicked(services: Services, body: dict[str, Any], respond: Respond) 
     _announce(services, incident.id, f":globe_with_meridians: <@{user}>: {message}")
 
 
-def reject_clicked(services: Services, body: dict[str, Any], respond: Respond) -> None:
-    user = body["user"]["id"]
-    if not services.roster.is_member(user):
-        respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
-        return
+@after_ack
+def reject_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    services, user = services_of(context), asker_of(context)
     cve_id = body["actions"][0].get("value", "")
     if not CVE_ID.match(cve_id):
         respond(text="That is not a CVE ID.", replace_original=False)
@@ -114,16 +108,10 @@ def reject_clicked(services: Services, body: dict[str, Any], respond: Respond) -
     respond(text=message, response_type="ephemeral", replace_original=False)
 
 
-def reserve_clicked(services: Services, body: dict[str, Any], respond: Respond) -> None:
+@after_ack
+def reserve_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     """The button on the advisory form: reserve, then show the form again with the ID."""
-    user = body["user"]["id"]
-    if not services.roster.is_member(user):
-        _tell(services, body, user, NOT_ON_ROSTER, respond)
-        return
-    incident = _find(services, body["actions"][0].get("value", ""))
-    if incident is None:
-        _tell(services, body, user, "That incident no longer exists.", respond)
-        return
+    services, incident, user = services_of(context), incident_of(context), asker_of(context)
     message = reserve(services, incident.id, user)
     view = body.get("view") or {}
     fresh = _find(services, incident.human_id)
@@ -157,20 +145,6 @@ def _form_again(incident: Incident, view: dict[str, Any]) -> dict[str, Any]:
         if element.get("type") == "plain_text_input" and typed(block_id):
             element["initial_value"] = str(typed(block_id))
     return modal
-
-
-def register(app: App, services: Services) -> None:
-    app.action(views.ACTION_PUBLISH)(_background(services, publish_clicked))
-    app.action(views.ACTION_REJECT)(_background(services, reject_clicked))
-    app.action(views.ACTION_RESERVE)(_background(services, reserve_clicked))
-
-
-def _background(services: Services, work: Any) -> Any:
-    def run(body: dict[str, Any], respond: Respond) -> None:
-        work(services, body, respond)
-
-    run.__name__ = work.__name__
-    return after_ack(services)(run)
 
 
 def _names_for(services: Services) -> NamesFor:

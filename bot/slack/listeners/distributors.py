@@ -1,8 +1,7 @@
 """`/disclose distributors`, the notice forms and their buttons.
 
-Listeners are thin: each handler is a module-level function of (services, ...) that
-`register` binds; the domain lives in `bot.distributor`, the Slack side of notices in
-`bot.slack.distributor_flow`.
+Listeners are thin module-level functions with rows in bot/slack/routes.py; the domain
+lives in `bot.distributor`, the Slack side of notices in `bot.slack.distributor_flow`.
 """
 
 from __future__ import annotations
@@ -10,11 +9,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.distributor import notices as notice_store
 from bot.distributor import roster
@@ -35,7 +33,7 @@ from bot.slack.listeners.commands import (
     Reply,
     subcommand,
 )
-from bot.slack.middleware import NOT_ON_ROSTER
+from bot.slack.middleware import asker_of, incident_of, services_of
 
 log = logging.getLogger(__name__)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -257,7 +255,8 @@ def submit_removal(services: Services, user: str, view: dict[str, Any]) -> dict[
     return {}
 
 
-def register(app: App, services: Services) -> None:  # noqa: C901 - closures, not yet routed
+def connect(services: Services) -> None:
+    """Plug the notices into the mail, incident and headline hooks."""
     hooks = services.hooks
     if distributor_hooks.on_mail_settled not in hooks.mail_settled:
         hooks.mail_settled.append(distributor_hooks.on_mail_settled)
@@ -268,79 +267,63 @@ def register(app: App, services: Services) -> None:  # noqa: C901 - closures, no
     if distributor_hooks.headline_note not in incident_messages.HEADLINE_NOTES:
         incident_messages.HEADLINE_NOTES.append(distributor_hooks.headline_note)
 
-    def roster_only(body: dict[str, Any], respond: Respond) -> bool:
-        if services.roster.is_member(body["user"]["id"]):
-            return True
-        respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
-        return False
 
-    def notice_button(kind: NoticeKind) -> Callable[..., None]:
-        def handle(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-            ack()  # the form opens in this request, while its trigger is fresh
-            if not roster_only(body, respond):
-                return
-            human_id = (body["actions"][0].get("value") or "").split("|")[0]
-            with services.db.transaction() as session:
-                incident = incidents.get_by_human_id(session, human_id)
-            if incident is None:
-                respond(text="That incident no longer exists.", replace_original=False)
-                return
-            reply = open_notice_form(services, body["trigger_id"], incident, kind)
-            if reply is not None:
-                respond(text=reply.text, response_type="ephemeral", replace_original=False)
+# -- listeners -----------------------------------------------------------------------------
+NOTICE_OF_BUTTON = {
+    distributor_blocks.NOTIFY_ACTION: NoticeKind.NOTICE,
+    distributor_blocks.FINAL_ACTION: NoticeKind.FINAL,
+    distributor_blocks.UPDATE_ACTION: NoticeKind.UPDATE,
+    distributor_blocks.RESEND_ACTION: NoticeKind.RESEND,
+}
 
-        return handle
 
-    app.action(distributor_blocks.NOTIFY_ACTION)(notice_button(NoticeKind.NOTICE))
-    app.action(distributor_blocks.FINAL_ACTION)(notice_button(NoticeKind.FINAL))
-    app.action(distributor_blocks.UPDATE_ACTION)(notice_button(NoticeKind.UPDATE))
-    app.action(distributor_blocks.RESEND_ACTION)(notice_button(NoticeKind.RESEND))
+def notice_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Notify, Final, Update, Resend: the notice form of that kind."""
+    ack()  # the form opens in this request, while its trigger is fresh
+    services, incident = services_of(context), incident_of(context)
+    kind = NOTICE_OF_BUTTON[body["actions"][0]["action_id"]]
+    reply = open_notice_form(services, body["trigger_id"], incident, kind)
+    if reply is not None:
+        respond(text=reply.text, response_type="ephemeral", replace_original=False)
 
-    @app.action(distributor_blocks.ADD_ACTION)
-    def add_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        if roster_only(body, respond):
-            reply = open_view(
-                services, body["trigger_id"], distributor_blocks.add_modal(services.clock.now())
-            )
-            if reply is not None:
-                respond(text=reply.text, response_type="ephemeral", replace_original=False)
 
-    def form(
-        callback: str,
-        run: Callable[[Services, str, dict[str, Any]], dict[str, str]],
-        first_block: str,
-    ) -> None:
-        @app.view(callback)
-        def handle(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            user = body["user"]["id"]
-            if not services.roster.is_member(user):
-                ack(response_action="errors", errors={first_block: NOT_ON_ROSTER})
-                return
-            errors = run(services, user, view)
-            if errors:
-                ack(response_action="errors", errors=errors)
-                return
-            ack()
-            if callback == distributor_blocks.REMOVAL_CALLBACK:
-                flow.kick_mail(services)
+def add_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    services = services_of(context)
+    reply = open_view(
+        services, body["trigger_id"], distributor_blocks.add_modal(services.clock.now())
+    )
+    if reply is not None:
+        respond(text=reply.text, response_type="ephemeral", replace_original=False)
 
-    form(distributor_blocks.ADD_CALLBACK, submit_add, "organisation")
-    form(distributor_blocks.REMOVAL_CALLBACK, submit_removal, "subject")
 
-    @app.view(distributor_blocks.NOTICE_CALLBACK)
-    def notice_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        if not services.roster.is_member(user):
-            ack(response_action="errors", errors={"recipients": NOT_ON_ROSTER})
-            return
-        result = flow.submit_notice(services, user, view)
-        if result.update is not None:
-            ack(response_action="update", view=result.update)
-            return
-        if result.errors:
-            ack(response_action="errors", errors=result.errors)
-            return
-        ack()
-        if result.after is not None:
-            services.background.defer(result.after)
+def add_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    errors = submit_add(services_of(context), asker_of(context), view)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+
+
+def removal_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    errors = submit_removal(services, asker_of(context), view)
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    flow.kick_mail(services)
+
+
+def notice_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    result = flow.submit_notice(services, asker_of(context), view)
+    if result.update is not None:
+        ack(response_action="update", view=result.update)
+        return
+    if result.errors:
+        ack(response_action="errors", errors=result.errors)
+        return
+    ack()
+    if result.after is not None:
+        services.background.defer(result.after)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from sqlalchemy import select, update
 
 from bot.distributor import roster
@@ -39,7 +40,7 @@ from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import post_update, refresh
 from bot.slack.lifecycle import Lifecycle
 from bot.slack.listeners.commands import CommandContext, Reply, subcommand
-from bot.slack.middleware import NOT_ON_ROSTER
+from bot.slack.middleware import asker_of, incident_of, services_of
 
 log = logging.getLogger(__name__)
 
@@ -291,65 +292,55 @@ def _open(services: Services, trigger_id: str, view: dict[str, Any]) -> Reply | 
     return None
 
 
-def register(app: App, services: Services) -> None:  # noqa: C901 - closures, not yet routed
-    def incident_of(body: dict[str, Any], respond: Respond) -> Incident | None:
-        if not services.roster.is_member(body["user"]["id"]):
-            respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
-            return None
-        human_id = (body["actions"][0].get("value") or "").split("|")[0]
-        with services.db.transaction() as session:
-            found = incidents.get_by_human_id(session, human_id)
-        if found is None:
-            respond(text="That incident no longer exists.", replace_original=False)
-        return found
+def _tell(respond: Respond, reply: Reply | None) -> None:
+    if reply is not None:
+        respond(text=reply.text, response_type="ephemeral", replace_original=False)
 
-    def tell(respond: Respond, reply: Reply | None) -> None:
-        if reply is not None:
-            respond(text=reply.text, response_type="ephemeral", replace_original=False)
 
-    @app.action(distributor_blocks.LEAK_ACTION)
-    def leak_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        incident = incident_of(body, respond)
-        if incident is not None:
-            tell(respond, _open(services, body["trigger_id"], leak_form(services, incident)))
+# -- listeners --------------------------------------------------------------------------------
+def leak_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()  # the form opens in this request, while its trigger is fresh
+    services, incident = services_of(context), incident_of(context)
+    _tell(respond, _open(services, body["trigger_id"], leak_form(services, incident)))
 
-    @app.action(distributor_blocks.ANNOUNCE_ACTION)
-    def announce_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        incident = incident_of(body, respond)
-        if incident is None:
-            return
-        view, problem = announce_form(services, incident)
-        tell(respond, _open(services, body["trigger_id"], view) if view else Reply(problem or ""))
 
-    def form(callback: str, run: Any, first_block: str) -> None:
-        @app.view(callback)
-        def handle(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            user = body["user"]["id"]
-            if not services.roster.is_member(user):
-                ack(response_action="errors", errors={first_block: NOT_ON_ROSTER})
-                return
-            errors, after = run(services, user, view)
-            if errors:
-                ack(response_action="errors", errors=errors)
-                return
-            ack()
-            if after is not None:
-                services.background.defer(after)
+def announce_button(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    services, incident = services_of(context), incident_of(context)
+    view, problem = announce_form(services, incident)
+    _tell(respond, _open(services, body["trigger_id"], view) if view else Reply(problem or ""))
 
-    @app.action(distributor_blocks.PUBLIC_ACTION)
-    def public_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        incident = incident_of(body, respond)
-        if incident is None:
-            return
-        outcome = Lifecycle(services).make_public(
-            incident.id, body["user"]["id"], "an embargo break made it public"
-        )
-        outcome.finish()
-        text = " ".join(outcome.problems) if outcome.problems else outcome.message
-        respond(text=text, response_type="ephemeral", replace_original=False)
 
-    form(distributor_blocks.LEAK_CALLBACK, submit_leak, "what")
-    form(distributor_blocks.ANNOUNCE_CALLBACK, submit_announcement, "subject")
+def public_button(ack: Ack, respond: Respond, context: BoltContext) -> None:
+    """"It is public now" on a recorded leak."""
+    ack()
+    services, incident = services_of(context), incident_of(context)
+    outcome = Lifecycle(services).make_public(
+        incident.id, asker_of(context), "an embargo break made it public"
+    )
+    outcome.finish()
+    text = " ".join(outcome.problems) if outcome.problems else outcome.message
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def leak_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    _answer_form(ack, context, submit_leak(services_of(context), asker_of(context), view))
+
+
+def announcement_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    services = services_of(context)
+    _answer_form(ack, context, submit_announcement(services, asker_of(context), view))
+
+
+def _answer_form(
+    ack: Ack, context: BoltContext, result: tuple[dict[str, str], Callable[[], None] | None]
+) -> None:
+    errors, after = result
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    if after is not None:
+        services_of(context).background.defer(after)

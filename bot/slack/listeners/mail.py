@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
 from bot.services import Services
 from bot.slack import mail_posts
 
 
-def register(app: App, services: Services) -> None:
+def connect(services: Services) -> None:
+    """Post what mail left for an incident once its channel exists."""
     hooks = services.hooks
     if mail_posts.on_incident_opened not in hooks.incident_opened:
         hooks.incident_opened.append(mail_posts.on_incident_opened)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.incident import service as incidents
 from bot.incident.models import Incident
@@ -18,7 +18,8 @@ from bot.slack.changes import NOTE
 from bot.slack.follow_up import after_ack
 from bot.slack.gateway import SlackError
 from bot.slack.incident_messages import refresh
-from bot.slack.listeners.commands import NOT_ON_ROSTER, CommandContext, Reply, subcommand
+from bot.slack.listeners.commands import CommandContext, Reply, subcommand
+from bot.slack.middleware import asker_of, incident_of, services_of
 
 log = logging.getLogger(__name__)
 NO_MAIL = "Email is not set up for this bot: set SMTP_URL and MAIL_FROM."
@@ -77,26 +78,25 @@ def modal_for(services: Services, incident: Incident, template: str = "") -> dic
     )
 
 
-def open_form(services: Services, body: dict[str, Any], respond: Respond) -> None:
-    user = body["user"]["id"]
-    if not services.roster.is_member(user):
-        respond(text=NOT_ON_ROSTER, response_type="ephemeral", replace_original=False)
-        return
-    incident = _find(services, body["actions"][0].get("value", "").split("|")[0])
-    if incident is None:
-        respond(text="That incident no longer exists.", replace_original=False)
-        return
+# -- listeners -----------------------------------------------------------------------------
+def open_message_form(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    """The Message reporter button: the form opens in the request (its trigger lasts three
+    seconds)."""
+    ack()
+    services, incident = services_of(context), incident_of(context)
     try:
         services.gateway.open_view(body["trigger_id"], modal_for(services, incident))
     except SlackError as exc:
         respond(text=f"The form could not open ({exc.plain}).", replace_original=False)
 
 
-def template_chosen(services: Services, body: dict[str, Any], respond: Respond) -> None:
+@after_ack
+def template_chosen(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """A canned reply picked in the form: the form again, with its text filled in."""
+    services, incident = services_of(context), incident_of(context)
     view = body.get("view") or {}
-    incident = _find(services, view.get("private_metadata", ""))
-    if incident is None or not services.roster.is_member(body["user"]["id"]):
-        return
     choice = (body["actions"][0].get("selected_option") or {}).get("value", "")
     try:
         services.gateway.update_view(
@@ -106,43 +106,19 @@ def template_chosen(services: Services, body: dict[str, Any], respond: Respond) 
         log.info("canned reply not filled in: %s", exc.error)
 
 
-def register(app: App, services: Services) -> None:
-    @app.action(views.ACTION_OPEN)
-    def message_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()  # the form opens in the request: its trigger lasts three seconds
-        open_form(services, body, respond)
-
-    def chosen(body: dict[str, Any], respond: Respond) -> None:
-        template_chosen(services, body, respond)
-
-    app.action(views.ACTION_TEMPLATE)(after_ack(services)(chosen))
-
-    @app.view(views.CALLBACK)
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = body["user"]["id"]
-        block, text = views.message_text(view["state"]["values"])
-        if not services.roster.is_member(user):
-            ack(response_action="errors", errors={block: NOT_ON_ROSTER})
-            return
-        incident = _find(services, view.get("private_metadata", ""))
-        if incident is None:
-            ack(response_action="errors", errors={block: "That incident is gone."})
-            return
-        if not text.strip():
-            ack(response_action="errors", errors={block: "Write the message first."})
-            return
-        answer = send(services, incident.id, text, user, f"reply:{view['id']}")
-        if not answer.startswith("Your message"):
-            ack(response_action="errors", errors={block: answer})
-            return
-        ack()
-        if incident.channel_id:
-            try:
-                services.gateway.ephemeral(incident.channel_id, user, answer)
-            except SlackError as exc:
-                log.info("could not confirm the reply to %s: %s", user, exc.error)
-
-
-def _find(services: Services, human_id: str) -> Incident | None:
-    with services.db.transaction() as session:
-        return incidents.get_by_human_id(session, human_id)
+def submit_message(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    services, incident, user = services_of(context), incident_of(context), asker_of(context)
+    block, text = views.message_text(view["state"]["values"])
+    if not text.strip():
+        ack(response_action="errors", errors={block: "Write the message first."})
+        return
+    answer = send(services, incident.id, text, user, f"reply:{view['id']}")
+    if not answer.startswith("Your message"):
+        ack(response_action="errors", errors={block: answer})
+        return
+    ack()
+    if incident.channel_id:
+        try:
+            services.gateway.ephemeral(incident.channel_id, user, answer)
+        except SlackError as exc:
+            log.info("could not confirm the reply to %s: %s", user, exc.error)

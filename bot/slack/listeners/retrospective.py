@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
-
 from bot.services import Services
 from bot.slack import retrospective_post
 
 
-def register(app: App, services: Services) -> None:
+def connect(services: Services) -> None:
+    """Draft the retrospective when an incident is released."""
     hooks = services.hooks
     if retrospective_post.on_incident_changed not in hooks.incident_changed:
         hooks.incident_changed.append(retrospective_post.on_incident_changed)
