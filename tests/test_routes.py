@@ -8,7 +8,20 @@ import re
 from types import ModuleType
 
 from bot.slack import routes
-from bot.slack.blocks import cvss, disclose_modal, home, incident, leads, lifecycle, reminders
+from bot.slack.blocks import (
+    cve,
+    cvss,
+    disclose_modal,
+    distributors,
+    embargo,
+    home,
+    incident,
+    leads,
+    lifecycle,
+    mail,
+    reminders,
+    reporter,
+)
 from bot.slack.listeners import timeline_capture
 from bot.slack.middleware import GONE
 from tests.crash.registry import accepts, registered_listeners
@@ -16,7 +29,19 @@ from tests.crash.snapshot import changed_tables, rows
 from tests.harness import RunningBot, wait_until
 from tests.vocabulary import open_incident
 
-BUILDERS: tuple[ModuleType, ...] = (cvss, disclose_modal, home, leads, lifecycle, reminders)
+BUILDERS: tuple[ModuleType, ...] = (
+    cve,
+    cvss,
+    disclose_modal,
+    distributors,
+    embargo,
+    home,
+    leads,
+    lifecycle,
+    mail,
+    reminders,
+    reporter,
+)
 NAMED = re.compile(
     r"^(ACTION_\w+|\w+_ACTION|CALLBACK_\w+|\w+_CALLBACK|CALLBACK_ID|ACCEPT|PASS|"
     r"VOLUNTEER|AWAY_UNTIL|BACK)$"
