@@ -20,6 +20,7 @@ from bot.intake import signatures
 from bot.intake.mail_parse import NotAMessage, parse_mail
 from bot.intake.mail_service import OPENED, MailOutcome, receive_mail
 from bot.intake.problems import MEDIA_TYPE, Problem
+from bot.intake.wsgi import read_body
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -136,20 +137,8 @@ def _header(environ: dict[str, Any], name: str) -> str | None:
 
 
 def _read(environ: dict[str, Any], limit: int) -> bytes:
-    try:
-        declared = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise Problem(400, "bad-request", "Content-Length must be a number of bytes.") from None
-    too_large = Problem(
-        413, "too-large", f"The message is larger than the limit of {limit // (1024 * 1024)} MB."
-    )
-    if declared > limit:
-        raise too_large
-    stream = environ["wsgi.input"]
-    body: bytes = stream.read(declared) if declared else stream.read(limit + 1)
-    if len(body) > limit:
-        raise too_large
-    return body
+    too_large = f"The message is larger than the limit of {limit // (1024 * 1024)} MB."
+    return read_body(environ, limit, too_large)
 
 
 def _send(

@@ -64,21 +64,21 @@ def _header(environ: Environ, name: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _read_body(environ: Environ) -> bytes:
+def read_body(environ: Environ, limit: int = BODY_LIMIT, too_large: str = "") -> bytes:
     """The body, refused with 413 from Content-Length alone before anything is read."""
     try:
         declared = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         raise Problem(400, "bad-request", "Content-Length must be a number of bytes.") from None
-    too_large = Problem(
-        413, "too-large", f"The body is larger than the limit of {BODY_LIMIT // 1024} KiB."
+    refusal = Problem(
+        413, "too-large", too_large or f"The body is larger than the limit of {limit // 1024} KiB."
     )
-    if declared > BODY_LIMIT:
-        raise too_large
+    if declared > limit:
+        raise refusal
     stream = environ["wsgi.input"]
-    body: bytes = stream.read(declared) if declared else stream.read(BODY_LIMIT + 1)
-    if len(body) > BODY_LIMIT:
-        raise too_large
+    body: bytes = stream.read(declared) if declared else stream.read(limit + 1)
+    if len(body) > limit:
+        raise refusal
     return body
 
 
@@ -249,7 +249,7 @@ class IntakeEndpoints:
     # -- the two endpoints -------------------------------------------------------------
     def report(self, environ: Environ) -> tuple[int, dict[str, Any], Answer | None]:
         received_at = self.services.clock.now()
-        body = _read_body(environ)
+        body = read_body(environ)
         secret = self.services.settings.intake_secret
         assert secret is not None
         try:
@@ -273,7 +273,7 @@ class IntakeEndpoints:
 
     def github(self, environ: Environ) -> tuple[int, dict[str, Any], Answer | None]:
         received_at = self.services.clock.now()
-        body = _read_body(environ)
+        body = read_body(environ)
         secret = self.services.settings.github_webhook_secret
         assert secret is not None
         try:

@@ -10,10 +10,11 @@ from typing import Any
 from bot.distributor.models import Distributor, NoticeKind
 from bot.distributor.notices import DistributorStatus
 from bot.incident.models import Incident
-from bot.slack.blocks.text import clip, escape, mrkdwn, plain, slack_date
+from bot.slack.blocks.text import VALUE, clip, escape, input_block, mrkdwn, plain, slack_date
+
+__all__ = ["VALUE"]
 
 Blocks = list[dict[str, Any]]
-VALUE = "value"
 
 ADD_CALLBACK = "distributors_add_submit"
 NOTICE_CALLBACK = "distributors_notice_submit"
@@ -44,25 +45,6 @@ STATE_WORDS = {
 }
 
 
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = True,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": plain(label),
-        "element": {"action_id": VALUE, **element},
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
 
 def _text(
     block_id: str,
@@ -81,7 +63,7 @@ def _text(
     }
     if initial:
         element["initial_value"] = clip(initial, max_length)
-    return _input(block_id, label, element, optional=optional, hint=hint)
+    return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
 def _option(text: str, value: str) -> dict[str, Any]:
@@ -162,7 +144,7 @@ def add_modal(today: datetime) -> dict[str, Any]:
             max_length=1000,
             hint="Comma-separated, e.g. security@distro.example, psirt@distro.example",
         ),
-        _input(
+        input_block(
             "terms_accepted",
             "Embargo terms accepted on",
             {"type": "datepicker", "initial_date": f"{today:%Y-%m-%d}"},
@@ -210,7 +192,7 @@ def notice_modal(
         if planned_at is not None:
             element["initial_date_time"] = int(planned_at.timestamp())
         blocks.append(
-            _input(
+            input_block(
                 "planned",
                 "Public disclosure",
                 element,
@@ -227,7 +209,7 @@ def notice_modal(
     if chosen:
         select["initial_options"] = chosen[:100]
     blocks.append(
-        _input(
+        input_block(
             "recipients",
             "Recipients",
             select,
@@ -244,7 +226,7 @@ def notice_modal(
     checkboxes: dict[str, Any] = {"type": "checkboxes", "options": flag_options}
     if ticked:
         checkboxes["initial_options"] = ticked
-    blocks.append(_input("flags", "Embargo conditions", checkboxes))
+    blocks.append(input_block("flags", "Embargo conditions", checkboxes))
     blocks.append(_text("terms", "Embargo terms", terms, multiline=True, optional=False))
     blocks.append(_text("subject", "Subject", subject, optional=False, max_length=250))
     blocks.append(
@@ -394,7 +376,7 @@ def leak_modal(
             max_length=500,
             hint="A person, a mailing list, a public site...",
         ),
-        _input(
+        input_block(
             "happened_at",
             "When",
             {"type": "datetimepicker", "initial_date_time": int(now.timestamp())},
@@ -403,7 +385,7 @@ def leak_modal(
     ]
     if options:
         blocks.append(
-            _input(
+            input_block(
                 "distributor",
                 "Through which distributor",
                 {"type": "static_select", "options": options[:100]},
@@ -414,7 +396,7 @@ def leak_modal(
         _text(
             "prevention", "Steps taken so it does not happen again", multiline=True, max_length=2000
         ),
-        _input(
+        input_block(
             "public",
             "Is the issue public now?",
             {
@@ -498,7 +480,7 @@ def announce_modal(
         ),
         _text("subject", "Subject", subject, optional=False, max_length=250),
         _text("body", "Announcement", body, multiline=True, optional=False),
-        _input(
+        input_block(
             "confirm",
             "Confirm",
             {

@@ -11,10 +11,20 @@ from bot.incident.models import Incident, Phase
 from bot.incident.phases import RESOLUTION_LABELS, Resolution, next_phases
 from bot.slack.blocks.cve import reserve_button_block
 from bot.slack.blocks.incident import PHASE_LABELS
-from bot.slack.blocks.text import clip, escape, mrkdwn, plain, slack_date, user_mention
+from bot.slack.blocks.text import (
+    VALUE,
+    clip,
+    escape,
+    input_block,
+    mrkdwn,
+    plain,
+    slack_date,
+    user_mention,
+)
+
+__all__ = ["VALUE"]  # read back by the listeners
 
 Blocks = list[dict[str, Any]]
-VALUE = "value"  # the action_id of every modal input's element
 
 UPDATE_CALLBACK = "lifecycle_update_submit"
 EMBARGO_CALLBACK = "lifecycle_embargo_submit"
@@ -27,25 +37,6 @@ PACKAGE_FIELDS = ("ecosystem", "name", "ranges", "fixed", "links")
 FIXTEAM_CALLBACK = "lifecycle_fixteam_submit"
 RELEASE_MEMBER_ACTION = "lifecycle_fixteam_release"
 
-
-def _input(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    optional: bool = True,
-    hint: str | None = None,
-) -> dict[str, Any]:
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": plain(label),
-        "element": {"action_id": VALUE, **element},
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
 
 
 def _text(
@@ -68,7 +59,7 @@ def _text(
         element["initial_value"] = clip(initial, max_length)
     if placeholder:
         element["placeholder"] = plain(placeholder, 150)
-    return _input(block_id, label, element, optional=optional, hint=hint)
+    return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
 def _modal(
@@ -114,7 +105,7 @@ def update_modal(incident: Incident) -> dict[str, Any]:
     if phases:
         options = [_option(f"Move to {PHASE_LABELS[p.value]}", p.value) for p in phases]
         blocks.append(
-            _input(
+            input_block(
                 "phase",
                 "Phase change",
                 {"type": "static_select", "options": options},
@@ -122,7 +113,7 @@ def update_modal(incident: Incident) -> dict[str, Any]:
             )
         )
     blocks.append(
-        _input(
+        input_block(
             "next_update",
             "Next update by",
             {"type": "datetimepicker"},
@@ -145,7 +136,7 @@ def embargo_modal(incident: Incident) -> dict[str, Any]:
                 "embargo. It cannot be undone."
             ),
         },
-        _input("planned", "Public disclosure", element, optional=False),
+        input_block("planned", "Public disclosure", element, optional=False),
         _text("why", "Note", multiline=True, max_length=1000, placeholder="Who was notified"),
     ]
     return _modal(
@@ -179,7 +170,7 @@ def close_modal(incident: Incident) -> dict[str, Any]:
     options = [_option(RESOLUTION_LABELS[r], r.value) for r in Resolution]
     blocks: Blocks = [
         _context(incident),
-        _input(
+        input_block(
             "resolution",
             "Resolution",
             {"type": "static_select", "options": options},
@@ -212,7 +203,7 @@ def package_blocks(human_id: str, slot: str, number: int, draft: PackageInput) -
         ecosystem["initial_option"] = _option(draft.ecosystem, draft.ecosystem)
     return [
         {"type": "section", "text": mrkdwn(f"*Affected package {number}*")},
-        _input(package_block_id(slot, "ecosystem"), "Ecosystem (OSV)", ecosystem),
+        input_block(package_block_id(slot, "ecosystem"), "Ecosystem (OSV)", ecosystem),
         _text(package_block_id(slot, "name"), "Package name", draft.name, max_length=200),
         _text(
             package_block_id(slot, "ranges"),
@@ -340,7 +331,7 @@ def advisory_modal(
 def fixteam_modal(incident: Incident) -> dict[str, Any]:
     blocks: Blocks = [
         _context(incident),
-        _input("users", "Add to the fix team", {"type": "multi_users_select"}, optional=False),
+        input_block("users", "Add to the fix team", {"type": "multi_users_select"}, optional=False),
         _text(
             "role",
             "Their role",

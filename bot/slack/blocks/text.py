@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 
 def escape(text: str) -> str:
@@ -34,3 +35,27 @@ def slack_date(moment: datetime, style: str = "{date_short_pretty} at {time}") -
 
 def user_mention(user_id: str | None, nobody: str = "not yet chosen") -> str:
     return f"<@{user_id}>" if user_id else f"_{nobody}_"
+
+
+VALUE = "value"  # the action_id of every form input's element
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = True,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    """A form input whose element is read back under `VALUE`."""
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain(label),
+        "element": {"action_id": VALUE, **element},
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)  # Block Kit's limit for a hint
+    return block
